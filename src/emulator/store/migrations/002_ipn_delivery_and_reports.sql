@@ -15,8 +15,10 @@ alter table merchants add column ipn_signature_version text check (ipn_signature
 -- POST /__admin/clock. envelope: the signed SNS body, fixed at the first attempt so that every
 -- retry and duplicate carries the same MessageId, Timestamp and Signature, as SNS does.
 -- outcome: null while pending; 'delivered', 'dropped' (fault injection: never sent) or
--- 'abandoned' (retries exhausted).
+-- 'abandoned' (retries exhausted or no usable endpoint). lease_until (real time): a worker
+-- that claimed the row is sending it; others skip it until then (a crashed worker's lease lapses).
 alter table ipn_outbox add column envelope text;
+alter table ipn_outbox add column lease_until timestamptz;
 alter table ipn_outbox add column outcome text check (outcome in ('delivered', 'dropped', 'abandoned'));
 alter table ipn_outbox add column last_status integer;
 alter table ipn_outbox add column last_error text;

@@ -1,0 +1,325 @@
+import { createHash, randomUUID } from "node:crypto";
+import { request } from "undici";
+import { createTargetDispatchers, refuseTarget, type TargetDispatchers } from "../../amazon/sns-http.js";
+import type { SnsSignatureVersion } from "../../amazon/sns-message.js";
+import { type Clock, systemClock } from "../../core/clock.js";
+import type { SigningIdentity, SqlQueryable } from "./signing-certificate.js";
+import { type IpnMessage, signIpnEnvelope, topicArnFor } from "./sns-envelope.js";
+
+/**
+ * Drains the IPN outbox (reference §10): every row becomes one signed SNS notification POSTed
+ * to the merchant's IPN URL; any 2xx delivers it, anything else is retried on the schedule.
+ * At-least-once: a row is leased before sending (claimed with `FOR UPDATE SKIP LOCKED`, so two
+ * workers never send the same row at once) and only settled after the answer; a worker that
+ * dies mid-send leaves a lapsing lease and the row goes out again.
+ */
+
+/** Fault switches the worker consults for each notification it is about to send. */
+export interface IpnFaultSwitches {
+  /** True when this notification is to be lost, as Amazon sometimes loses one. */
+  takeIpnDrop(): boolean;
+  /** True when this notification is to be sent twice. */
+  takeIpnDuplicate(): boolean;
+}
+
+export interface IpnDeliveryOptions {
+  db: SqlQueryable;
+  identity: SigningIdentity;
+  /** The emulator's own https origin, for `SigningCertURL` and `UnsubscribeURL`. */
+  publicOrigin: () => string;
+  /** Real time (leases); the emulated clock is real time plus `clock.offset_ms`. */
+  realClock?: Clock;
+  /**
+   * Delays after each failed attempt, in emulated milliseconds. Default: hourly for the next 3
+   * hours (§10, CV2 page as quoted by the reference), then the notification is abandoned.
+   */
+  retrySchedule?: readonly number[];
+  /** SignatureVersion for merchants without their own setting. Default `"2"`. */
+  defaultSignatureVersion?: SnsSignatureVersion;
+  /** Per-request timeout (connect, headers, body) in real milliseconds. Default 15 s (SNS's). */
+  timeoutMs?: number;
+  /** Real milliseconds between outbox polls. Default 250. */
+  pollIntervalMs?: number;
+  /** Most notifications in flight at once. Default 16. */
+  concurrency?: number;
+  faults?: IpnFaultSwitches;
+  randomId?: () => string;
+  /** Told about every attempt's end (for logs). */
+  onAttempt?: (event: IpnAttemptEvent) => void;
+}
+
+export interface IpnAttemptEvent {
+  outboxId: string;
+  merchantId: string;
+  outcome: "delivered" | "retry" | "abandoned" | "dropped";
+  status?: number;
+  error?: string;
+}
+
+export const DEFAULT_IPN_RETRY_SCHEDULE: readonly number[] = [3_600_000, 3_600_000, 3_600_000];
+
+interface ClaimedRow {
+  id: string;
+  merchant_id: string;
+  object_type: IpnMessage["ObjectType"];
+  object_id: string;
+  charge_permission_id: string;
+  notification_type: IpnMessage["NotificationType"];
+  attempts: number;
+  envelope: string | null;
+  ipn_url: string | null;
+  region: string;
+  ipn_signature_version: SnsSignatureVersion | null;
+}
+
+export class IpnDeliveryWorker {
+  readonly #options: IpnDeliveryOptions;
+  readonly #realClock: Clock;
+  readonly #schedule: readonly number[];
+  readonly #timeoutMs: number;
+  readonly #concurrency: number;
+  readonly #randomId: () => string;
+  readonly #dispatchers: TargetDispatchers;
+  readonly #inFlight = new Set<Promise<void>>();
+  #timer: NodeJS.Timeout | undefined;
+  #polling: Promise<void> | undefined;
+  #pollAgain = false;
+  #stopped = false;
+
+  constructor(options: IpnDeliveryOptions) {
+    this.#options = options;
+    this.#realClock = options.realClock ?? systemClock;
+    this.#schedule = options.retrySchedule ?? DEFAULT_IPN_RETRY_SCHEDULE;
+    this.#timeoutMs = options.timeoutMs ?? 15_000;
+    this.#concurrency = options.concurrency ?? 16;
+    this.#randomId = options.randomId ?? randomUUID;
+    this.#dispatchers = createTargetDispatchers({ timeoutMs: this.#timeoutMs });
+  }
+
+  /** Polls the outbox until {@link stop}. */
+  start(): void {
+    if (this.#timer || this.#stopped) return;
+    this.#timer = setInterval(() => this.wake(), this.#options.pollIntervalMs ?? 250);
+    this.#timer.unref();
+    this.wake();
+  }
+
+  /** Looks at the outbox now (after a commit that added rows, or a clock change). */
+  wake(): void {
+    if (this.#stopped) return;
+    if (this.#polling) {
+      this.#pollAgain = true;
+      return;
+    }
+    this.#polling = this.#poll()
+      .catch(() => undefined)
+      .finally(() => {
+        this.#polling = undefined;
+        if (this.#pollAgain) {
+          this.#pollAgain = false;
+          this.wake();
+        }
+      });
+  }
+
+  /** Claims what is due and waits until those notifications are settled; for tests and tools. */
+  async drain(): Promise<void> {
+    await this.#polling;
+    await this.#poll();
+    await Promise.all(this.#inFlight);
+  }
+
+  /** Stops polling and waits for notifications in flight (their answers are still recorded). */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearInterval(this.#timer);
+    await this.#polling;
+    await Promise.all(this.#inFlight);
+    await this.#dispatchers.close();
+  }
+
+  async #poll(): Promise<void> {
+    const room = this.#concurrency - this.#inFlight.size;
+    if (room <= 0) return;
+    const rows = await this.#claim(room);
+    for (const row of rows) {
+      const work = this.#deliver(row)
+        .catch(() => undefined)
+        .finally(() => this.#inFlight.delete(work));
+      this.#inFlight.add(work);
+    }
+  }
+
+  async #emulatedNow(): Promise<number> {
+    const [row] = await this.#options.db.query<{ offset_ms: string | number }>("select offset_ms from clock");
+    return this.#realClock.now() + Number(row?.offset_ms ?? 0);
+  }
+
+  async #claim(limit: number): Promise<ClaimedRow[]> {
+    const now = this.#realClock.now();
+    const emulatedNow = await this.#emulatedNow();
+    // The lease outlasts the longest send (a duplicate is two sends) so no one else takes it.
+    const leaseUntil = now + 2 * this.#timeoutMs + 5_000;
+    return this.#options.db.query<ClaimedRow>(
+      `with due as (
+         select id from ipn_outbox
+          where delivered_at is null and outcome is null
+            and next_attempt_at <= $1::timestamptz
+            and (lease_until is null or lease_until <= $2::timestamptz)
+          order by id
+          limit $3
+          for update skip locked
+       )
+       update ipn_outbox o
+          set lease_until = $4::timestamptz
+         from due, merchants m
+        where o.id = due.id and m.merchant_id = o.merchant_id
+       returning o.id::text as id, o.merchant_id, o.object_type, o.object_id, o.charge_permission_id,
+                 o.notification_type, o.attempts, o.envelope, m.ipn_url, m.region, m.ipn_signature_version`,
+      [iso(emulatedNow), iso(now), limit, iso(leaseUntil)],
+    );
+  }
+
+  async #deliver(row: ClaimedRow): Promise<void> {
+    if (this.#options.faults?.takeIpnDrop()) {
+      await this.#settle(row, "dropped", { error: "dropped by fault injection" });
+      return;
+    }
+    const target = row.ipn_url ? parseUrl(row.ipn_url) : undefined;
+    const refusal = !target ? "merchant has no usable IPN URL" : refuseTarget(target);
+    if (!target || refusal) {
+      await this.#settle(row, "abandoned", { error: refusal });
+      return;
+    }
+    const envelope = row.envelope ?? (await this.#seal(row));
+    const sends = this.#options.faults?.takeIpnDuplicate() ? 2 : 1;
+    let result: SendResult = { ok: false, error: "not sent" };
+    for (let i = 0; i < sends; i += 1) {
+      const attempt = await this.#send(target, envelope);
+      if (attempt.ok || !result.ok) result = attempt;
+    }
+    if (result.ok) {
+      await this.#settle(row, "delivered", result);
+    } else if (row.attempts >= this.#schedule.length) {
+      await this.#settle(row, "abandoned", result);
+    } else {
+      await this.#settle(row, "retry", result);
+    }
+  }
+
+  /** Builds and stores the signed envelope once, so retries resend identical bytes (as SNS does). */
+  async #seal(row: ClaimedRow): Promise<string> {
+    const topicArn = topicArnFor(row.merchant_id, row.region);
+    const origin = this.#options.publicOrigin();
+    const envelope = JSON.stringify(
+      signIpnEnvelope({
+        ipn: {
+          MerchantID: row.merchant_id,
+          ObjectType: row.object_type,
+          ObjectId: row.object_id,
+          ChargePermissionId: row.charge_permission_id,
+          NotificationType: row.notification_type,
+          NotificationId: this.#randomId(),
+          NotificationVersion: "V2",
+        },
+        messageId: this.#randomId(),
+        topicArn,
+        timestamp: await this.#emulatedNow(),
+        signatureVersion: row.ipn_signature_version ?? this.#options.defaultSignatureVersion ?? "2",
+        signingCertUrl: `${origin}/__sns/cert.pem`,
+        unsubscribeUrl: `${origin}/__sns/unsubscribe?SubscriptionArn=${encodeURIComponent(subscriptionArnFor(topicArn))}`,
+        privateKey: this.#options.identity.privateKey,
+      }),
+    );
+    await this.#options.db.query(
+      "update ipn_outbox set envelope = $2 where id = $1::bigint and envelope is null",
+      [row.id, envelope],
+    );
+    const [stored] = await this.#options.db.query<{ envelope: string }>(
+      "select envelope from ipn_outbox where id = $1::bigint",
+      [row.id],
+    );
+    return stored?.envelope ?? envelope;
+  }
+
+  async #send(target: URL, envelope: string): Promise<SendResult> {
+    const message = JSON.parse(envelope) as { MessageId: string; TopicArn: string };
+    try {
+      const response = await request(target, {
+        method: "POST",
+        dispatcher: this.#dispatchers.forUrl(target),
+        headers: {
+          "content-type": "text/plain; charset=UTF-8",
+          "user-agent": "Amazon Simple Notification Service Agent",
+          "x-amz-sns-message-type": "Notification",
+          "x-amz-sns-message-id": message.MessageId,
+          "x-amz-sns-topic-arn": message.TopicArn,
+          "x-amz-sns-subscription-arn": subscriptionArnFor(message.TopicArn),
+        },
+        body: envelope,
+        signal: AbortSignal.timeout(this.#timeoutMs),
+      });
+      await response.body.dump();
+      const ok = response.statusCode >= 200 && response.statusCode < 300;
+      return ok
+        ? { ok, status: response.statusCode }
+        : { ok, status: response.statusCode, error: `HTTP ${response.statusCode}` };
+    } catch (error) {
+      return { ok: false, error: (error as Error).message || String(error) };
+    }
+  }
+
+  async #settle(
+    row: ClaimedRow,
+    outcome: IpnAttemptEvent["outcome"],
+    result: Partial<SendResult>,
+  ): Promise<void> {
+    const db = this.#options.db;
+    const params = [row.id, result.status ?? null, result.error ?? null];
+    if (outcome === "retry") {
+      const delay = this.#schedule[row.attempts] ?? 0;
+      await db.query(
+        `update ipn_outbox set attempts = attempts + 1, lease_until = null, last_status = $2, last_error = $3,
+                next_attempt_at = $4::timestamptz
+          where id = $1::bigint`,
+        [...params, iso((await this.#emulatedNow()) + delay)],
+      );
+    } else {
+      await db.query(
+        `update ipn_outbox set attempts = attempts + $5, lease_until = null, last_status = $2, last_error = $3,
+                outcome = $4, delivered_at = case when $4 = 'delivered' then now() else null end
+          where id = $1::bigint`,
+        [...params, outcome, outcome === "dropped" ? 0 : 1],
+      );
+    }
+    this.#options.onAttempt?.({
+      outboxId: row.id,
+      merchantId: row.merchant_id,
+      outcome,
+      ...(result.status !== undefined ? { status: result.status } : {}),
+      ...(result.error ? { error: result.error } : {}),
+    });
+  }
+}
+
+type SendResult =
+  | { ok: true; status: number; error?: undefined }
+  | { ok: false; status?: number; error: string };
+
+/** One subscription per topic; the suffix is stable so receivers can match it. */
+export function subscriptionArnFor(topicArn: string): string {
+  const hex = createHash("sha256").update(topicArn).digest("hex");
+  return `${topicArn}:${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
+
+function parseUrl(text: string): URL | undefined {
+  try {
+    return new URL(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function iso(epoch: number): string {
+  return new Date(epoch).toISOString();
+}
