@@ -548,3 +548,30 @@ export function choiceOf(buyerId: string, addressId: string, instrumentId: strin
     throw new UnknownBuyerSelectionError(`${chosen.name} has no instrument ${instrumentId}`);
   return { buyer: chosen, address: addressEntry, instrument };
 }
+
+/**
+ * Reads the wallet ids back from what a session shows: its buyer, shipping address and payment
+ * descriptor. `null` before sign-in; `addressId` is `null` when the address is none of the
+ * buyer's (PayOnly, or an APB address the merchant supplied).
+ */
+export function choiceIdsOf(
+  buyerId: string | null | undefined,
+  shippingAddress: Readonly<Record<string, unknown>> | null,
+  paymentDescriptor: string | null | undefined,
+): { buyerId: string; addressId: string | null; instrumentId: string } | null {
+  const chosen = buyerId ? findTestBuyer(buyerId) : undefined;
+  if (chosen === undefined) return null;
+  const instrument = chosen.instruments.find((card) => card.paymentDescriptor === paymentDescriptor);
+  if (instrument === undefined) return null;
+  const same = (entry: WalletAddressEntry) =>
+    shippingAddress !== null &&
+    (Object.keys(entry.address) as (keyof WalletAddress)[]).every(
+      (key) => entry.address[key] === shippingAddress[key],
+    );
+  const addressEntry = chosen.addresses.find(same);
+  return {
+    buyerId: chosen.buyerId,
+    addressId: addressEntry?.addressId ?? null,
+    instrumentId: instrument.instrumentId,
+  };
+}
