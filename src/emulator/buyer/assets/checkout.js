@@ -138,7 +138,7 @@
     element.setAttribute("data-amazon-pay-button", "");
     element.setAttribute("aria-label", "Amazon Pay");
     element.style.cssText = `min-width:200px;height:45px;border-radius:4px;cursor:pointer;font:bold 18px Arial,sans-serif;background:${colors[0]};border:1px solid ${colors[1]};color:${colors[2]}`;
-    element.innerHTML = 'amazon <span style="color:#ff9900">pay</span>';
+    element.innerHTML = 'amazon <span style="font-weight:normal">pay</span>';
     const handlers = [];
     const api = {
       onClick: (handler) => {
