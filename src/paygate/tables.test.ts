@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { PARAMETER_IDS } from "./codes.js";
-import { parseFormat } from "./format.js";
+import { checkFormat, parseFormat } from "./format.js";
 import { addressTableFor, apbAddressEu, apbAddressJp, apbAddressUs, PARAMETER_TABLES } from "./tables.js";
 
 const SEEDS = new URL("../../../shared/seeds/", import.meta.url);
@@ -34,6 +34,17 @@ describe("parameter tables", () => {
       // Seed 001 lists both `Currency` (M) and `currency` (C, for InstallmentAmount): one wire key.
       const expected = table.id === "apb-init-request" ? keys.length - 1 : keys.length;
       assert.equal(new Set(keys).size, expected, table.id);
+    }
+  });
+
+  it("list only values that fit the enforced format", () => {
+    for (const table of PARAMETER_TABLES) {
+      for (const row of table.rows) {
+        const format = parseFormat(row.accept ?? row.format);
+        for (const value of row.values ?? []) {
+          assert.equal(checkFormat(format, value), undefined, `${table.id}.${row.key}: ${value}`);
+        }
+      }
     }
   });
 

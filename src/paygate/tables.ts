@@ -209,6 +209,8 @@ const scope = row(
     note: "A list needs a separator, which `a` does not allow; the separator itself is unconfirmed.",
   },
 );
+const cycleUnits = ["Year", "Month", "Week", "Day", "Variable"];
+const cycleNote = "The seed's own value `Variable` has 8 characters; an..7 would refuse it.";
 const fromReference = <R extends ParameterRow>(r: R): R => ({ ...r, origin: "reference" });
 
 // Billing and shipping address as Amazon returns it (seed 004 Schritt 7 and 10).
@@ -636,7 +638,7 @@ export const recurringInitialRequest = table(
   "seed 004, Einrichtung wiederkehrender Zahlungen (Anfangszahlung)",
   [
     row("RTF", "ans1", "M", "I = initial payment of a series", { values: ["I"] }),
-    row("cycle", "an..7", "M", "cycle unit", { values: ["Year", "Month", "Week", "Day", "Variable"] }),
+    row("cycle", "an..7", "M", "cycle unit", { values: cycleUnits, accept: "an..8", note: cycleNote }),
     row(
       "Value",
       "n..4",
@@ -724,7 +726,9 @@ export const apbInitRequest = table(
     }),
     row("cycle", "an..7", "C", "cycle unit", {
       condition: "with RTF=I",
-      values: ["Year", "Month", "Week", "Day", "Variable"],
+      values: cycleUnits,
+      accept: "an..8",
+      note: cycleNote,
     }),
     row(
       "Value",
