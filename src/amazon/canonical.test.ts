@@ -202,6 +202,19 @@ describe("canonical request", () => {
     assert.deepEqual(canonical.split("\n").slice(1, 3), ["/%E1%88%B4", "%E1%88%B4=bar"]);
   });
 
+  it("offers PHP's combination (path as sent, RFC 3986 query) among the candidates", () => {
+    const request = javaVector("GET", "/v2/buyers/x:y@z", "a=%2A");
+    const php = ["GET", "/v2/buyers/x:y@z", "a=%2A"];
+    const viaRfc = canonicalRequest(request).split("\n");
+    const viaNode = canonicalRequest(request, "node").split("\n");
+    assert.deepEqual(viaRfc.slice(0, 3), ["GET", "/v2/buyers/x%3Ay%40z", "a=%2A"]);
+    assert.deepEqual(viaNode.slice(0, 3), ["GET", "/v2/buyers/x:y@z", "a=*"]);
+    const phpCanonical = [...php, ...viaRfc.slice(3)].join("\n");
+    const candidates = candidateStringsToSign(request, "AMZN-PAY-RSASSA-PSS-V2");
+    assert.equal(candidates.length, 3);
+    assert.ok(candidates.includes(stringToSign("AMZN-PAY-RSASSA-PSS-V2", phpCanonical)));
+  });
+
   it("lays out the docs' example with the blank line after the headers (§2.2)", () => {
     const headers: Record<string, string> = {
       accept: "application/json",
