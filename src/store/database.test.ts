@@ -1,0 +1,100 @@
+import assert from "node:assert/strict";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { type Database, openDatabase, splitStatements } from "./database.js";
+
+const migrationsDir = await mkdtemp(join(tmpdir(), "kasse-migrations-"));
+await writeFile(
+  join(migrationsDir, "001_accounts.sql"),
+  `-- a comment line is skipped
+CREATE TABLE accounts (
+  id text PRIMARY KEY,
+  balance bigint NOT NULL
+);
+CREATE FUNCTION touch() RETURNS trigger AS $$
+BEGIN
+  RETURN NEW;
+END;
+$$ LANGUAGE plpgsql;
+`,
+);
+await writeFile(
+  join(migrationsDir, "002_index.sql"),
+  "CREATE INDEX accounts_balance ON accounts (balance);\n",
+);
+await writeFile(join(migrationsDir, "README.txt"), "not a migration");
+
+const targets: { name: string; open: () => Promise<Database> }[] = [
+  { name: "pglite (memory)", open: () => openDatabase({ migrationsDir }) },
+];
+if (process.env.DATABASE_URL) {
+  const schema = `t_${process.pid}_${Date.now()}`;
+  targets.push({
+    name: "postgres",
+    open: () => openDatabase({ migrationsDir, url: process.env.DATABASE_URL as string, schema }),
+  });
+}
+
+for (const target of targets) {
+  describe(`database on ${target.name}`, () => {
+    let db: Database;
+    before(async () => {
+      db = await target.open();
+    });
+    after(() => db.close());
+
+    it("applies each migration once and records it", async () => {
+      const rows = await db.query<{ name: string }>("SELECT name FROM schema_migrations ORDER BY name");
+      assert.deepEqual(
+        rows.map((row) => row.name),
+        ["001_accounts.sql", "002_index.sql"],
+      );
+    });
+
+    it("returns int8 as numbers", async () => {
+      await db.query("INSERT INTO accounts (id, balance) VALUES ($1, $2)", ["a", 1_700_000_000_000]);
+      const [row] = await db.query<{ balance: number }>("SELECT balance FROM accounts WHERE id = $1", ["a"]);
+      assert.equal(row?.balance, 1_700_000_000_000);
+    });
+
+    it("commits a transaction that resolves and rolls back one that throws", async () => {
+      await db.transaction((tx) => tx.query("INSERT INTO accounts VALUES ('b', 1)"));
+      await assert.rejects(
+        db.transaction(async (tx) => {
+          await tx.query("INSERT INTO accounts VALUES ('c', 1)");
+          throw new Error("abort");
+        }),
+        /abort/,
+      );
+      const ids = (await db.query<{ id: string }>("SELECT id FROM accounts ORDER BY id")).map((r) => r.id);
+      assert.deepEqual(ids, ["a", "b"]);
+    });
+  });
+}
+
+describe("pglite data directory", () => {
+  const dirs: string[] = [];
+  after(() => Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true }))));
+
+  it("keeps committed rows across close and reopen, and migrates only once", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), "kasse-pgdata-"));
+    dirs.push(dataDir);
+    const first = await openDatabase({ migrationsDir, dataDir });
+    await first.query("INSERT INTO accounts VALUES ('kept', 42)");
+    await first.close();
+    const second = await openDatabase({ migrationsDir, dataDir });
+    const rows = await second.query<{ balance: number }>("SELECT balance FROM accounts");
+    await second.close();
+    assert.deepEqual(rows, [{ balance: 42 }]);
+  });
+});
+
+describe("splitStatements", () => {
+  it("splits on line-ending semicolons and keeps dollar-quoted bodies whole", () => {
+    const statements = splitStatements("CREATE TABLE a (x int);\nDO $$\nBEGIN\n  PERFORM 1;\nEND;\n$$;\n");
+    assert.equal(statements.length, 2);
+    assert.match(statements[1] ?? "", /PERFORM 1;\nEND;\n\$\$;/);
+  });
+});

@@ -1,0 +1,171 @@
+/**
+ * One SQL dialect, two engines: PGlite (PostgreSQL compiled to WASM, a data directory, zero
+ * install) by default, a PostgreSQL server when a connection URL is given. Both are driven through
+ * the same small interface and the same migrations, so a query tested on one runs on the other.
+ */
+
+import { existsSync } from "node:fs";
+import { mkdir, readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import pg from "pg";
+import { pgliteTemplate } from "./pglite-template.js";
+
+/** What a query runs on: the database itself or an open transaction. */
+export interface Queryable {
+  query<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<Row[]>;
+}
+
+export interface Database extends Queryable {
+  readonly engine: "pglite" | "postgres";
+  /** Runs `work` in one transaction: committed when it resolves, rolled back when it throws. */
+  transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export type DatabaseOptions =
+  | {
+      /** Directory of `NNN_name.sql` files, applied in name order, each once. */
+      readonly migrationsDir: string;
+      /** PGlite data directory; omitted means an in-memory database. */
+      readonly dataDir?: string;
+      readonly url?: undefined;
+    }
+  | {
+      readonly migrationsDir: string;
+      /** PostgreSQL connection string, e.g. `postgres://127.0.0.1:5432/kasse`. */
+      readonly url: string;
+      /** Schema to create and use (isolates test runs or parts sharing one database). */
+      readonly schema?: string;
+      readonly poolSize?: number;
+    };
+
+const INT8_OID = 20;
+/** int8 values here are epoch milliseconds and minor-unit sums, far below 2^53. */
+const parseInt8 = (text: string) => Number(text);
+
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  const database = options.url !== undefined ? openPostgres(options) : await openPglite(options.dataDir);
+  try {
+    await migrate(database, options.migrationsDir);
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+  return database;
+}
+
+async function openPglite(dataDir: string | undefined): Promise<Database> {
+  const fresh = dataDir === undefined || !existsSync(join(dataDir, "PG_VERSION"));
+  if (dataDir !== undefined) await mkdir(dataDir, { recursive: true });
+  // initdb costs seconds; loading a dump of a freshly initialised cluster costs a fraction of that.
+  const loadDataDir = fresh ? await pgliteTemplate() : undefined;
+  const db = await PGlite.create({
+    ...(dataDir !== undefined ? { dataDir } : {}),
+    ...(loadDataDir ? { loadDataDir } : {}),
+    parsers: { [INT8_OID]: parseInt8 },
+  });
+  const run = async <Row>(on: Pick<PGlite, "query">, sql: string, params?: readonly unknown[]) =>
+    (await on.query<Row>(sql, params as unknown[] | undefined)).rows;
+  return {
+    engine: "pglite",
+    query: (sql, params) => run(db, sql, params),
+    transaction: (work) => db.transaction((tx) => work({ query: (sql, params) => run(tx, sql, params) })),
+    close: () => db.close(),
+  };
+}
+
+function openPostgres(options: { url: string; schema?: string; poolSize?: number }): Database {
+  const schema = options.schema;
+  if (schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(schema)) {
+    throw new Error(`schema name ${JSON.stringify(schema)} must be a lower-case SQL identifier`);
+  }
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolSize ?? 10,
+    types: {
+      getTypeParser: (oid, format) => (oid === INT8_OID ? parseInt8 : pg.types.getTypeParser(oid, format)),
+    },
+    ...(schema ? { options: `-c search_path=${schema}` } : {}),
+  });
+  // An idle client that loses its server connection must not take the process down.
+  pool.on("error", () => {});
+  const run = async <Row>(on: pg.Pool | pg.PoolClient, sql: string, params?: readonly unknown[]) =>
+    (await on.query(sql, params as unknown[] | undefined)).rows as Row[];
+  let schemaReady: Promise<unknown> | undefined = schema
+    ? pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`)
+    : undefined;
+  const ready = async () => {
+    if (schemaReady) {
+      await schemaReady;
+      schemaReady = undefined;
+    }
+  };
+  return {
+    engine: "postgres",
+    query: async (sql, params) => {
+      await ready();
+      return run(pool, sql, params);
+    },
+    transaction: async (work) => {
+      await ready();
+      const client = await pool.connect();
+      try {
+        await client.query("BEGIN");
+        const result = await work({ query: (sql, params) => run(client, sql, params) });
+        await client.query("COMMIT");
+        return result;
+      } catch (error) {
+        await client.query("ROLLBACK").catch(() => {});
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+    close: () => pool.end(),
+  };
+}
+
+/**
+ * Applies each migration file not yet recorded, in name order, one transaction per file. An
+ * advisory lock serialises concurrent starters sharing one PostgreSQL database.
+ */
+async function migrate(database: Database, migrationsDir: string): Promise<void> {
+  const files = (await readdir(migrationsDir)).filter((name) => /^\d{3}_[a-z0-9_-]+\.sql$/.test(name)).sort();
+  await database.transaction(async (tx) => {
+    await tx.query("SELECT pg_advisory_xact_lock(7245310)");
+    await tx.query(
+      "CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
+    );
+    const applied = new Set(
+      (await tx.query<{ name: string }>("SELECT name FROM schema_migrations")).map((row) => row.name),
+    );
+    for (const name of files) {
+      if (applied.has(name)) continue;
+      const sql = await readFile(join(migrationsDir, name), "utf8");
+      for (const statement of splitStatements(sql)) await tx.query(statement);
+      await tx.query("INSERT INTO schema_migrations (name) VALUES ($1)", [name]);
+    }
+  });
+}
+
+/**
+ * Splits a migration into statements (prepared statements take one at a time). Migrations are
+ * plain DDL: statements end with `;` at the end of a line; dollar-quoted bodies are kept whole.
+ */
+export function splitStatements(sql: string): string[] {
+  const statements: string[] = [];
+  let current = "";
+  let inDollarQuote = false;
+  for (const line of sql.split("\n")) {
+    if (/^\s*--/.test(line) && !inDollarQuote) continue;
+    current += `${line}\n`;
+    if ((line.match(/\$\$/g)?.length ?? 0) % 2 === 1) inDollarQuote = !inDollarQuote;
+    if (!inDollarQuote && /;\s*$/.test(line)) {
+      statements.push(current.trim());
+      current = "";
+    }
+  }
+  if (current.trim()) statements.push(current.trim());
+  return statements;
+}
