@@ -33,7 +33,10 @@ export class ManualClock implements Clock {
 
 /** Amazon's compact UTC timestamp, `YYYYMMDDTHHMMSSZ`. */
 export function compactTimestamp(epochMilliseconds: number): string {
-  return new Date(epochMilliseconds).toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+  return new Date(epochMilliseconds)
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d{3}/, "");
 }
 
 const COMPACT = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
@@ -46,6 +49,14 @@ export function parseAmazonTimestamp(text: string): number | undefined {
   const [, y, mo, d, h, mi, s] = match.map(Number) as number[];
   const epoch = Date.UTC(y as number, (mo as number) - 1, d, h, mi, s);
   const roundTrip = new Date(epoch);
-  if (roundTrip.getUTCDate() !== d || roundTrip.getUTCHours() !== h) return undefined;
+  if (
+    roundTrip.getUTCMonth() !== (mo as number) - 1 ||
+    roundTrip.getUTCDate() !== d ||
+    roundTrip.getUTCHours() !== h ||
+    roundTrip.getUTCMinutes() !== mi ||
+    roundTrip.getUTCSeconds() !== s
+  ) {
+    return undefined;
+  }
   return epoch;
 }

@@ -1,18 +1,13 @@
 import assert from "node:assert/strict";
 import { once } from "node:events";
-import { readdirSync, readFileSync } from "node:fs";
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { after, before, beforeEach, describe, it } from "node:test";
-import { PGlite } from "@electric-sql/pglite";
 import { createSnsVerifier } from "../../amazon/sns-verify.js";
 import { type IpnDeliveryOptions, IpnDeliveryWorker, type IpnFaultSwitches } from "./delivery-worker.js";
-import {
-  loadOrCreateSigningIdentity,
-  type SigningIdentity,
-  type SqlQueryable,
-} from "./signing-certificate.js";
+import { loadOrCreateSigningIdentity, type SigningIdentity } from "./signing-certificate.js";
+import { openEmulatorTestDatabase } from "./test-database.js";
 
 const ORIGIN = "https://127.0.0.1:8444";
 const HOUR = 3_600_000;
@@ -47,8 +42,7 @@ class Receiver {
   }
 }
 
-let pg: PGlite;
-let db: SqlQueryable;
+let db: Awaited<ReturnType<typeof openEmulatorTestDatabase>>;
 let identity: SigningIdentity;
 let certificatePem: string;
 const servers: { close(): void; closeAllConnections(): void }[] = [];
@@ -108,10 +102,7 @@ function faults(drops: number, duplicates: number): IpnFaultSwitches {
 }
 
 before(async () => {
-  pg = await PGlite.create();
-  const dir = new URL("../store/migrations/", import.meta.url);
-  for (const file of readdirSync(dir).sort()) await pg.exec(readFileSync(new URL(file, dir), "utf8"));
-  db = { query: async <Row>(sql: string, params?: unknown[]) => (await pg.query<Row>(sql, params)).rows };
+  db = await openEmulatorTestDatabase();
   identity = await loadOrCreateSigningIdentity(db, Date.now());
   certificatePem = identity.certificatePem;
 });
@@ -121,11 +112,11 @@ after(async () => {
     server.closeAllConnections();
     server.close();
   }
-  await pg.close();
+  await db.close();
 });
 
 beforeEach(async () => {
-  await pg.exec("delete from ipn_outbox; delete from merchants; update clock set offset_ms = 0;");
+  await db.exec("delete from ipn_outbox; delete from merchants; update clock set offset_ms = 0;");
 });
 
 describe("IpnDeliveryWorker", () => {

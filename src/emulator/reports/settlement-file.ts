@@ -162,7 +162,7 @@ function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** The whole file as text (write it as UTF-8; the BOM is its first character). */
+/** The file's text without the byte order mark; {@link encodeSettlementFile} gives the bytes. */
 export function renderSettlementFile(input: SettlementInput): string {
   const lines = [
     `${quote("Amazon Payments Advanced")},`,
@@ -194,7 +194,14 @@ export function renderSettlementFile(input: SettlementInput): string {
       ]),
     );
   }
-  return `\uFEFF${lines.join("\n")}\n`;
+  return `${lines.join("\n")}\n`;
+}
+
+const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
+/** The file as served: UTF-8 with a byte order mark (accounting.md §1.6). */
+export function encodeSettlementFile(text: string): Buffer {
+  return Buffer.concat([UTF8_BOM, Buffer.from(text, "utf8")]);
 }
 
 function quote(value: string): string {
