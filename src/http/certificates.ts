@@ -50,7 +50,7 @@ export async function createSelfSignedCertificate(options: SelfSignedOptions): P
   const keys = (await webcrypto.subtle.generateKey(algorithm.generate, true, [
     "sign",
     "verify",
-  ])) as CryptoKeyPair;
+  ])) as webcrypto.CryptoKeyPair;
   const altNames = [
     ...(options.dnsNames ?? []).map((value) => ({ type: "dns" as const, value })),
     ...(options.ipAddresses ?? []).map((value) => ({ type: "ip" as const, value })),

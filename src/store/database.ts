@@ -18,6 +18,8 @@ export interface Queryable {
 
 export interface Database extends Queryable {
   readonly engine: "pglite" | "postgres";
+  /** Runs a script of several statements without parameters (fixtures, maintenance). */
+  exec(sql: string): Promise<void>;
   /** Runs `work` in one transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -70,6 +72,9 @@ async function openPglite(dataDir: string | undefined): Promise<Database> {
   return {
     engine: "pglite",
     query: (sql, params) => run(db, sql, params),
+    exec: async (sql) => {
+      await db.exec(sql);
+    },
     transaction: (work) => db.transaction((tx) => work({ query: (sql, params) => run(tx, sql, params) })),
     close: () => db.close(),
   };
@@ -106,6 +111,10 @@ function openPostgres(options: { url: string; schema?: string; poolSize?: number
     query: async (sql, params) => {
       await ready();
       return run(pool, sql, params);
+    },
+    exec: async (sql) => {
+      await ready();
+      await pool.query(sql);
     },
     transaction: async (work) => {
       await ready();
