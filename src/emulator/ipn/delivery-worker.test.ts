@@ -7,7 +7,7 @@ import { after, before, beforeEach, describe, it } from "node:test";
 import { createSnsVerifier } from "../../amazon/sns-verify.js";
 import { type IpnDeliveryOptions, IpnDeliveryWorker, type IpnFaultSwitches } from "./delivery-worker.js";
 import { loadOrCreateSigningIdentity, type SigningIdentity } from "./signing-certificate.js";
-import { openEmulatorTestDatabase } from "./test-database.js";
+import { emptyTables, openEmulatorTestDatabase } from "./test-database.js";
 
 const ORIGIN = "https://127.0.0.1:8444";
 const HOUR = 3_600_000;
@@ -116,7 +116,8 @@ after(async () => {
 });
 
 beforeEach(async () => {
-  await db.exec("delete from ipn_outbox; delete from merchants; update clock set offset_ms = 0;");
+  await emptyTables(db, ["ipn_outbox", "merchants"]);
+  await db.query("update clock set offset_ms = 0");
 });
 
 describe("IpnDeliveryWorker", () => {

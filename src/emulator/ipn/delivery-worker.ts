@@ -3,7 +3,8 @@ import { request } from "undici";
 import { createTargetDispatchers, refuseTarget, type TargetDispatchers } from "../../amazon/sns-http.js";
 import type { SnsSignatureVersion } from "../../amazon/sns-message.js";
 import { type Clock, systemClock } from "../../core/clock.js";
-import type { SigningIdentity, SqlQueryable } from "./signing-certificate.js";
+import type { Queryable } from "../../store/database.js";
+import type { SigningIdentity } from "./signing-certificate.js";
 import { type IpnMessage, signIpnEnvelope, topicArnFor } from "./sns-envelope.js";
 
 /**
@@ -23,7 +24,7 @@ export interface IpnFaultSwitches {
 }
 
 export interface IpnDeliveryOptions {
-  db: SqlQueryable;
+  db: Queryable;
   identity: SigningIdentity;
   /** The emulator's own https origin, for `SigningCertURL` and `UnsubscribeURL`. */
   publicOrigin: () => string;

@@ -2,6 +2,7 @@
 import "reflect-metadata";
 import { createPrivateKey, type KeyObject, webcrypto } from "node:crypto";
 import * as x509 from "@peculiar/x509";
+import type { Queryable } from "../../store/database.js";
 
 /**
  * The emulator's SNS signing identity: an RSA-2048 key and a self-signed X.509 certificate for
@@ -14,11 +15,6 @@ export interface SigningIdentity {
 }
 
 export const SIGNING_CERTIFICATE_SUBJECT = "CN=sns.emulator-1.amazonaws.com, O=Kasse Amazon Pay emulator";
-
-/** Minimal query surface (satisfied by the store's `Database` and its transactions). */
-export interface SqlQueryable {
-  query<Row>(sql: string, params?: unknown[]): Promise<Row[]>;
-}
 
 const VALIDITY_MS = 10 * 365 * 24 * 3_600_000;
 
@@ -59,7 +55,7 @@ export async function createSigningIdentityPem(
  * Loads the identity kept in the emulator's database, creating it on first use. Concurrent
  * first starts are safe: the insert does nothing on conflict and everyone reads the winner.
  */
-export async function loadOrCreateSigningIdentity(db: SqlQueryable, now: number): Promise<SigningIdentity> {
+export async function loadOrCreateSigningIdentity(db: Queryable, now: number): Promise<SigningIdentity> {
   const select = "select certificate_pem, private_key_pem from sns_signing_identity where id";
   let rows = await db.query<{ certificate_pem: string; private_key_pem: string }>(select);
   if (rows.length === 0) {

@@ -1,26 +1,20 @@
-import { readdirSync, readFileSync } from "node:fs";
-import { PGlite } from "@electric-sql/pglite";
-import type { SqlQueryable } from "./signing-certificate.js";
+import { fileURLToPath } from "node:url";
+import { type Database, openDatabase } from "../../store/database.js";
+
+const migrationsDir = fileURLToPath(new URL("../store/migrations/", import.meta.url));
 
 /**
- * An in-memory PGlite with the emulator's migrations, for the IPN and reports unit tests.
- * Stand-in until `src/store/database.ts` (the shared adapter with prepared templates) exists.
+ * The emulator's schema for the IPN and reports tests: in-memory PGlite, or a fresh schema on
+ * PostgreSQL when `DATABASE_URL` is set (where concurrent workers really run in parallel).
  */
-export async function openEmulatorTestDatabase(): Promise<
-  SqlQueryable & { exec(sql: string): Promise<void>; close(): Promise<void> }
-> {
-  const pg = await PGlite.create();
-  const dir = new URL("../store/migrations/", import.meta.url);
-  for (const file of readdirSync(dir)
-    .filter((name) => name.endsWith(".sql"))
-    .sort()) {
-    await pg.exec(readFileSync(new URL(file, dir), "utf8"));
-  }
-  return {
-    query: async <Row>(sql: string, params?: unknown[]) => (await pg.query<Row>(sql, params)).rows,
-    exec: async (sql: string) => {
-      await pg.exec(sql);
-    },
-    close: () => pg.close(),
-  };
+export function openEmulatorTestDatabase(): Promise<Database> {
+  const url = process.env.DATABASE_URL;
+  if (!url) return openDatabase({ migrationsDir });
+  const schema = `emu_${process.pid}_${Date.now()}_${Math.floor(Math.random() * 1e6)}`;
+  return openDatabase({ migrationsDir, url, schema });
+}
+
+/** Empties the given tables, one statement each (PGlite's parameterised protocol takes one). */
+export async function emptyTables(db: Database, tables: readonly string[]): Promise<void> {
+  for (const table of tables) await db.query(`delete from ${table}`);
 }

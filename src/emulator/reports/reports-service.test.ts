@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, it } from "node:test";
 import { ManualClock } from "../../core/clock.js";
 import { AmazonError } from "../errors.js";
-import { openEmulatorTestDatabase } from "../ipn/test-database.js";
+import { emptyTables, openEmulatorTestDatabase } from "../ipn/test-database.js";
 import { SANDBOX_SETTLEMENT_REPORT, SETTLEMENT_REPORT } from "./report-types.js";
 import { type ReportCaller, ReportsService } from "./reports-service.js";
 
@@ -93,9 +93,7 @@ after(async () => {
 
 beforeEach(async () => {
   now = DAY1;
-  await db.exec(
-    "delete from reports; delete from report_schedules; delete from objects; delete from merchants;",
-  );
+  await emptyTables(db, ["reports", "report_schedules", "objects", "merchants"]);
   for (const caller of [sandbox, stranger]) {
     await db.query(
       `insert into merchants (merchant_id, region, ledger_currency, name, store_id)

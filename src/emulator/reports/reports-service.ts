@@ -1,7 +1,7 @@
 import { createHash, createHmac, randomUUID, timingSafeEqual } from "node:crypto";
 import { type Clock, compactTimestamp, parseAmazonTimestamp, systemClock } from "../../core/clock.js";
+import type { Queryable } from "../../store/database.js";
 import { AmazonError, invalidValue, notFound } from "../errors.js";
-import type { SqlQueryable } from "../ipn/signing-certificate.js";
 import {
   PROCESSING_STATUSES,
   type ProcessingStatus,
@@ -36,7 +36,7 @@ export interface ReportCaller {
 }
 
 export interface ReportsServiceOptions {
-  db: SqlQueryable;
+  db: Queryable;
   /** Emulated now (epoch ms). */
   emulatedNow: () => Promise<number>;
   /** Real time, for the 30-second document links. */
@@ -114,7 +114,7 @@ interface ListCursor {
 }
 
 export class ReportsService {
-  readonly #db: SqlQueryable;
+  readonly #db: Queryable;
   readonly #options: ReportsServiceOptions;
   readonly #realClock: Clock;
   readonly #randomId: () => string;

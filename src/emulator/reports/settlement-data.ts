@@ -1,4 +1,4 @@
-import type { SqlQueryable } from "../ipn/signing-certificate.js";
+import type { Queryable } from "../../store/database.js";
 import type { SettlementTransaction } from "./settlement-file.js";
 
 /**
@@ -8,7 +8,7 @@ import type { SettlementTransaction } from "./settlement-file.js";
  * (a refund takes its charge's); accounting.md §1.6 marks that mapping unconfirmed for CV2.
  */
 export async function settledTransactions(
-  db: SqlQueryable,
+  db: Queryable,
   merchantId: string,
   environment: string,
   start: number,
@@ -52,7 +52,7 @@ export async function settledTransactions(
 
 /** Start of the earliest settlement period with data after `since`, before `until`, if any. */
 export async function firstPostingAfter(
-  db: SqlQueryable,
+  db: Queryable,
   merchantId: string,
   environment: string,
   since: number,
