@@ -1,0 +1,44 @@
+/**
+ * The gateway's HTTP application: health, and the admin API behind a bearer token. The Paygate
+ * pages, the JSON API and the back office register their routes here as they are built.
+ */
+import Fastify, { type FastifyInstance } from "fastify";
+import type { CertificatePem } from "../http/tls.js";
+import { httpsServerOptions } from "../http/tls.js";
+import type { Logger } from "../log.js";
+import type { Database } from "../store/database.js";
+import { isAuthorizedBearer } from "./admin-token.js";
+
+export interface GatewayAppOptions {
+  readonly db: Database;
+  readonly logger: Logger;
+  readonly adminToken: string;
+  /** Omitted in in-process tests (`inject`); every real listener speaks HTTPS. */
+  readonly tls?: CertificatePem;
+}
+
+export function createGatewayApp(options: GatewayAppOptions): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: options.logger,
+    disableRequestLogging: true,
+    ...(options.tls ? { https: httpsServerOptions(options.tls) } : {}),
+  }) as unknown as FastifyInstance;
+
+  app.get("/health", async () => ({ status: "ok", database: options.db.engine }));
+
+  app.register(
+    async (admin) => {
+      admin.addHook("onRequest", async (request, reply) => {
+        if (!isAuthorizedBearer(request.headers.authorization, options.adminToken)) {
+          reply.header("www-authenticate", 'Bearer realm="kasse-admin"');
+          return reply
+            .code(401)
+            .send({ error: "unauthorized", message: "a valid admin bearer token is required" });
+        }
+      });
+      admin.get("/health", async () => ({ status: "ok" }));
+    },
+    { prefix: "/api/admin" },
+  );
+  return app;
+}
