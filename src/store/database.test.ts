@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { type Database, openDatabase, splitStatements } from "./database.js";
+import { openTestDatabase } from "./test-database.js";
 
 const migrationsDir = await mkdtemp(join(tmpdir(), "kasse-migrations-"));
 await writeFile(
@@ -26,53 +27,40 @@ await writeFile(
 );
 await writeFile(join(migrationsDir, "README.txt"), "not a migration");
 
-const targets: { name: string; open: () => Promise<Database> }[] = [
-  { name: "pglite (memory)", open: () => openDatabase({ migrationsDir }) },
-];
-if (process.env.DATABASE_URL) {
-  const schema = `t_${process.pid}_${Date.now()}`;
-  targets.push({
-    name: "postgres",
-    open: () => openDatabase({ migrationsDir, url: process.env.DATABASE_URL as string, schema }),
+describe(`database on ${process.env.DATABASE_URL ? "PostgreSQL" : "PGlite (memory)"}`, () => {
+  let db: Database;
+  before(async () => {
+    db = await openTestDatabase(migrationsDir);
   });
-}
+  after(() => db.close());
 
-for (const target of targets) {
-  describe(`database on ${target.name}`, () => {
-    let db: Database;
-    before(async () => {
-      db = await target.open();
-    });
-    after(() => db.close());
-
-    it("applies each migration once and records it", async () => {
-      const rows = await db.query<{ name: string }>("SELECT name FROM schema_migrations ORDER BY name");
-      assert.deepEqual(
-        rows.map((row) => row.name),
-        ["001_accounts.sql", "002_index.sql"],
-      );
-    });
-
-    it("returns int8 as numbers", async () => {
-      await db.query("INSERT INTO accounts (id, balance) VALUES ($1, $2)", ["a", 1_700_000_000_000]);
-      const [row] = await db.query<{ balance: number }>("SELECT balance FROM accounts WHERE id = $1", ["a"]);
-      assert.equal(row?.balance, 1_700_000_000_000);
-    });
-
-    it("commits a transaction that resolves and rolls back one that throws", async () => {
-      await db.transaction((tx) => tx.query("INSERT INTO accounts VALUES ('b', 1)"));
-      await assert.rejects(
-        db.transaction(async (tx) => {
-          await tx.query("INSERT INTO accounts VALUES ('c', 1)");
-          throw new Error("abort");
-        }),
-        /abort/,
-      );
-      const ids = (await db.query<{ id: string }>("SELECT id FROM accounts ORDER BY id")).map((r) => r.id);
-      assert.deepEqual(ids, ["a", "b"]);
-    });
+  it("applies each migration once and records it", async () => {
+    const rows = await db.query<{ name: string }>("SELECT name FROM schema_migrations ORDER BY name");
+    assert.deepEqual(
+      rows.map((row) => row.name),
+      ["001_accounts.sql", "002_index.sql"],
+    );
   });
-}
+
+  it("returns int8 as numbers", async () => {
+    await db.query("INSERT INTO accounts (id, balance) VALUES ($1, $2)", ["a", 1_700_000_000_000]);
+    const [row] = await db.query<{ balance: number }>("SELECT balance FROM accounts WHERE id = $1", ["a"]);
+    assert.equal(row?.balance, 1_700_000_000_000);
+  });
+
+  it("commits a transaction that resolves and rolls back one that throws", async () => {
+    await db.transaction((tx) => tx.query("INSERT INTO accounts VALUES ('b', 1)"));
+    await assert.rejects(
+      db.transaction(async (tx) => {
+        await tx.query("INSERT INTO accounts VALUES ('c', 1)");
+        throw new Error("abort");
+      }),
+      /abort/,
+    );
+    const ids = (await db.query<{ id: string }>("SELECT id FROM accounts ORDER BY id")).map((r) => r.id);
+    assert.deepEqual(ids, ["a", "b"]);
+  });
+});
 
 describe("pglite data directory", () => {
   const dirs: string[] = [];
