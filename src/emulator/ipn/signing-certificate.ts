@@ -1,6 +1,6 @@
 // @peculiar/x509 needs a Reflect metadata polyfill loaded before it (its README).
 import "reflect-metadata";
-import { createPrivateKey, type KeyObject, webcrypto } from "node:crypto";
+import { createHmac, createPrivateKey, type KeyObject, webcrypto } from "node:crypto";
 import * as x509 from "@peculiar/x509";
 import type { Queryable } from "../../store/database.js";
 
@@ -69,4 +69,10 @@ export async function loadOrCreateSigningIdentity(db: Queryable, now: number): P
   const row = rows[0];
   if (!row) throw new Error("SNS signing identity could not be stored");
   return { certificatePem: row.certificate_pem, privateKey: createPrivateKey(row.private_key_pem) };
+}
+
+/** A secret derived from the stored key for `purpose`: the same in every instance and after restarts. */
+export function derivedSecret(identity: SigningIdentity, purpose: string): Buffer {
+  const der = identity.privateKey.export({ type: "pkcs8", format: "der" });
+  return createHmac("sha256", der).update(purpose).digest();
 }
