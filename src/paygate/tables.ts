@@ -901,6 +901,7 @@ export const generalRequest = table(
     row("Response", "ans..7", "O", "`encrypt`: encrypted result to URLSuccess/URLFailure", {
       origin: "reference",
       values: ["encrypt"],
+      note: "The reference gives no format, only the value; ans..7 is ours.",
     }),
     row("EtiID", "ans..", "O", "shop system / plugin identification", { origin: "reference" }),
   ],
