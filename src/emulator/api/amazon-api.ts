@@ -1,0 +1,179 @@
+/**
+ * The Amazon Pay v2 REST API over fastify: `/sandbox/v2/…`, `/live/v2/…` and `/v2/…`, optional
+ * trailing slash (reference §1, §17). Each request: request id, injected latency and faults,
+ * operation lookup, signature check, simulation code, body validation, then the operation in
+ * one transaction with its idempotency record (§8).
+ */
+import { createHash, randomUUID } from "node:crypto";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { Clock } from "../../core/clock.js";
+import type { Database } from "../../store/database.js";
+import type { EmulatedClock } from "../clock.js";
+import type { Answer, EmulatorEngine } from "../engine.js";
+import { AmazonError } from "../errors.js";
+import { FAULT_REASONS, type Faults } from "../faults.js";
+import type { Environment } from "../state/common.js";
+import { simulationFor } from "../state/simulation.js";
+import { findIdempotency, saveIdempotency } from "../store/repository.js";
+import { authenticateRequest } from "./authenticate.js";
+import { type ApiOperation, matchPath } from "./operation.js";
+import { parseBody } from "./schema.js";
+
+export interface AmazonApiOptions {
+  readonly engine: EmulatorEngine;
+  readonly db: Database;
+  readonly clock: EmulatedClock;
+  readonly realClock: Clock;
+  readonly faults: Faults;
+  readonly operations: readonly ApiOperation[];
+}
+
+const PREFIXES: ReadonlyArray<readonly [string, Environment | null]> = [
+  ["/sandbox/v2/", "sandbox"],
+  ["/live/v2/", "live"],
+  ["/v2/", null],
+];
+
+const IDEMPOTENCY_KEY = /^[A-Za-z0-9_-]{1,32}$/;
+
+function send(reply: FastifyReply, answer: Answer): FastifyReply {
+  return reply.code(answer.status).type("application/json").send(JSON.stringify(answer.body));
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return typeof error === "object" && error !== null && (error as { code?: string }).code === "23505";
+}
+
+/** Registers the API on an (encapsulated) fastify instance that keeps request bodies as raw text. */
+export async function amazonApi(app: FastifyInstance, options: AmazonApiOptions): Promise<void> {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser("*", { parseAs: "string", bodyLimit: 1024 * 1024 }, (_request, body, done) =>
+    done(null, body),
+  );
+  const handler = (request: FastifyRequest, reply: FastifyReply) => handle(options, request, reply);
+  for (const [prefix] of PREFIXES) {
+    app.route({ method: ["GET", "POST", "PATCH", "DELETE", "PUT"], url: `${prefix}*`, handler });
+  }
+}
+
+async function handle(
+  options: AmazonApiOptions,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<FastifyReply> {
+  reply.header("x-amz-pay-request-id", randomUUID());
+  const latency = options.faults.settings.latencyMs;
+  if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
+  try {
+    return send(reply, await answer(options, request));
+  } catch (error) {
+    if (error instanceof AmazonError) return send(reply, { status: error.status, body: error.toBody() });
+    request.log.error({ err: error }, "emulator operation failed");
+    return send(reply, {
+      status: 500,
+      body: { reasonCode: "InternalServerError", message: "Internal error." },
+    });
+  }
+}
+
+async function answer(options: AmazonApiOptions, request: FastifyRequest): Promise<Answer> {
+  const rawUrl = request.raw.url ?? "/";
+  const queryAt = rawUrl.indexOf("?");
+  const path = queryAt === -1 ? rawUrl : rawUrl.slice(0, queryAt);
+  const query = queryAt === -1 ? "" : rawUrl.slice(queryAt + 1);
+  const [prefix, pathEnvironment] = PREFIXES.find(([candidate]) => path.startsWith(candidate)) ?? ["", null];
+  const fragment = path.slice(prefix.length).replace(/\/$/, "");
+  const method = request.method.toUpperCase();
+  const candidates = options.operations
+    .map((operation) => ({ operation, params: matchPath(operation.path, fragment) }))
+    .filter((match) => match.params !== undefined);
+  const match = candidates.find((candidate) => candidate.operation.method === method);
+  if (match === undefined) {
+    if (candidates.length > 0)
+      throw new AmazonError("UnsupportedOperation", `${method} is not supported on this resource.`);
+    throw new AmazonError("ResourceNotFound", `No resource matches ${path}.`);
+  }
+  const { operation } = match;
+  const body = typeof request.body === "string" ? request.body : "";
+  const header = (name: string) => {
+    const value = request.headers[name.toLowerCase()];
+    return Array.isArray(value) ? value.join(",") : value;
+  };
+  const caller = await authenticateRequest(
+    options.db,
+    { method, path, query, header, body },
+    pathEnvironment,
+    options.realClock,
+  );
+  const injected = options.faults.takeFailure(operation.name);
+  if (injected !== undefined) return { status: injected, body: FAULT_REASONS[injected] };
+
+  const simulation = simulationFor(caller.environment, operation.name, header("x-amz-pay-simulation-code"));
+  const parsed = parseBody(operation.schema, method === "GET" ? "" : body);
+  const key = operation.idempotency === "ignored" ? undefined : header("x-amz-pay-idempotency-key");
+  if (key === undefined && operation.idempotency === "required") {
+    throw new AmazonError(
+      "MissingHeaderValue",
+      "The x-amz-pay-idempotency-key header is required for this operation.",
+    );
+  }
+  if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
+    throw new AmazonError(
+      "InvalidHeaderValue",
+      "The value provided for x-amz-pay-idempotency-key is invalid.",
+    );
+  }
+  const fingerprint = {
+    method,
+    path: `${caller.environment}:${fragment}`,
+    bodyHash: createHash("sha256").update(body).digest("hex"),
+  };
+  const context = { merchant: caller.merchant, environment: caller.environment };
+  const url = new URLSearchParams(query);
+  // Two requests with one new key can race to insert it; the loser replays the winner's answer.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await options.engine.transact(async (tx, notify) => {
+        if (key !== undefined) {
+          const earlier = await findIdempotency(tx, caller.merchant.merchantId, key);
+          if (earlier !== undefined) {
+            if (
+              earlier.method !== fingerprint.method ||
+              earlier.path !== fingerprint.path ||
+              earlier.bodyHash !== fingerprint.bodyHash
+            ) {
+              throw new AmazonError(
+                "DuplicateIdempotencyKey",
+                "The idempotency key was already used with a different request.",
+              );
+            }
+            return { status: earlier.status, body: JSON.parse(earlier.response) };
+          }
+        }
+        const result = await operation.run({
+          engine: options.engine,
+          db: options.db,
+          clock: options.clock,
+          tx,
+          context,
+          params: match.params as Record<string, string>,
+          query: url,
+          body: parsed,
+          simulation,
+          notify,
+        });
+        if (key !== undefined) {
+          await saveIdempotency(tx, caller.merchant.merchantId, key, {
+            ...fingerprint,
+            status: result.status,
+            response: JSON.stringify(result.body),
+          });
+        }
+        return result;
+      });
+    } catch (error) {
+      if (attempt === 0 && key !== undefined && isUniqueViolation(error)) continue;
+      throw error;
+    }
+  }
+}

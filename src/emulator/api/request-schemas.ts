@@ -1,0 +1,188 @@
+/**
+ * The request body of every operation as a declared schema (reference §4.1–§4.5; field lists
+ * from the NET request models). Lengths follow Amazon's docs where known.
+ */
+import type { Field, ObjectSchema } from "./schema.js";
+
+const text = (max?: number): Field => (max === undefined ? { type: "string" } : { type: "string", max });
+const oneOf = (...values: string[]): Field => ({ type: "string", enum: values });
+const object = (fields: Record<string, Field>, required: string[] = []): ObjectSchema => ({
+  type: "object",
+  fields,
+  required,
+});
+const price: Field = { type: "price" };
+const flag: Field = { type: "boolean" };
+const URL_MAX = 1024;
+
+const merchantMetadata = object({
+  merchantReferenceId: text(256),
+  merchantStoreName: text(50),
+  noteToBuyer: text(255),
+  customInformation: text(4096),
+});
+
+const providerMetadata = object({ providerReferenceId: text(256) });
+
+const recurringMetadata = object({
+  frequency: object({ unit: oneOf("Year", "Month", "Week", "Day", "Variable"), value: { type: "count" } }, [
+    "unit",
+    "value",
+  ]),
+  amount: price,
+});
+
+const paymentDetails = object({
+  paymentIntent: oneOf("Confirm", "Authorize", "AuthorizeWithCapture"),
+  canHandlePendingAuthorization: flag,
+  chargeAmount: price,
+  totalOrderAmount: price,
+  presentmentCurrency: { type: "currency" },
+  softDescriptor: text(16),
+  allowOvercharge: flag,
+  extendExpiration: flag,
+});
+
+const addressDetails = object(
+  {
+    name: text(50),
+    addressLine1: text(180),
+    addressLine2: text(60),
+    addressLine3: text(60),
+    city: text(50),
+    districtOrCounty: text(50),
+    stateOrRegion: text(50),
+    postalCode: text(20),
+    countryCode: text(3),
+    phoneNumber: text(20),
+  },
+  ["name", "addressLine1", "countryCode", "phoneNumber"],
+);
+
+const address = object({
+  name: text(50),
+  addressLine1: text(180),
+  addressLine2: text(60),
+  addressLine3: text(60),
+  city: text(50),
+  county: text(50),
+  district: text(50),
+  stateOrRegion: text(50),
+  postalCode: text(20),
+  countryCode: text(3),
+  phoneNumber: text(20),
+});
+
+const deliverySpecifications = object({
+  specialRestrictions: { type: "array", items: oneOf("RestrictPOBoxes", "RestrictPackstations") },
+  addressRestrictions: object(
+    {
+      type: oneOf("Allowed", "NotAllowed"),
+      restrictions: {
+        type: "map",
+        values: object({
+          statesOrRegions: { type: "array", items: text(50) },
+          zipCodes: { type: "array", items: text(20) },
+        }),
+      },
+    },
+    ["type", "restrictions"],
+  ),
+});
+
+const chargePermissionType = oneOf("OneTime", "Recurring", "PaymentMethodOnFile");
+
+export const CREATE_CHECKOUT_SESSION = object(
+  {
+    webCheckoutDetails: object({
+      checkoutReviewReturnUrl: text(URL_MAX),
+      checkoutResultReturnUrl: text(URL_MAX),
+      checkoutCancelUrl: text(URL_MAX),
+      checkoutMode: oneOf("ProcessOrder"),
+    }),
+    storeId: text(100),
+    scopes: {
+      type: "array",
+      items: oneOf(
+        "name",
+        "email",
+        "phoneNumber",
+        "billingAddress",
+        "postalCode",
+        "shippingAddress",
+        "primeStatus",
+      ),
+    },
+    chargePermissionType,
+    recurringMetadata,
+    paymentDetails,
+    merchantMetadata,
+    platformId: text(20),
+    providerMetadata,
+    supplementaryData: text(1024),
+    deliverySpecifications,
+    addressDetails,
+    paymentMethodOnFileMetadata: object({ setupOnly: flag }),
+    chargePermissionId: text(64),
+  },
+  ["webCheckoutDetails", "storeId"],
+);
+
+export const UPDATE_CHECKOUT_SESSION = object({
+  webCheckoutDetails: object({ checkoutResultReturnUrl: text(URL_MAX) }),
+  paymentDetails,
+  merchantMetadata,
+  recurringMetadata,
+  platformId: text(20),
+  providerMetadata,
+  supplementaryData: text(1024),
+  chargePermissionType,
+});
+
+export const COMPLETE_CHECKOUT_SESSION = object({ chargeAmount: price, totalOrderAmount: price });
+
+export const FINALIZE_CHECKOUT_SESSION = object(
+  {
+    chargeAmount: price,
+    totalOrderAmount: price,
+    shippingAddress: address,
+    billingAddress: address,
+    paymentIntent: oneOf("Confirm", "Authorize", "AuthorizeWithCapture"),
+    canHandlePendingAuthorization: flag,
+    supplementaryData: text(1024),
+  },
+  ["chargeAmount"],
+);
+
+export const UPDATE_CHARGE_PERMISSION = object({ merchantMetadata, recurringMetadata });
+
+export const CLOSE_CHARGE_PERMISSION = object({ closureReason: text(255), cancelPendingCharges: flag });
+
+export const CREATE_CHARGE = object(
+  {
+    chargePermissionId: text(64),
+    chargeAmount: price,
+    captureNow: flag,
+    softDescriptor: text(16),
+    canHandlePendingAuthorization: flag,
+    merchantMetadata,
+    providerMetadata,
+    platformId: text(20),
+    chargeInitiator: oneOf("CITU", "MITU", "CITR", "MITR"),
+    channel: oneOf("Web", "Phone", "App", "Alexa", "PointOfSale", "FireTv", "Offline", "Amazon"),
+    webCheckoutDetails: object({ checkoutResultReturnUrl: text(URL_MAX) }),
+  },
+  ["chargePermissionId", "chargeAmount"],
+);
+
+export const CAPTURE_CHARGE = object({ captureAmount: price, softDescriptor: text(16) }, ["captureAmount"]);
+
+export const CANCEL_CHARGE = object({ cancellationReason: text(255) });
+
+export const CREATE_REFUND = object({ chargeId: text(64), refundAmount: price, softDescriptor: text(16) }, [
+  "chargeId",
+  "refundAmount",
+]);
+
+/** GET requests carry no body; anything but an empty object is refused. */
+export const NO_BODY = object({});

@@ -1,0 +1,82 @@
+/**
+ * Fault injection switches (CONTRACT `POST /__admin/faults`): added latency, the next N answers
+ * replaced by 500/503/408/429 per operation or for all, and dropped or duplicated IPNs, which
+ * the IPN worker takes through {@link IpnFaultSwitches}. Kept in memory on purpose: faults are
+ * a test harness setting, not emulated state, and must not survive a restart.
+ */
+import type { IpnFaultSwitches } from "./ipn/delivery-worker.js";
+
+export type FaultStatus = 500 | 503 | 408 | 429;
+
+export const FAULT_REASONS: Readonly<Record<FaultStatus, { reasonCode: string; message: string }>> = {
+  500: { reasonCode: "InternalServerError", message: "Injected fault: internal server error." },
+  503: { reasonCode: "ServiceUnavailable", message: "Injected fault: service unavailable." },
+  408: { reasonCode: "RequestTimeout", message: "Injected fault: request timeout." },
+  429: { reasonCode: "TooManyRequests", message: "Injected fault: throttled." },
+};
+
+export interface FaultSettings {
+  /** Extra milliseconds before every API answer. */
+  latencyMs: number;
+  /** Queued failures; `operation` is an API operation name (e.g. `createCharge`) or `*`. */
+  failures: { operation: string; status: FaultStatus; remaining: number }[];
+  ipnDrop: number;
+  ipnDuplicate: number;
+}
+
+export class Faults implements IpnFaultSwitches {
+  #settings: FaultSettings = { latencyMs: 0, failures: [], ipnDrop: 0, ipnDuplicate: 0 };
+
+  get settings(): Readonly<FaultSettings> {
+    return this.#settings;
+  }
+
+  /** Replaces the latency (when given), adds failures, sets IPN counters (when given). */
+  configure(change: {
+    latencyMs?: number;
+    failures?: { operation?: string; status: FaultStatus; count: number }[];
+    ipnDrop?: number;
+    ipnDuplicate?: number;
+  }): void {
+    const next = { ...this.#settings, failures: [...this.#settings.failures] };
+    if (change.latencyMs !== undefined) next.latencyMs = change.latencyMs;
+    for (const failure of change.failures ?? []) {
+      next.failures.push({
+        operation: failure.operation ?? "*",
+        status: failure.status,
+        remaining: failure.count,
+      });
+    }
+    if (change.ipnDrop !== undefined) next.ipnDrop = change.ipnDrop;
+    if (change.ipnDuplicate !== undefined) next.ipnDuplicate = change.ipnDuplicate;
+    this.#settings = next;
+  }
+
+  reset(): void {
+    this.#settings = { latencyMs: 0, failures: [], ipnDrop: 0, ipnDuplicate: 0 };
+  }
+
+  /** The injected status for this operation's answer, consuming one count; undefined when none. */
+  takeFailure(operation: string): FaultStatus | undefined {
+    const failure = this.#settings.failures.find(
+      (candidate) =>
+        candidate.remaining > 0 && (candidate.operation === operation || candidate.operation === "*"),
+    );
+    if (failure === undefined) return undefined;
+    failure.remaining -= 1;
+    this.#settings.failures = this.#settings.failures.filter((candidate) => candidate.remaining > 0);
+    return failure.status;
+  }
+
+  takeIpnDrop(): boolean {
+    if (this.#settings.ipnDrop <= 0) return false;
+    this.#settings.ipnDrop -= 1;
+    return true;
+  }
+
+  takeIpnDuplicate(): boolean {
+    if (this.#settings.ipnDuplicate <= 0) return false;
+    this.#settings.ipnDuplicate -= 1;
+    return true;
+  }
+}

@@ -1,0 +1,163 @@
+/**
+ * The Amazon Pay v2 emulator as one HTTPS server: the REST API (`api/`), the buyer pages and
+ * shortcuts (`buyer/`), the admin API, the SNS certificate, the IPN delivery worker and the
+ * timer sweep, all on one database whose state survives restarts.
+ *
+ * @example
+ * const emulator = await startEmulator({ port: 0, tls: await createCertificate(), logger: silentLogger() });
+ * // SDK: new WebStoreClient({ ..., overrideServiceUrl: `127.0.0.1:${emulator.port}` })
+ * await emulator.close();
+ */
+import { fileURLToPath } from "node:url";
+import Fastify, { type FastifyInstance } from "fastify";
+import { type Clock, systemClock } from "../core/clock.js";
+import type { CertificatePem } from "../http/certificates.js";
+import { httpsServerOptions } from "../http/tls.js";
+import type { Logger } from "../log.js";
+import { silentLogger } from "../log.js";
+import { type Database, openDatabase } from "../store/database.js";
+import { adminRoutes } from "./admin.js";
+import { amazonApi } from "./api/amazon-api.js";
+import { API_OPERATIONS } from "./api/index.js";
+import { buyerRoutes } from "./buyer/routes.js";
+import { EmulatedClock } from "./clock.js";
+import { EmulatorEngine } from "./engine.js";
+import { Faults } from "./faults.js";
+import { cryptoRandom, IdSource, type RandomSource } from "./ids.js";
+import { type IpnDeliveryOptions, IpnDeliveryWorker } from "./ipn/delivery-worker.js";
+import { loadOrCreateSigningIdentity } from "./ipn/signing-certificate.js";
+import { registerSnsRoutes } from "./ipn/sns-routes.js";
+
+/** The emulator's migrations (its own schema, apart from the gateway's). */
+export const EMULATOR_MIGRATIONS_DIR = fileURLToPath(new URL("./store/migrations/", import.meta.url));
+
+export interface EmulatorOptions {
+  readonly host?: string;
+  /** 0 picks a free port. */
+  readonly port?: number;
+  readonly tls: CertificatePem;
+  /** PGlite data directory; omitted (and no `databaseUrl`/`db`) means in memory. */
+  readonly dataDir?: string;
+  /** PostgreSQL instead of PGlite. */
+  readonly databaseUrl?: string;
+  readonly databaseSchema?: string;
+  readonly logger?: Logger;
+  /** Real time (signature dates, IPN leases); the emulated clock is this plus the stored offset. */
+  readonly realClock?: Clock;
+  readonly random?: RandomSource;
+  /** Real milliseconds between timer sweeps. Default 1,000. */
+  readonly sweepIntervalMs?: number;
+  /** IPN delivery settings, or `false` to send none. */
+  readonly ipn?: false | Omit<IpnDeliveryOptions, "db" | "identity" | "publicOrigin" | "faults">;
+  /** Origin the emulator tells others (amazonPayRedirectUrl, SigningCertURL); default its own URL. */
+  readonly publicUrl?: string;
+}
+
+export interface RunningEmulator {
+  /** `https://host:port` */
+  readonly url: string;
+  readonly port: number;
+  /** For `inject` in tests. */
+  readonly app: FastifyInstance;
+  readonly engine: EmulatorEngine;
+  readonly db: Database;
+  readonly clock: EmulatedClock;
+  readonly faults: Faults;
+  /** Runs due timers now (also runs on every clock advance and every `sweepIntervalMs`). */
+  sweep(): Promise<number>;
+  close(): Promise<void>;
+}
+
+export async function startEmulator(options: EmulatorOptions): Promise<RunningEmulator> {
+  const logger = options.logger ?? silentLogger();
+  const db = await openDatabase(
+    options.databaseUrl !== undefined
+      ? {
+          migrationsDir: EMULATOR_MIGRATIONS_DIR,
+          url: options.databaseUrl,
+          ...(options.databaseSchema === undefined ? {} : { schema: options.databaseSchema }),
+        }
+      : {
+          migrationsDir: EMULATOR_MIGRATIONS_DIR,
+          ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
+        },
+  );
+  const realClock = options.realClock ?? systemClock;
+  const clock = new EmulatedClock(realClock);
+  await clock.load(db);
+  const faults = new Faults();
+  let origin = options.publicUrl ?? "";
+  let worker: IpnDeliveryWorker | undefined;
+  const engine = new EmulatorEngine({
+    db,
+    clock,
+    ids: new IdSource(options.random ?? cryptoRandom),
+    baseUrl: () => origin,
+    onNotices: () => worker?.wake(),
+  });
+  const identity = await loadOrCreateSigningIdentity(db, realClock.now());
+
+  // The https server's instance type differs from the plain one only in its raw server; the
+  // route plugins are written against the plain type.
+  const app = Fastify({
+    loggerInstance: logger,
+    https: httpsServerOptions(options.tls),
+  }) as unknown as FastifyInstance;
+  registerSnsRoutes(app, identity);
+  const sweep = async () => {
+    const touched = await engine.sweep();
+    worker?.wake();
+    return touched;
+  };
+  await app.register(adminRoutes, { engine, faults, afterClockChange: async () => void (await sweep()) });
+  await app.register(buyerRoutes, { engine });
+  await app.register(amazonApi, { engine, db, clock, realClock, faults, operations: API_OPERATIONS });
+
+  try {
+    await app.listen({ host: options.host ?? "127.0.0.1", port: options.port ?? 8444 });
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+  const address = app.server.address();
+  const port = typeof address === "object" && address !== null ? address.port : (options.port ?? 0);
+  const host = options.host ?? "127.0.0.1";
+  const url = `https://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  if (options.publicUrl === undefined) origin = url;
+
+  if (options.ipn !== false) {
+    worker = new IpnDeliveryWorker({
+      ...(options.ipn ?? {}),
+      db,
+      identity,
+      publicOrigin: () => origin,
+      faults,
+    });
+    worker.start();
+  }
+  let sweeping: Promise<unknown> = Promise.resolve();
+  const timer = setInterval(() => {
+    sweeping = sweeping
+      .then(sweep)
+      .catch((error) => logger.error({ err: error }, "emulator timer sweep failed"));
+  }, options.sweepIntervalMs ?? 1000);
+  timer.unref();
+
+  return {
+    url,
+    port,
+    app,
+    engine,
+    db,
+    clock,
+    faults,
+    sweep,
+    async close() {
+      clearInterval(timer);
+      await sweeping;
+      await worker?.stop();
+      await app.close();
+      await db.close();
+    },
+  };
+}
