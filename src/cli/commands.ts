@@ -1,0 +1,110 @@
+/**
+ * The long-running commands. Each one declares its flags (which drive parsing and `--help`),
+ * starts its parts, announces readiness once, and drains on SIGTERM/SIGINT.
+ */
+import { join, resolve } from "node:path";
+import { startEmulator } from "../emulator/index.js";
+import { startGateway } from "../gateway/index.js";
+import { type CertificatePem, loadCertificate, loadOrCreateCertificate } from "../http/tls.js";
+import { createLogger } from "../log.js";
+import { announceReady, closeOnSignals, type Running } from "./lifecycle.js";
+import { COMMON_FLAGS, type FlagSpec, type ParsedFlags, portFlag, UsageError } from "./options.js";
+
+export interface Command {
+  readonly name: string;
+  readonly usage: string;
+  readonly summary: string;
+  readonly flags: readonly FlagSpec[];
+  run(flags: ParsedFlags): Promise<void>;
+}
+
+const EMULATOR_PORT: FlagSpec = {
+  name: "emulator-port",
+  type: "string",
+  value: "PORT",
+  description: "port of the built-in Amazon Pay emulator",
+  default: "8444",
+};
+
+export const emulatorCommand: Command = {
+  name: "emulator",
+  usage: "kasse emulator [--port 8444] [--data DIR] [--host ADDR]",
+  summary:
+    "Runs the Amazon Pay v2 emulator alone: Amazon's REST API under /sandbox/v2, /live/v2 and /v2, buyer pages,\ncheckout.js, IPNs, reports and the /__admin API. State is kept in DIR/emulator.",
+  flags: [{ ...EMULATOR_PORT, name: "port", description: "port to listen on" }, ...COMMON_FLAGS],
+  async run(flags) {
+    const { dataDir, tls, logger } = await commonSetup(flags);
+    const emulator = await startEmulator({
+      host: String(flags.host),
+      port: portFlag(flags, "port"),
+      dataDir: join(dataDir, "emulator"),
+      tls,
+      logger: logger.child({ part: "emulator" }),
+    });
+    closeOnSignals([emulator], logger);
+    announceReady({ emulator: emulator.url });
+  },
+};
+
+export const startCommand: Command = {
+  name: "start",
+  usage: "kasse start [--port 8443] [--emulator-port 8444 | --no-emulator] [--data DIR] [--host ADDR]",
+  summary:
+    "Runs the gateway (Paygate endpoints, admin API) and, unless --no-emulator, the built-in Amazon Pay emulator.\nUses PGlite in DIR/gateway, or PostgreSQL when DATABASE_URL is set. The admin token comes from\nKASSE_ADMIN_TOKEN or is generated on first start (reported once as adminToken).",
+  flags: [
+    { name: "port", type: "string", value: "PORT", description: "gateway port", default: "8443" },
+    EMULATOR_PORT,
+    { name: "no-emulator", type: "boolean", description: "do not start the built-in emulator" },
+    ...COMMON_FLAGS,
+  ],
+  async run(flags) {
+    const { dataDir, tls, logger } = await commonSetup(flags);
+    const running: Running[] = [];
+    const ready: Record<string, unknown> = {};
+    try {
+      if (!flags["no-emulator"]) {
+        const emulator = await startEmulator({
+          host: String(flags.host),
+          port: portFlag(flags, "emulator-port"),
+          dataDir: join(dataDir, "emulator"),
+          tls,
+          logger: logger.child({ part: "emulator" }),
+        });
+        running.push(emulator);
+        ready.emulator = emulator.url;
+      }
+      const gateway = await startGateway({
+        host: String(flags.host),
+        port: portFlag(flags, "port"),
+        dataDir,
+        tls,
+        logger: logger.child({ part: "gateway" }),
+        ...(process.env.DATABASE_URL ? { databaseUrl: process.env.DATABASE_URL } : {}),
+        ...(process.env.KASSE_ADMIN_TOKEN ? { adminToken: process.env.KASSE_ADMIN_TOKEN } : {}),
+      });
+      running.push(gateway);
+      ready.gateway = gateway.url;
+      if (gateway.generatedAdminToken) ready.adminToken = gateway.generatedAdminToken;
+    } catch (error) {
+      for (const part of running.reverse()) await part.close().catch(() => {});
+      throw error;
+    }
+    closeOnSignals(running, logger);
+    announceReady({ gateway: ready.gateway, ...ready });
+  },
+};
+
+async function commonSetup(flags: ParsedFlags) {
+  const dataDir = resolve(String(flags.data));
+  const logger = createLogger();
+  const tls = await resolveTls(flags, dataDir);
+  return { dataDir, tls, logger };
+}
+
+async function resolveTls(flags: ParsedFlags, dataDir: string): Promise<CertificatePem> {
+  const cert = flags["tls-cert"];
+  const key = flags["tls-key"];
+  if (typeof cert === "string" && typeof key === "string") return loadCertificate(cert, key);
+  if (cert !== undefined || key !== undefined) throw new UsageError("--tls-cert and --tls-key go together");
+  return loadOrCreateCertificate(dataDir);
+}
