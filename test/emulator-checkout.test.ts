@@ -1,0 +1,223 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import type { RunningEmulator } from "../src/emulator/index.js";
+import {
+  admin,
+  checkoutUntilResult,
+  createMerchant,
+  failure,
+  headers,
+  RESULT_URL,
+  REVIEW_URL,
+  type SdkClient,
+  sdkClient,
+  startTestEmulator,
+  type TestMerchant,
+} from "./emulator-sdk-support.js";
+
+let emulator: RunningEmulator;
+let merchant: TestMerchant;
+let client: SdkClient;
+
+before(async () => {
+  emulator = await startTestEmulator();
+  merchant = await createMerchant(emulator, { region: "eu" });
+  client = sdkClient(emulator, merchant);
+});
+after(() => emulator.close());
+
+describe("checkout with review page (official SDK)", () => {
+  it("create → sign in → update → amazonPayRedirectUrl → complete → charge Authorized", async () => {
+    const created = await client.createCheckoutSession(
+      { webCheckoutDetails: { checkoutReviewReturnUrl: REVIEW_URL }, storeId: merchant.storeId },
+      headers(),
+    );
+    assert.equal(created.status, 201);
+    assert.ok(created.headers["x-amz-pay-request-id"]);
+    const session = created.data;
+    const id = session.checkoutSessionId as string;
+    assert.match(id, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    assert.deepEqual((session.statusDetails as { state: string }).state, "Open");
+    assert.deepEqual(
+      (session.constraints as { constraintId: string }[]).map((c) => c.constraintId),
+      ["BuyerNotAssociated", "ChargeAmountNotSet", "CheckoutResultReturnUrlNotSet", "PaymentIntentNotSet"],
+    );
+    assert.equal(session.buyer, null);
+    assert.match(session.creationTimestamp as string, /^\d{8}T\d{6}Z$/);
+
+    const approved = await admin(emulator, `/__admin/checkout-sessions/${id}/approve`, {
+      buyer: { card: "1111" },
+    });
+    assert.equal(approved.redirectUrl, `${REVIEW_URL}?amazonCheckoutSessionId=${id}`);
+    const review = await client.getCheckoutSession(id);
+    assert.equal((review.data.buyer as { name: string }).name, "Anna Schmidt");
+    assert.equal((review.data.shippingAddress as { city: string }).city, "Berlin");
+    assert.match(
+      (review.data.paymentPreferences as { paymentDescriptor: string }[])[0]?.paymentDescriptor ?? "",
+      /1111/,
+    );
+
+    const updated = await client.updateCheckoutSession(id, {
+      webCheckoutDetails: { checkoutResultReturnUrl: RESULT_URL },
+      paymentDetails: { paymentIntent: "Authorize", chargeAmount: { amount: 49.9, currencyCode: "EUR" } },
+      merchantMetadata: { merchantReferenceId: "order-1", merchantStoreName: "Shop" },
+    });
+    assert.deepEqual(updated.data.constraints, []);
+    assert.deepEqual((updated.data.paymentDetails as { chargeAmount: unknown }).chargeAmount, {
+      amount: "49.90",
+      currencyCode: "EUR",
+    });
+    const redirect = (updated.data.webCheckoutDetails as { amazonPayRedirectUrl: string })
+      .amazonPayRedirectUrl;
+    assert.ok(redirect.startsWith(emulator.url));
+
+    // Completing before the buyer went through amazonPayRedirectUrl is refused.
+    const early = await failure(
+      client.completeCheckoutSession(id, { chargeAmount: { amount: "49.90", currencyCode: "EUR" } }),
+    );
+    assert.equal(early.reasonCode, "InvalidCheckoutSessionStatus");
+
+    await admin(emulator, `/__admin/checkout-sessions/${id}/authenticate`);
+    const mismatch = await failure(
+      client.completeCheckoutSession(id, { chargeAmount: { amount: "49.91", currencyCode: "EUR" } }),
+    );
+    assert.deepEqual([mismatch.status, mismatch.reasonCode], [409, "AmountMismatch"]);
+
+    const completed = await client.completeCheckoutSession(id, {
+      chargeAmount: { amount: "49.90", currencyCode: "EUR" },
+    });
+    assert.equal(completed.status, 200);
+    assert.equal((completed.data.statusDetails as { state: string }).state, "Completed");
+    const chargeId = completed.data.chargeId as string;
+    const permissionId = completed.data.chargePermissionId as string;
+    assert.match(permissionId, /^S01-\d{7}-\d{7}$/);
+    assert.match(chargeId, /^S01-\d{7}-\d{7}-C\d{6}$/);
+
+    const charge = await client.getCharge(chargeId);
+    assert.equal((charge.data.statusDetails as { state: string }).state, "Authorized");
+    assert.deepEqual(charge.data.chargeAmount, { amount: "49.90", currencyCode: "EUR" });
+    const permission = await client.getChargePermission(permissionId);
+    assert.equal((permission.data.statusDetails as { state: string }).state, "Chargeable");
+    assert.equal(
+      (permission.data.merchantMetadata as { merchantReferenceId: string }).merchantReferenceId,
+      "order-1",
+    );
+
+    const again = await failure(
+      client.completeCheckoutSession(id, { chargeAmount: { amount: "49.90", currencyCode: "EUR" } }),
+    );
+    assert.deepEqual([again.status, again.reasonCode], [422, "InvalidCheckoutSessionStatus"]);
+    const late = await failure(client.updateCheckoutSession(id, { merchantMetadata: { noteToBuyer: "x" } }));
+    assert.equal(late.reasonCode, "InvalidCheckoutSessionStatus");
+  });
+
+  it("changing the address from the review page shows the new address", async () => {
+    const created = await client.createCheckoutSession(
+      { webCheckoutDetails: { checkoutReviewReturnUrl: REVIEW_URL }, storeId: merchant.storeId },
+      headers(),
+    );
+    const id = created.data.checkoutSessionId as string;
+    await admin(emulator, `/__admin/checkout-sessions/${id}/approve`, { buyer: { card: "1111" } });
+    await admin(emulator, `/__admin/checkout-sessions/${id}/change`, { changeAction: "changeAddress" });
+    const session = await client.getCheckoutSession(id);
+    assert.equal((session.data.shippingAddress as { city: string }).city, "München");
+  });
+
+  it("AuthorizeWithCapture captures at completion; Confirm creates only the permission", async () => {
+    const captureId = await checkoutUntilResult(emulator, client, merchant, {
+      paymentIntent: "AuthorizeWithCapture",
+      chargeAmount: { amount: "20.00", currencyCode: "EUR" },
+    });
+    const captured = await client.completeCheckoutSession(captureId, {
+      chargeAmount: { amount: "20", currencyCode: "EUR" },
+    });
+    const charge = await client.getCharge(captured.data.chargeId);
+    assert.equal((charge.data.statusDetails as { state: string }).state, "Captured");
+    assert.deepEqual(charge.data.captureAmount, { amount: "20.00", currencyCode: "EUR" });
+
+    const confirmId = await checkoutUntilResult(emulator, client, merchant, {
+      paymentIntent: "Confirm",
+      chargeAmount: { amount: "30.00", currencyCode: "EUR" },
+    });
+    const confirmed = await client.completeCheckoutSession(confirmId, {
+      chargeAmount: { amount: "30.00", currencyCode: "EUR" },
+    });
+    assert.equal(confirmed.data.chargeId, null);
+    const permission = await client.getChargePermission(confirmed.data.chargePermissionId);
+    assert.deepEqual(permission.data.limits, {
+      amountLimit: { amount: "30.00", currencyCode: "EUR" },
+      amountBalance: { amount: "30.00", currencyCode: "EUR" },
+    });
+  });
+
+  it("card 3064: the buyer cancels, complete answers CheckoutSessionCanceled", async () => {
+    const id = await checkoutUntilResult(
+      emulator,
+      client,
+      merchant,
+      { paymentIntent: "Authorize", chargeAmount: { amount: "10.00", currencyCode: "EUR" } },
+      "3064",
+    );
+    const refused = await failure(
+      client.completeCheckoutSession(id, { chargeAmount: { amount: "10.00", currencyCode: "EUR" } }),
+    );
+    assert.deepEqual([refused.status, refused.reasonCode], [422, "CheckoutSessionCanceled"]);
+    const session = await client.getCheckoutSession(id);
+    assert.deepEqual(
+      [
+        (session.data.statusDetails as { state: string }).state,
+        (session.data.statusDetails as { reasonCode: string }).reasonCode,
+      ],
+      ["Canceled", "BuyerCanceled"],
+    );
+  });
+
+  it("card 3434 declines; simulation code Declined cancels at complete", async () => {
+    const declined = await checkoutUntilResult(
+      emulator,
+      client,
+      merchant,
+      { paymentIntent: "Authorize", chargeAmount: { amount: "10.00", currencyCode: "EUR" } },
+      "3434",
+    );
+    const session = await client.getCheckoutSession(declined);
+    assert.equal((session.data.statusDetails as { reasonCode: string }).reasonCode, "Declined");
+
+    const simulated = await checkoutUntilResult(emulator, client, merchant, {
+      paymentIntent: "Authorize",
+      chargeAmount: { amount: "10.00", currencyCode: "EUR" },
+    });
+    const refused = await failure(
+      client.completeCheckoutSession(
+        simulated,
+        { chargeAmount: { amount: "10.00", currencyCode: "EUR" } },
+        { "x-amz-pay-simulation-code": "Declined" },
+      ),
+    );
+    assert.equal(refused.reasonCode, "CheckoutSessionCanceled");
+    const unknown = await failure(
+      client.completeCheckoutSession(
+        simulated,
+        { chargeAmount: { amount: "10.00", currencyCode: "EUR" } },
+        { "x-amz-pay-simulation-code": "NoSuchCode" },
+      ),
+    );
+    assert.deepEqual([unknown.status, unknown.reasonCode], [400, "InvalidSandboxSimulationSpecified"]);
+  });
+
+  it("a session not completed within 24 h is Canceled/Expired", async () => {
+    const created = await client.createCheckoutSession(
+      { webCheckoutDetails: { checkoutReviewReturnUrl: REVIEW_URL }, storeId: merchant.storeId },
+      headers(),
+    );
+    const id = created.data.checkoutSessionId as string;
+    await admin(emulator, "/__admin/clock", { advanceSeconds: 24 * 3600 });
+    const session = await client.getCheckoutSession(id);
+    assert.deepEqual(session.data.statusDetails, {
+      state: "Canceled",
+      reasonCode: "Expired",
+      reasonDescription: "The checkout session expired.",
+      lastUpdatedTimestamp: created.data.expirationTimestamp,
+    });
+  });
+});
