@@ -1,93 +1,108 @@
 import type { FastifyInstance } from "fastify";
+import type { ApiOperation, OperationCall } from "../api/operation.js";
+import type { ObjectSchema } from "../api/schema.js";
 import { AmazonError } from "../errors.js";
 import type { ReportCaller, ReportsService } from "./reports-service.js";
 
 /**
- * The Reports operations (reference §4) as answers for the emulator's API dispatcher, which
- * has already verified the signature and knows the caller; plus the unsigned document link.
+ * The Reports operations (reference §4, §13) for the emulator's API layer, which verifies the
+ * signature, applies faults and idempotency, and runs each inside its transaction; plus the
+ * unsigned, pre-signed document link.
  */
 
-export interface ReportAnswer {
-  status: number;
-  body: unknown;
+const string = { type: "string" } as const;
+const NO_BODY: ObjectSchema = { type: "object", fields: {} };
+const CREATE_REPORT: ObjectSchema = {
+  type: "object",
+  fields: { reportType: string, startTime: string, endTime: string },
+  required: ["reportType", "startTime", "endTime"],
+};
+const CREATE_REPORT_SCHEDULE: ObjectSchema = {
+  type: "object",
+  fields: {
+    reportType: string,
+    scheduleFrequency: string,
+    nextReportCreationTime: string,
+    deleteExistingSchedule: { type: "boolean" },
+  },
+  required: ["reportType", "scheduleFrequency"],
+};
+
+const services = new WeakMap<object, ReportsService>();
+
+/** Makes `service` answer the Reports operations of the emulator run by `engine`. */
+export function bindReportsService(engine: object, service: ReportsService): void {
+  services.set(engine, service);
 }
 
-export type ReportQuery = Record<string, string | readonly string[] | undefined>;
-
-/**
- * Answers a Reports request, or `undefined` when `path` (the part after `/v2/`, without query
- * or trailing slash) is no Reports resource. Errors become Amazon's error bodies.
- */
-export async function answerReportRequest(
-  service: ReportsService,
-  caller: ReportCaller,
-  request: { method: string; path: string; query: ReportQuery; body: unknown },
-): Promise<ReportAnswer | undefined> {
-  const route = matchReportRoute(request.method, request.path);
-  if (!route) return undefined;
-  try {
-    return await route(service, caller, request.query, request.body);
-  } catch (error) {
-    if (error instanceof AmazonError) return { status: error.status, body: error.toBody() };
-    throw error;
-  }
+function on(call: OperationCall): ReportsService {
+  const service = services.get(call.engine);
+  if (!service) throw new Error("the Reports service is not set up for this emulator (setUpReports)");
+  return service.within(call.tx);
 }
 
-type Handler = (
-  service: ReportsService,
-  caller: ReportCaller,
-  query: ReportQuery,
-  body: unknown,
-) => Promise<ReportAnswer>;
+/** The eight Reports operations, named as the official SDK names its methods. */
+export const REPORT_OPERATIONS: readonly ApiOperation[] = (() => {
+  const caller = (call: OperationCall): ReportCaller => ({
+    merchantId: call.context.merchant.merchantId,
+    environment: call.context.environment,
+  });
+  const id = (call: OperationCall) => call.params.id as string;
+  const get = (name: string, path: string, run: (call: OperationCall) => Promise<unknown>): ApiOperation => ({
+    name,
+    method: "GET",
+    path,
+    schema: NO_BODY,
+    idempotency: "ignored",
+    run: async (call) => ({ status: 200, body: await run(call) }),
+  });
+  return [
+    get("getReports", "reports", (call) => on(call).listReports(caller(call), singleValues(call.query))),
+    get("getReportById", "reports/:id", (call) => on(call).getReport(caller(call), id(call))),
+    {
+      name: "createReport",
+      method: "POST",
+      path: "reports",
+      schema: CREATE_REPORT,
+      idempotency: "optional",
+      run: async (call) => ({ status: 201, body: await on(call).createReport(caller(call), call.body) }),
+    },
+    get("getReportDocument", "report-documents/:id", (call) =>
+      on(call).getReportDocument(caller(call), id(call)),
+    ),
+    get("getReportSchedules", "report-schedules", (call) =>
+      on(call).listSchedules(caller(call), singleValues(call.query).reportTypes),
+    ),
+    get("getReportScheduleById", "report-schedules/:id", (call) =>
+      on(call).getSchedule(caller(call), id(call)),
+    ),
+    {
+      name: "createReportSchedule",
+      method: "POST",
+      path: "report-schedules",
+      schema: CREATE_REPORT_SCHEDULE,
+      idempotency: "optional",
+      run: async (call) => ({ status: 201, body: await on(call).createSchedule(caller(call), call.body) }),
+    },
+    {
+      name: "cancelReportSchedule",
+      method: "DELETE",
+      path: "report-schedules/:id",
+      schema: NO_BODY,
+      idempotency: "ignored",
+      run: async (call) => ({ status: 200, body: await on(call).cancelSchedule(caller(call), id(call)) }),
+    },
+  ];
+})();
 
-/** The operation behind a method and path, named as the official SDK names its methods. */
-export function reportOperationOf(method: string, path: string): string | undefined {
-  return matchRoute(method, path)?.[0];
-}
-
-function matchReportRoute(method: string, path: string): Handler | undefined {
-  return matchRoute(method, path)?.[1];
-}
-
-function matchRoute(method: string, path: string): [string, Handler] | undefined {
-  const parts = path.replace(/^\/+|\/+$/g, "").split("/");
-  const [resource, id, extra] = parts;
-  if (extra !== undefined) return undefined;
-  const decoded = id === undefined ? undefined : decodeURIComponent(id);
-  const ok = (status: number, body: unknown): ReportAnswer => ({ status, body });
-  switch (`${method.toUpperCase()} ${resource}${decoded === undefined ? "" : "/:id"}`) {
-    case "GET reports":
-      return ["getReports", async (s, c, q) => ok(200, await s.listReports(c, singleValues(q)))];
-    case "GET reports/:id":
-      return ["getReportById", async (s, c) => ok(200, await s.getReport(c, decoded as string))];
-    case "POST reports":
-      return ["createReport", async (s, c, _q, b) => ok(201, await s.createReport(c, b))];
-    case "GET report-documents/:id":
-      return ["getReportDocument", async (s, c) => ok(200, await s.getReportDocument(c, decoded as string))];
-    case "GET report-schedules":
-      return [
-        "getReportSchedules",
-        async (s, c, q) => ok(200, await s.listSchedules(c, singleValues(q).reportTypes)),
-      ];
-    case "GET report-schedules/:id":
-      return ["getReportScheduleById", async (s, c) => ok(200, await s.getSchedule(c, decoded as string))];
-    case "POST report-schedules":
-      return ["createReportSchedule", async (s, c, _q, b) => ok(201, await s.createSchedule(c, b))];
-    case "DELETE report-schedules/:id":
-      return ["cancelReportSchedule", async (s, c) => ok(200, await s.cancelSchedule(c, decoded as string))];
-    default:
-      return undefined;
-  }
-}
-
-/** A parameter given twice is as invalid as a malformed one. */
-function singleValues(query: ReportQuery): Record<string, string | undefined> {
-  const values: Record<string, string | undefined> = {};
-  for (const [name, value] of Object.entries(query)) {
-    if (Array.isArray(value)) {
+/** Query parameters by name; one given twice is as invalid as a malformed one. */
+function singleValues(query: URLSearchParams): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const name of new Set(query.keys())) {
+    const all = query.getAll(name);
+    if (all.length > 1)
       throw new AmazonError("InvalidParameterValue", `The value provided for ${name} is invalid.`);
-    }
-    values[name] = value as string | undefined;
+    values[name] = all[0] as string;
   }
   return values;
 }

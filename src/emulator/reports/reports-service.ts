@@ -126,6 +126,11 @@ export class ReportsService {
     this.#randomId = options.randomId ?? randomUUID;
   }
 
+  /** The same service running its queries on `tx` (the API operation's transaction). */
+  within(tx: Queryable): ReportsService {
+    return new ReportsService({ ...this.#options, db: tx });
+  }
+
   /** `GET reports`: newest first, paged with an opaque `nextToken` that must come alone. */
   async listReports(
     caller: ReportCaller,
