@@ -14,11 +14,31 @@ const require = createRequire(import.meta.url);
 
 export interface SdkResponse {
   status: number;
-  data: Record<string, unknown>;
+  // biome-ignore lint/suspicious/noExplicitAny: Amazon's JSON as the SDK hands it over; tests assert on it.
+  data: any;
   headers: Record<string, string>;
 }
 
-export type SdkClient = Record<string, (...args: unknown[]) => Promise<SdkResponse>>;
+type SdkCall = (...args: unknown[]) => Promise<SdkResponse>;
+
+/** The WebStoreClient methods the scenarios use. */
+export interface SdkClient {
+  createCheckoutSession: SdkCall;
+  getCheckoutSession: SdkCall;
+  updateCheckoutSession: SdkCall;
+  completeCheckoutSession: SdkCall;
+  finalizeCheckoutSession: SdkCall;
+  getChargePermission: SdkCall;
+  updateChargePermission: SdkCall;
+  closeChargePermission: SdkCall;
+  createCharge: SdkCall;
+  getCharge: SdkCall;
+  captureCharge: SdkCall;
+  cancelCharge: SdkCall;
+  createRefund: SdkCall;
+  getRefund: SdkCall;
+  getBuyer: SdkCall;
+}
 
 const { WebStoreClient } = require("@amazonpay/amazon-pay-api-sdk-nodejs") as {
   WebStoreClient: new (config: object) => SdkClient;
