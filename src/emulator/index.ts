@@ -27,6 +27,7 @@ import { cryptoRandom, IdSource, type RandomSource } from "./ids.js";
 import { type IpnDeliveryOptions, IpnDeliveryWorker } from "./ipn/delivery-worker.js";
 import { loadOrCreateSigningIdentity } from "./ipn/signing-certificate.js";
 import { registerSnsRoutes } from "./ipn/sns-routes.js";
+import { type FeeModel, setUpReports } from "./reports/index.js";
 
 /** The emulator's migrations (its own schema, apart from the gateway's). */
 export const EMULATOR_MIGRATIONS_DIR = fileURLToPath(new URL("./store/migrations/", import.meta.url));

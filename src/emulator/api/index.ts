@@ -2,6 +2,8 @@
  * Every Amazon Pay v2 operation the emulator answers: the one registration point. A resource
  * module (e.g. the reports module) exports its `ApiOperation[]` and is added to this list.
  */
+
+import { REPORT_OPERATIONS } from "../reports/index.js";
 import { BUYER_OPERATIONS } from "./buyers.js";
 import { CHARGE_PERMISSION_OPERATIONS } from "./charge-permissions.js";
 import { CHARGE_OPERATIONS } from "./charges.js";
@@ -15,6 +17,7 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
   ...CHARGE_OPERATIONS,
   ...REFUND_OPERATIONS,
   ...BUYER_OPERATIONS,
+  ...REPORT_OPERATIONS,
 ];
 
 export type { ApiOperation, OperationCall } from "./operation.js";
