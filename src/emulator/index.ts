@@ -25,7 +25,7 @@ import { EmulatorEngine } from "./engine.js";
 import { Faults } from "./faults.js";
 import { cryptoRandom, IdSource, type RandomSource } from "./ids.js";
 import { type IpnDeliveryOptions, IpnDeliveryWorker } from "./ipn/delivery-worker.js";
-import { loadOrCreateSigningIdentity } from "./ipn/signing-certificate.js";
+import { derivedSecret, loadOrCreateSigningIdentity } from "./ipn/signing-certificate.js";
 import { registerSnsRoutes } from "./ipn/sns-routes.js";
 import { type FeeModel, setUpReports } from "./reports/index.js";
 
@@ -50,6 +50,8 @@ export interface EmulatorOptions {
   readonly sweepIntervalMs?: number;
   /** IPN delivery settings, or `false` to send none. */
   readonly ipn?: false | Omit<IpnDeliveryOptions, "db" | "identity" | "publicOrigin" | "faults">;
+  /** Fees in settlement reports; default `DEFAULT_FEE_MODEL` (reports/settlement-file.ts). */
+  readonly feeModel?: FeeModel;
   /** Origin the emulator tells others (amazonPayRedirectUrl, SigningCertURL); default its own URL. */
   readonly publicUrl?: string;
 }
@@ -105,6 +107,14 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     https: httpsServerOptions(options.tls),
   }) as unknown as FastifyInstance;
   registerSnsRoutes(app, identity);
+  setUpReports(app, engine, {
+    db,
+    emulatedNow: async () => clock.now(),
+    realClock,
+    publicOrigin: () => origin,
+    linkSecret: derivedSecret(identity, "report-document-links"),
+    ...(options.feeModel === undefined ? {} : { feeModel: options.feeModel }),
+  });
   const sweep = async () => {
     const touched = await engine.sweep();
     worker?.wake();
