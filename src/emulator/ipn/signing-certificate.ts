@@ -1,7 +1,5 @@
-// @peculiar/x509 needs a Reflect metadata polyfill loaded before it (its README).
-import "reflect-metadata";
-import { createHmac, createPrivateKey, type KeyObject, webcrypto } from "node:crypto";
-import * as x509 from "@peculiar/x509";
+import { createHmac, createPrivateKey, type KeyObject } from "node:crypto";
+import { createSelfSignedCertificate } from "../../http/certificates.js";
 import type { Queryable } from "../../store/database.js";
 
 /**
@@ -16,39 +14,18 @@ export interface SigningIdentity {
 
 export const SIGNING_CERTIFICATE_SUBJECT = "CN=sns.emulator-1.amazonaws.com, O=Kasse Amazon Pay emulator";
 
-const VALIDITY_MS = 10 * 365 * 24 * 3_600_000;
-
-/** A fresh identity as PEM strings; `notBefore` backdated a day to tolerate clock skew. */
+/** A fresh identity as PEM strings. */
 export async function createSigningIdentityPem(
   now: number,
 ): Promise<{ certificatePem: string; privateKeyPem: string }> {
-  const algorithm = {
-    name: "RSASSA-PKCS1-v1_5",
-    hash: "SHA-256",
-    publicExponent: new Uint8Array([1, 0, 1]),
-    modulusLength: 2048,
-  };
-  const keys = await webcrypto.subtle.generateKey(algorithm, true, ["sign", "verify"]);
-  const certificate = await x509.X509CertificateGenerator.createSelfSigned(
-    {
-      serialNumber: now.toString(16).padStart(16, "0"),
-      name: SIGNING_CERTIFICATE_SUBJECT,
-      notBefore: new Date(now - 24 * 3_600_000),
-      notAfter: new Date(now + VALIDITY_MS),
-      signingAlgorithm: algorithm,
-      keys,
-      extensions: [new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true)],
-    },
-    webcrypto as unknown as Parameters<typeof x509.X509CertificateGenerator.createSelfSigned>[1],
-  );
-  const pkcs8 = await webcrypto.subtle.exportKey("pkcs8", keys.privateKey);
-  const body = Buffer.from(pkcs8)
-    .toString("base64")
-    .replace(/(.{64})/g, "$1\n");
-  return {
-    certificatePem: certificate.toString("pem"),
-    privateKeyPem: `-----BEGIN PRIVATE KEY-----\n${body.trimEnd()}\n-----END PRIVATE KEY-----\n`,
-  };
+  const { cert, key } = await createSelfSignedCertificate({
+    subject: SIGNING_CERTIFICATE_SUBJECT,
+    keyType: "rsa-2048",
+    usage: "signing",
+    now,
+    validDays: 3650,
+  });
+  return { certificatePem: cert, privateKeyPem: key };
 }
 
 /**
