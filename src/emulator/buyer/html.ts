@@ -78,6 +78,7 @@ export function page(title: string, content: SafeHtml, language = "de"): string 
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1">
 <meta name="referrer" content="no-referrer">
+<link rel="icon" href="data:,">
 <title>${title} – Amazon Pay (Emulator)</title>
 <style>${new SafeHtml(STYLE)}</style>
 </head>

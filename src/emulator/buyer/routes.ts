@@ -119,7 +119,7 @@ function sendHtml(reply: FastifyReply, status: number, body: string) {
     .header("x-frame-options", "DENY")
     .header(
       "content-security-policy",
-      "default-src 'none'; style-src 'unsafe-inline'; form-action *; frame-ancestors 'none'",
+      "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action *; frame-ancestors 'none'",
     )
     .send(body);
 }

@@ -3,9 +3,13 @@
  * looking at the pages during development; scenario tests use the real engine.
  */
 import { generateKeyPairSync } from "node:crypto";
+import { Agent, fetch as undiciFetch } from "undici";
+import { AmazonPayClient } from "../../amazon/client.js";
 import { RequestSigner } from "../../amazon/signer.js";
 import type { Address, CheckoutSession } from "../../amazon/wire.js";
+import { createCertificate } from "../../http/tls.js";
 import { AmazonError } from "../errors.js";
+import { startEmulator } from "../index.js";
 import type { ButtonKey, BuyerEngine, EngineSessionView } from "./engine-port.js";
 import type { BuyerChoice, WalletAddress } from "./wallet.js";
 
@@ -156,4 +160,60 @@ export class FakeEngine implements BuyerEngine {
       },
     });
   }
+}
+
+/** A real emulator over HTTPS with one EU merchant, as the buyer scenario tests use it. */
+export interface EmulatorUnderTest {
+  readonly url: string;
+  readonly merchant: { merchantId: string; storeId: string; publicKeyId: string; privateKeyPem: string };
+  /** Kasse's own connector for that merchant, trusting the emulator's certificate. */
+  readonly client: AmazonPayClient;
+  /** POST to an admin route over HTTPS; status and parsed JSON body. */
+  admin(path: string, body: unknown): Promise<{ status: number; body: unknown }>;
+  advanceClock(seconds: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startEmulatorUnderTest(): Promise<EmulatorUnderTest> {
+  const tls = await createCertificate();
+  const emulator = await startEmulator({ port: 0, tls, ipn: false });
+  const dispatcher = new Agent({ connect: { ca: tls.cert } });
+  const admin = async (path: string, body: unknown) => {
+    const response = await undiciFetch(`${emulator.url}${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+      dispatcher,
+    });
+    return { status: response.status, body: (await response.json()) as unknown };
+  };
+  const created = await admin("/__admin/merchants", { region: "eu", name: "Testladen GmbH" });
+  if (created.status !== 201)
+    throw new Error(`creating the merchant failed: ${JSON.stringify(created.body)}`);
+  const merchant = created.body as EmulatorUnderTest["merchant"];
+  const client = new AmazonPayClient({
+    region: "eu",
+    environment: "sandbox",
+    publicKeyId: merchant.publicKeyId,
+    privateKey: merchant.privateKeyPem,
+    baseUrl: `127.0.0.1:${emulator.port}`,
+    ca: tls.cert,
+    retry: { maxAttempts: 1 },
+  });
+  return {
+    url: emulator.url,
+    merchant,
+    client,
+    admin,
+    async advanceClock(seconds) {
+      const answer = await admin("/__admin/clock", { advanceSeconds: seconds });
+      if (answer.status !== 200)
+        throw new Error(`advancing the clock failed: ${JSON.stringify(answer.body)}`);
+    },
+    async close() {
+      await client.close();
+      await dispatcher.close();
+      await emulator.close();
+    },
+  };
 }
