@@ -1,0 +1,39 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { Faults } from "./faults.js";
+
+describe("fault switches", () => {
+  it("fails the next N answers of one operation, then none", () => {
+    const faults = new Faults();
+    faults.configure({ failures: [{ operation: "createCharge", status: 503, count: 2 }] });
+    assert.equal(faults.takeFailure("getCharge"), undefined);
+    assert.equal(faults.takeFailure("createCharge"), 503);
+    assert.equal(faults.takeFailure("createCharge"), 503);
+    assert.equal(faults.takeFailure("createCharge"), undefined);
+    assert.deepEqual(faults.settings.failures, []);
+  });
+  it("`*` (the default) fails any operation, in the order configured", () => {
+    const faults = new Faults();
+    faults.configure({
+      failures: [
+        { status: 429, count: 1 },
+        { operation: "getCharge", status: 408, count: 1 },
+      ],
+    });
+    assert.equal(faults.takeFailure("getCharge"), 429);
+    assert.equal(faults.takeFailure("getCharge"), 408);
+  });
+  it("counts IPN drops and duplicates down; reset clears everything", () => {
+    const faults = new Faults();
+    faults.configure({ latencyMs: 5, ipnDrop: 1, ipnDuplicate: 2 });
+    assert.equal(faults.takeIpnDrop(), true);
+    assert.equal(faults.takeIpnDrop(), false);
+    assert.equal(faults.takeIpnDuplicate(), true);
+    assert.equal(faults.takeIpnDuplicate(), true);
+    assert.equal(faults.takeIpnDuplicate(), false);
+    faults.configure({ ipnDrop: 3 });
+    assert.equal(faults.settings.latencyMs, 5);
+    faults.reset();
+    assert.deepEqual(faults.settings, { latencyMs: 0, failures: [], ipnDrop: 0, ipnDuplicate: 0 });
+  });
+});
