@@ -235,4 +235,37 @@ describe("emulator buyer pages in a browser", { skip: SKIP }, () => {
     assert.match(String(badConfig), /placement is required/);
     await context.close();
   });
+
+  it("starts checkout from button.initCheckout in an onClick handler, and the buyer can go back to the shop", async () => {
+    const context = await browser.newContext({ ignoreHTTPSErrors: true });
+    const page = await context.newPage();
+    await page.goto(`${shop.url}/shop`);
+    const payloadJSON = JSON.stringify({
+      webCheckoutDetails: {
+        checkoutReviewReturnUrl: `${shop.url}/review`,
+        checkoutCancelUrl: `${shop.url}/shop`,
+      },
+      storeId: emulator.merchant.storeId,
+    });
+    const sessionConfig = {
+      payloadJSON,
+      signature: emulator.client.signButtonPayload(payloadJSON),
+      publicKeyId: emulator.merchant.publicKeyId,
+      algorithm: "AMZN-PAY-RSASSA-PSS-V2",
+    };
+    const buttonConfig = {
+      merchantId: emulator.merchant.merchantId,
+      ledgerCurrency: "EUR",
+      placement: "Product",
+    };
+    await page.evaluate(`(() => {
+      const button = amazon.Pay.renderButton("#AmazonPayButton", ${JSON.stringify(buttonConfig)});
+      button.onClick(() => button.initCheckout({ createCheckoutSessionConfig: ${JSON.stringify(sessionConfig)} }));
+    })()`);
+    await page.click("[data-amazon-pay-button]");
+    await page.waitForURL(/\/buyer\/signin\?/);
+    await page.click("text=Return to the shop");
+    await page.waitForURL(`${shop.url}/shop`);
+    await context.close();
+  });
 });

@@ -358,6 +358,66 @@ describe("buyer routes", () => {
     assert.match(badAction.body, /changeAction must be one of changeAddress, changePayment/);
   });
 
+  it("APB (ProcessOrder): the select page is the confirm page and paying lands on the result URL", async () => {
+    const payloadJSON = JSON.stringify({
+      ...PAYLOAD,
+      webCheckoutDetails: {
+        checkoutResultReturnUrl: "https://shop.example/apb-result",
+        checkoutMode: "ProcessOrder",
+      },
+    });
+    const started = await app.inject({ method: "POST", url: "/buyer/button", payload: button(payloadJSON) });
+    const id = started.json().checkoutSessionId as string;
+    const anna = "amzn1.account.AEMULATORANNA0SCHMIDT0DE01";
+    const page = await app.inject({
+      method: "GET",
+      url: `/buyer/select?amazonCheckoutSessionId=${id}&buyerId=${anna}`,
+    });
+    assert.equal(page.statusCode, 200);
+    assert.match(page.body, /Confirm your order/);
+    assert.match(page.body, /14\.00 EUR/);
+    assert.match(page.body, />Pay now</);
+    const paid = await app.inject({
+      method: "POST",
+      url: "/buyer/select",
+      ...form({
+        amazonCheckoutSessionId: id,
+        token: tokens.issue(id),
+        buyerId: anna,
+        addressId: "eu-anna-home",
+        instrumentId: "eu-anna-card-0701",
+      }),
+    });
+    assert.equal(paid.statusCode, 303);
+    assert.equal(paid.headers.location, `https://shop.example/apb-result?amazonCheckoutSessionId=${id}`);
+    assert.deepEqual(engine.authenticated, [id]);
+  });
+
+  it("PayOnly: no address to choose, none to change", async () => {
+    const payloadJSON = JSON.stringify({ ...PAYLOAD, productType: "PayOnly" });
+    const started = await app.inject({ method: "POST", url: "/buyer/button", payload: button(payloadJSON) });
+    const id = started.json().checkoutSessionId as string;
+    const anna = "amzn1.account.AEMULATORANNA0SCHMIDT0DE01";
+    const page = await app.inject({
+      method: "GET",
+      url: `/buyer/select?amazonCheckoutSessionId=${id}&buyerId=${anna}`,
+    });
+    assert.doesNotMatch(page.body, /Shipping address/);
+    assert.doesNotMatch(page.body, /name="addressId"/);
+    await signIn(id);
+    const change = await app.inject({
+      method: "GET",
+      url: `/buyer/change?amazonCheckoutSessionId=${id}&changeAction=changeAddress`,
+    });
+    assert.equal(change.statusCode, 400);
+    const shortcut = await app.inject({
+      method: "POST",
+      url: `/__admin/checkout-sessions/${id}/change`,
+      payload: { changeAction: "changeAddress" },
+    });
+    assert.equal(shortcut.statusCode, 400);
+  });
+
   describe("admin shortcuts", () => {
     it("button-checkout signs the selected buyer in and answers the review URL", async () => {
       const response = await app.inject({
