@@ -93,6 +93,27 @@ describe("emulator buyer shortcuts over HTTPS", () => {
     );
   });
 
+  it("button-checkout refuses a correctly signed payload that Amazon would refuse, with Amazon's codes", async () => {
+    const review = { checkoutReviewReturnUrl: `${SHOP}/review` };
+    const cases: [unknown, string][] = [
+      [{ webCheckoutDetails: review }, "MissingParameterValue"],
+      [
+        { webCheckoutDetails: review, storeId: "amzn1.application-oa2-client.someoneelse" },
+        "InvalidParameterValue",
+      ],
+      [
+        { webCheckoutDetails: review, storeId: emulator.merchant.storeId, surprise: true },
+        "UnrecognizedField",
+      ],
+      [[1, 2], "InvalidRequestFormat"],
+    ];
+    for (const [body, reasonCode] of cases) {
+      const answer = await emulator.admin("/__admin/button-checkout", signedButton(body));
+      assert.equal(answer.status, 400, JSON.stringify(body));
+      assert.equal((answer.body as { reasonCode: string }).reasonCode, reasonCode);
+    }
+  });
+
   it("button-checkout with ProcessOrder processes the payment and answers the result URL", async () => {
     const body = payload(emulator.merchant.storeId, {
       webCheckoutDetails: { checkoutResultReturnUrl: `${SHOP}/apb-result`, checkoutMode: "ProcessOrder" },
