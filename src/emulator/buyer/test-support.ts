@@ -176,7 +176,16 @@ export interface EmulatorUnderTest {
 
 export async function startEmulatorUnderTest(): Promise<EmulatorUnderTest> {
   const tls = await createCertificate();
-  const emulator = await startEmulator({ port: 0, tls, ipn: false });
+  // Like the store's test databases: PGlite, or a fresh schema on PostgreSQL when DATABASE_URL is set.
+  const databaseUrl = process.env.DATABASE_URL;
+  const emulator = await startEmulator({
+    port: 0,
+    tls,
+    ipn: false,
+    ...(databaseUrl
+      ? { databaseUrl, databaseSchema: `t_${process.pid}_${Date.now()}_${Math.floor(Math.random() * 1e6)}` }
+      : {}),
+  });
   const dispatcher = new Agent({ connect: { ca: tls.cert } });
   const admin = async (path: string, body: unknown) => {
     const response = await undiciFetch(`${emulator.url}${path}`, {
