@@ -106,6 +106,12 @@ function changeActionOf(value: unknown): ChangeAction {
   return value as ChangeAction;
 }
 
+/** fastify's own refusals (malformed JSON, body too large, unknown content type) carry a 4xx. */
+function clientErrorStatus(error: unknown): number | undefined {
+  const status = (error as { statusCode?: unknown }).statusCode;
+  return typeof status === "number" && status >= 400 && status < 500 ? status : undefined;
+}
+
 function isJsonRoute(request: FastifyRequest): boolean {
   const url = request.routeOptions.url ?? request.url;
   return url.startsWith("/__admin/") || url === BUYER_PATHS.button;
@@ -135,19 +141,19 @@ export async function buyerRoutes(app: FastifyInstance, options: BuyerRoutesOpti
   }
 
   app.setErrorHandler((error, request, reply) => {
+    const clientStatus = clientErrorStatus(error);
     if (isJsonRoute(request)) {
+      if (request.routeOptions.url === BUYER_PATHS.button) reply.header("access-control-allow-origin", "*");
       const amazon =
         error instanceof AmazonError
           ? error
-          : typeof (error as { statusCode?: number }).statusCode === "number" &&
-              ((error as { statusCode: number }).statusCode ?? 500) < 500
-            ? new AmazonError("InvalidRequestFormat", (error as Error).message)
-            : undefined;
+          : clientStatus === undefined
+            ? undefined
+            : new AmazonError("InvalidRequestFormat", (error as Error).message, clientStatus);
       if (amazon === undefined) {
         request.log.error({ err: error }, "buyer route failed");
         return reply.code(500).send({ reasonCode: "InternalServerError", message: "Internal error." });
       }
-      if (request.routeOptions.url === BUYER_PATHS.button) reply.header("access-control-allow-origin", "*");
       return reply.code(amazon.status).send(amazon.toBody());
     }
     if (error instanceof PageError) {
@@ -157,9 +163,8 @@ export async function buyerRoutes(app: FastifyInstance, options: BuyerRoutesOpti
       const title = error.status === 404 ? "Checkout not found" : "This checkout cannot continue";
       return sendHtml(reply, error.status, errorPage(title, error.message));
     }
-    const status = (error as { statusCode?: number }).statusCode;
-    if (typeof status === "number" && status < 500) {
-      return sendHtml(reply, status, errorPage("Invalid request", (error as Error).message));
+    if (clientStatus !== undefined) {
+      return sendHtml(reply, clientStatus, errorPage("Invalid request", (error as Error).message));
     }
     request.log.error({ err: error }, "buyer page failed");
     return sendHtml(reply, 500, errorPage("Something went wrong", "The emulator could not show this page."));

@@ -126,7 +126,7 @@ const CARD_BRANDS: ReadonlyArray<readonly [string, string]> = [
   ["4354", "Mastercard"],
 ];
 
-/** Brands a JP wallet shows instead of Discover (JCB is the common domestic card). */
+/** Brands that suit the market better than the default (no Discover outside NA; JCB in JP). */
 const REGION_BRAND_OVERRIDES: Readonly<Record<WalletRegion, Readonly<Record<string, string>>>> = {
   eu: { "9424": "Visa" },
   na: {},
@@ -516,12 +516,11 @@ export function resolveBuyer(region: WalletRegion, selection: BuyerSelection = {
   }
   const chosen = candidates[0];
   if (chosen === undefined) throw new UnknownBuyerSelectionError(describe("no test buyer"));
-  const instrument =
-    chosen.instruments.find(
-      (card) =>
-        (selection.instrument === undefined || card.instrumentId === selection.instrument) &&
-        (selection.card === undefined || card.last4 === selection.card),
-    ) ?? undefined;
+  const instrument = chosen.instruments.find(
+    (card) =>
+      (selection.instrument === undefined || card.instrumentId === selection.instrument) &&
+      (selection.card === undefined || card.last4 === selection.card),
+  );
   if (instrument === undefined) {
     throw new UnknownBuyerSelectionError(
       describe(`instrument ${selection.instrument} does not end in ${selection.card}`),
