@@ -1,0 +1,134 @@
+/**
+ * Merchants in the store. Secrets (Paygate HMAC, Blowfish and AES keys, the Amazon private key)
+ * are held sealed (`secrets.ts`); this module stores and returns the sealed text and never sees
+ * a plaintext secret.
+ */
+import type { Queryable } from "../../store/database.js";
+
+export type AmazonEnvironment = "emulator" | "sandbox" | "live";
+export type AmazonRegion = "eu" | "na" | "jp";
+
+export interface MerchantSettings {
+  /** Sent with completion/charges: Amazon may authorise asynchronously (AuthorizationInitiated). */
+  readonly canHandlePendingAuthorization?: boolean;
+  readonly ledgerCurrency?: string;
+}
+
+export interface AmazonLink {
+  readonly environment: AmazonEnvironment;
+  readonly region: AmazonRegion;
+  readonly merchantId: string;
+  readonly storeId: string;
+  readonly publicKeyId: string;
+}
+
+/** Sealed secrets, as `secrets.ts` produces them. */
+export interface SealedMerchantSecrets {
+  readonly hmacKey: string;
+  readonly blowfishKey: string;
+  readonly aesKey?: string;
+  readonly amazonPrivateKey: string;
+}
+
+export interface MerchantRecord {
+  readonly merchantId: string;
+  readonly name: string;
+  readonly active: boolean;
+  readonly amazon: AmazonLink;
+  readonly settings: MerchantSettings;
+  readonly sealed: SealedMerchantSecrets;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+interface MerchantRow {
+  merchant_id: string;
+  name: string;
+  active: boolean;
+  hmac_key_enc: string;
+  blowfish_key_enc: string;
+  aes_key_enc: string | null;
+  amazon_environment: AmazonEnvironment;
+  amazon_region: AmazonRegion;
+  amazon_merchant_id: string;
+  amazon_store_id: string;
+  amazon_public_key_id: string;
+  amazon_private_key_enc: string;
+  settings: MerchantSettings | string;
+  created_at: number | string;
+  updated_at: number | string;
+}
+
+const COLUMNS = `merchant_id, name, active, hmac_key_enc, blowfish_key_enc, aes_key_enc, amazon_environment,
+  amazon_region, amazon_merchant_id, amazon_store_id, amazon_public_key_id, amazon_private_key_enc, settings,
+  created_at, updated_at`;
+
+/** Stores a new merchant; `false` when the merchant id exists already. */
+export async function insertMerchant(
+  db: Queryable,
+  merchant: Omit<MerchantRecord, "createdAt" | "updatedAt" | "active">,
+  now: number,
+): Promise<boolean> {
+  const rows = await db.query(
+    `INSERT INTO merchants (${COLUMNS})
+     VALUES ($1, $2, true, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)
+     ON CONFLICT (merchant_id) DO NOTHING RETURNING merchant_id`,
+    [
+      merchant.merchantId,
+      merchant.name,
+      merchant.sealed.hmacKey,
+      merchant.sealed.blowfishKey,
+      merchant.sealed.aesKey ?? null,
+      merchant.amazon.environment,
+      merchant.amazon.region,
+      merchant.amazon.merchantId,
+      merchant.amazon.storeId,
+      merchant.amazon.publicKeyId,
+      merchant.sealed.amazonPrivateKey,
+      JSON.stringify(merchant.settings),
+      now,
+    ],
+  );
+  return rows.length > 0;
+}
+
+export async function findMerchantRecord(
+  db: Queryable,
+  merchantId: string,
+): Promise<MerchantRecord | undefined> {
+  const rows = await db.query<MerchantRow>(`SELECT ${COLUMNS} FROM merchants WHERE merchant_id = $1`, [
+    merchantId,
+  ]);
+  const row = rows[0];
+  return row ? merchantOf(row) : undefined;
+}
+
+/** The admin listing (its one cross-merchant query: the operator sees every merchant). */
+export async function listMerchantRecords(db: Queryable): Promise<MerchantRecord[]> {
+  const rows = await db.query<MerchantRow>(`SELECT ${COLUMNS} FROM merchants ORDER BY merchant_id`);
+  return rows.map(merchantOf);
+}
+
+function merchantOf(row: MerchantRow): MerchantRecord {
+  return {
+    merchantId: row.merchant_id,
+    name: row.name,
+    active: row.active,
+    amazon: {
+      environment: row.amazon_environment,
+      region: row.amazon_region,
+      merchantId: row.amazon_merchant_id,
+      storeId: row.amazon_store_id,
+      publicKeyId: row.amazon_public_key_id,
+    },
+    settings: typeof row.settings === "string" ? JSON.parse(row.settings) : row.settings,
+    sealed: {
+      hmacKey: row.hmac_key_enc,
+      blowfishKey: row.blowfish_key_enc,
+      ...(row.aes_key_enc === null ? {} : { aesKey: row.aes_key_enc }),
+      amazonPrivateKey: row.amazon_private_key_enc,
+    },
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+  };
+}

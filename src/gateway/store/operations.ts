@@ -1,0 +1,192 @@
+/**
+ * One row per money-moving Amazon call (DESIGN principle 4): planned — with its idempotency key —
+ * in the same transaction that puts the action in flight, before the call; then sent, and
+ * finally succeeded, failed or unknown. A retry or a restart finds the row and reuses its key.
+ */
+import type { Queryable } from "../../store/database.js";
+
+export type OperationState = "planned" | "sent" | "succeeded" | "failed" | "unknown";
+
+export interface OperationRecord {
+  readonly merchantId: string;
+  readonly idempotencyKey: string;
+  readonly payId: string;
+  readonly xid: string;
+  readonly sequence: number;
+  /** The aggregate's action kind (`capture`, `credit`, …). */
+  readonly action: string;
+  /** The client method, e.g. `captureCharge`. */
+  readonly amazonOperation: string;
+  /** What is sent to Amazon (path ids and body), so a retry after a restart sends the same. */
+  readonly request: unknown;
+  readonly state: OperationState;
+  readonly attempts: number;
+  readonly response?: unknown;
+  readonly reasonCode?: string;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+export type PlannedOperation = Pick<
+  OperationRecord,
+  "merchantId" | "idempotencyKey" | "payId" | "xid" | "sequence" | "action" | "amazonOperation" | "request"
+>;
+
+interface OperationRow {
+  merchant_id: string;
+  idempotency_key: string;
+  pay_id: string;
+  xid: string;
+  sequence: number;
+  action: string;
+  amazon_operation: string;
+  request: unknown;
+  state: OperationState;
+  attempts: number;
+  response: unknown;
+  reason_code: string | null;
+  created_at: number | string;
+  updated_at: number | string;
+}
+
+const COLUMNS = `merchant_id, idempotency_key, pay_id, xid, sequence, action, amazon_operation, request, state,
+  attempts, response, reason_code, created_at, updated_at`;
+
+/**
+ * Records the call before it is made. When the key is already recorded (a resumed action), the
+ * stored row is returned unchanged: its request is what must be sent again.
+ */
+export async function planOperation(
+  db: Queryable,
+  planned: PlannedOperation,
+  now: number,
+): Promise<OperationRecord> {
+  const inserted = await db.query<OperationRow>(
+    `INSERT INTO operations (merchant_id, idempotency_key, pay_id, xid, sequence, action, amazon_operation, request,
+       state, created_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'planned', $9, $9)
+     ON CONFLICT (merchant_id, idempotency_key) DO NOTHING
+     RETURNING ${COLUMNS}`,
+    [
+      planned.merchantId,
+      planned.idempotencyKey,
+      planned.payId,
+      planned.xid,
+      planned.sequence,
+      planned.action,
+      planned.amazonOperation,
+      JSON.stringify(planned.request),
+      now,
+    ],
+  );
+  const row = inserted[0] ?? (await findOperationRow(db, planned.merchantId, planned.idempotencyKey));
+  if (!row) throw new Error(`operation ${planned.idempotencyKey} vanished`);
+  return operationOf(row);
+}
+
+/** Marks an attempt as sent (counts attempts); call just before each request to Amazon. */
+export async function markOperationSent(
+  db: Queryable,
+  merchantId: string,
+  idempotencyKey: string,
+  now: number,
+) {
+  await db.query(
+    `UPDATE operations SET state = 'sent', attempts = attempts + 1, updated_at = $3
+     WHERE merchant_id = $1 AND idempotency_key = $2 AND state IN ('planned', 'sent', 'unknown')`,
+    [merchantId, idempotencyKey, now],
+  );
+}
+
+/** Records how the call ended: Amazon's answer (or error body) and its reason code. */
+export async function finishOperation(
+  db: Queryable,
+  merchantId: string,
+  idempotencyKey: string,
+  result: {
+    readonly state: "succeeded" | "failed" | "unknown";
+    readonly response?: unknown;
+    readonly reasonCode?: string;
+  },
+  now: number,
+): Promise<void> {
+  await db.query(
+    `UPDATE operations SET state = $3, response = $4, reason_code = $5, updated_at = $6
+     WHERE merchant_id = $1 AND idempotency_key = $2`,
+    [
+      merchantId,
+      idempotencyKey,
+      result.state,
+      result.response === undefined ? null : JSON.stringify(result.response),
+      result.reasonCode ?? null,
+      now,
+    ],
+  );
+}
+
+export async function findOperation(
+  db: Queryable,
+  merchantId: string,
+  idempotencyKey: string,
+): Promise<OperationRecord | undefined> {
+  const row = await findOperationRow(db, merchantId, idempotencyKey);
+  return row ? operationOf(row) : undefined;
+}
+
+/** A payment's Amazon calls in order. */
+export async function operationsOfPayment(
+  db: Queryable,
+  merchantId: string,
+  payId: string,
+): Promise<OperationRecord[]> {
+  const rows = await db.query<OperationRow>(
+    `SELECT ${COLUMNS} FROM operations WHERE merchant_id = $1 AND pay_id = $2 ORDER BY sequence, created_at`,
+    [merchantId, payId],
+  );
+  return rows.map(operationOf);
+}
+
+/** Calls of a merchant whose outcome is not known yet, oldest first (for recovery after a crash). */
+export async function openOperations(
+  db: Queryable,
+  merchantId: string,
+  limit = 100,
+): Promise<OperationRecord[]> {
+  const rows = await db.query<OperationRow>(
+    `SELECT ${COLUMNS} FROM operations WHERE merchant_id = $1 AND state IN ('planned', 'sent', 'unknown')
+     ORDER BY updated_at LIMIT $2`,
+    [merchantId, limit],
+  );
+  return rows.map(operationOf);
+}
+
+async function findOperationRow(db: Queryable, merchantId: string, idempotencyKey: string) {
+  const rows = await db.query<OperationRow>(
+    `SELECT ${COLUMNS} FROM operations WHERE merchant_id = $1 AND idempotency_key = $2`,
+    [merchantId, idempotencyKey],
+  );
+  return rows[0];
+}
+
+function json(value: unknown): unknown {
+  return typeof value === "string" ? JSON.parse(value) : value;
+}
+
+function operationOf(row: OperationRow): OperationRecord {
+  return {
+    merchantId: row.merchant_id,
+    idempotencyKey: row.idempotency_key,
+    payId: row.pay_id,
+    xid: row.xid,
+    sequence: row.sequence,
+    action: row.action,
+    amazonOperation: row.amazon_operation,
+    request: json(row.request),
+    state: row.state,
+    attempts: row.attempts,
+    ...(row.response === null ? {} : { response: json(row.response) }),
+    ...(row.reason_code === null ? {} : { reasonCode: row.reason_code }),
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+  };
+}

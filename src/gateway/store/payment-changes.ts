@@ -1,0 +1,59 @@
+/**
+ * One state change of a payment, written at once: the payment (new, or over the version it was
+ * read at), the Amazon call it plans, the ReqId it claims and the notifications its events
+ * cause — all in the caller's transaction, so none of them exists without the others.
+ */
+import type { Payment } from "../../core/payment.js";
+import type { Queryable } from "../../store/database.js";
+import { enqueueNotification, type NotificationToEnqueue } from "./notifications.js";
+import { type OperationRecord, type PlannedOperation, planOperation } from "./operations.js";
+import { insertPayment, type StoredPayment, savePayment } from "./payments.js";
+import { claimReqId, type ReqIdClaim, type ReqIdRecord } from "./req-ids.js";
+
+export interface PaymentChange {
+  /** The payment as it was loaded; omitted for a new payment. */
+  readonly stored?: StoredPayment;
+  readonly payment: Payment;
+  /** Replaces the stored context; omitted keeps it (a new payment starts with `{}`). */
+  readonly context?: Record<string, unknown>;
+  readonly operation?: PlannedOperation;
+  readonly reqId?: ReqIdClaim;
+  readonly notifications?: readonly NotificationToEnqueue[];
+}
+
+export interface CommittedChange {
+  readonly version: number;
+  /** The planned Amazon call (for a resumed action: the row planned the first time). */
+  readonly operation?: OperationRecord;
+}
+
+/** The ReqId was used before: answer from `record`; everything this change wrote rolls back. */
+export class ReqIdReplayError extends Error {
+  override name = "ReqIdReplayError";
+  constructor(readonly record: ReqIdRecord) {
+    super(`ReqId ${record.reqId} was used before`);
+  }
+}
+
+/**
+ * Writes the change; call inside `db.transaction`. Throws `ConcurrentUpdateError` when another
+ * process saved the payment first and {@link ReqIdReplayError} when the ReqId is taken; either
+ * way the transaction must roll back (it does when the error leaves `transaction`'s callback).
+ */
+export async function commitPaymentChange(
+  tx: Queryable,
+  change: PaymentChange,
+  now: number,
+): Promise<CommittedChange> {
+  // The ReqId first: a replay must not write anything else.
+  if (change.reqId) {
+    const earlier = await claimReqId(tx, change.reqId, now);
+    if (earlier) throw new ReqIdReplayError(earlier);
+  }
+  const version = change.stored
+    ? await savePayment(tx, change.payment, change.stored.version, now, change.context)
+    : (await insertPayment(tx, change.payment, change.context ?? {}, now)).version;
+  const operation = change.operation ? await planOperation(tx, change.operation, now) : undefined;
+  for (const notification of change.notifications ?? []) await enqueueNotification(tx, notification, now);
+  return { version, ...(operation ? { operation } : {}) };
+}
