@@ -885,6 +885,30 @@ export const inquireResponse = table(
   ],
 );
 
+/**
+ * Reference §3.1: what a refused request gets when its page's own answer table cannot be filled
+ * (no payment, no Amazon ids yet): the refusal's Code and a Description naming the parameter.
+ */
+export const refusalAnswer = table(
+  "refusal-answer",
+  "Answer to a refused request (any page)",
+  "all pages",
+  ["response", "redirect"],
+  "reference §3.1 and §4 (not in the seeds)",
+  [
+    fromReference(mid),
+    row("PayID", "an32", "O", "payment id, when the request named a known payment", { origin: "reference" }),
+    row("XID", "an32", "O", "id of the refused action, when one was recorded", { origin: "reference" }),
+    row("TransID", "ans..64", "O", "the request's TransID, when it could be read", { origin: "reference" }),
+    fromReference({ ...statusOkFailed, meaning: "FAILED", values: ["FAILED"] }),
+    fromReference(code),
+    fromReference(description),
+    fromReference(codeExt),
+    fromReference(errorText),
+    { ...responseMacRow, presence: "O", note: "On browser returns and notifies only (§2.2)." },
+  ],
+);
+
 /** Reference §4: parameters of every request that the seed tables do not repeat. */
 export const generalRequest = table(
   "general-request",
@@ -932,6 +956,7 @@ export const PARAMETER_TABLES: readonly ParameterTable[] = [
   apbAddressUs,
   inquireRequest,
   inquireResponse,
+  refusalAnswer,
   generalRequest,
 ];
 

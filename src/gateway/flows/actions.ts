@@ -1,0 +1,214 @@
+/**
+ * capture.aspx, credit.aspx and reverse.aspx as flow steps (reference §5.6–§5.8), one function
+ * each, and the settlement of refunds Amazon finishes later (§5.7: the final CreditNotification).
+ * Each: ReqId replay → begin (stored with the planned call and its key) → Amazon → outcome,
+ * events and notifies in one transaction.
+ */
+import { priceFromMoney } from "../../amazon/map.js";
+import {
+  beginCapture,
+  beginCredit,
+  beginReverse,
+  type PaymentAction,
+  type PaymentEvent,
+} from "../../core/payment.js";
+import { actionNotifyBody } from "../../paygate/pages/notify-answer.js";
+import { outcomeOfCharge, outcomeOfRefund } from "./amazon-outcome.js";
+import { notifyRow, simulation } from "./buyer-return.js";
+import type { FlowDeps, NotifyRow, PaymentRecord } from "./ports.js";
+import { answerContextOf, applyOutcome, refused, replayed, resultOf, runAmazonAction } from "./support.js";
+import type { ActionCommand, ActionResult, FlowResult } from "./types.js";
+
+type ActionFlowResult = FlowResult<{ result: ActionResult }>;
+
+export type ActionFlow = (merchantId: string, command: ActionCommand) => Promise<ActionFlowResult>;
+
+/** `capture.aspx`: one capture of the authorised charge (at most its amount). */
+export async function captureCharge(
+  deps: FlowDeps,
+  merchantId: string,
+  command: ActionCommand,
+): Promise<ActionFlowResult> {
+  const replay = await replayed(deps, merchantId, command.reqId);
+  if (replay !== undefined) return replay;
+  const done = await runAmazonAction(deps, {
+    merchantId,
+    payId: command.payId,
+    reqId: command.reqId,
+    begin: (payment, xid) =>
+      beginCapture(payment, {
+        xid,
+        transId: command.transId ?? payment.transId,
+        amount: command.amount ?? 0,
+        currency: command.currency ?? "",
+      }),
+    plan: {
+      call: "capture",
+      amazonOperation: "captureCharge",
+      request: (record, action) => ({
+        chargeId: record.payment.amazon.chargeId,
+        ...captureBody(record, action, command),
+      }),
+    },
+    call: async (record, action, link, idempotencyKey) => {
+      const { body } = await link.client.captureCharge(
+        record.payment.amazon.chargeId as string,
+        captureBody(record, action, command),
+        { idempotencyKey, ...simulation(link, command.simulationCode) },
+      );
+      return outcomeOfCharge(body);
+    },
+    notifies: (record, events) => actionNotifies(deps, record, events),
+  });
+  if (!done.ok) return done;
+  return { ok: true, result: { ...resultOf(done.record, done.action, done.message), refnr: command.refnr } };
+}
+
+function captureBody(record: PaymentRecord, action: PaymentAction, command: ActionCommand) {
+  // ChDesc of the capture, else the one the init carried for later (TxType=Authorize).
+  const softDescriptor = command.softDescriptor ?? record.context.softDescriptor;
+  return {
+    captureAmount: priceFromMoney({ minor: action.amount, currency: record.payment.currency }),
+    ...(softDescriptor === undefined ? {} : { softDescriptor }),
+  };
+}
+
+/** `credit.aspx`: a refund of the captured charge, within Amazon's ceiling. */
+export async function refundCharge(
+  deps: FlowDeps,
+  merchantId: string,
+  command: ActionCommand,
+): Promise<ActionFlowResult> {
+  const replay = await replayed(deps, merchantId, command.reqId);
+  if (replay !== undefined) return replay;
+  const done = await runAmazonAction(deps, {
+    merchantId,
+    payId: command.payId,
+    reqId: command.reqId,
+    begin: (payment, xid) =>
+      beginCredit(payment, {
+        xid,
+        transId: command.transId ?? payment.transId,
+        amount: command.amount ?? 0,
+        currency: command.currency ?? "",
+      }),
+    plan: {
+      call: "credit",
+      amazonOperation: "createRefund",
+      request: (record, action) => refundBody(record, action),
+    },
+    call: async (record, action, link, idempotencyKey) => {
+      const { body } = await link.client.createRefund(refundBody(record, action), {
+        idempotencyKey,
+        ...simulation(link, command.simulationCode),
+      });
+      return outcomeOfRefund(body);
+    },
+    notifies: (record, events) => actionNotifies(deps, record, events),
+  });
+  if (!done.ok) return done;
+  return { ok: true, result: { ...resultOf(done.record, done.action, done.message), refnr: command.refnr } };
+}
+
+function refundBody(record: PaymentRecord, action: PaymentAction) {
+  return {
+    chargeId: record.payment.amazon.chargeId as string,
+    refundAmount: priceFromMoney({ minor: action.amount, currency: record.payment.currency }),
+  };
+}
+
+/** `reverse.aspx`: cancels the uncaptured authorisation (Amazon: cancel charge). */
+export async function reverseCharge(
+  deps: FlowDeps,
+  merchantId: string,
+  command: ActionCommand,
+): Promise<ActionFlowResult> {
+  const replay = await replayed(deps, merchantId, command.reqId);
+  if (replay !== undefined) return replay;
+  const cancellationReason = (command.reason ?? "Reversed by the merchant").slice(0, 255);
+  const done = await runAmazonAction(deps, {
+    merchantId,
+    payId: command.payId,
+    reqId: command.reqId,
+    begin: (payment, xid) =>
+      beginReverse(payment, { xid, ...(command.transId === undefined ? {} : { transId: command.transId }) }),
+    plan: {
+      call: "reverse",
+      amazonOperation: "cancelCharge",
+      request: (record) => ({ chargeId: record.payment.amazon.chargeId, cancellationReason }),
+    },
+    call: async (record) => {
+      const { body } = await (await linkOf(deps, merchantId)).client.cancelCharge(
+        record.payment.amazon.chargeId as string,
+        { cancellationReason },
+      );
+      return outcomeOfCharge(body);
+    },
+    notifies: async () => [],
+  });
+  if (!done.ok) return done;
+  return { ok: true, result: { ...resultOf(done.record, done.action, done.message), refnr: command.refnr } };
+}
+
+async function linkOf(deps: FlowDeps, merchantId: string) {
+  const link = await deps.amazonFor(merchantId);
+  if (link === undefined) throw new Error(`merchant ${merchantId} lost its Amazon link`);
+  return link;
+}
+
+/**
+ * Asks Amazon about the payment's refunds that have not settled, and records those that have
+ * (a CreditNotification each). Called from inquire and from the notify worker's poll, until the
+ * Amazon IPN intake takes this over.
+ */
+export async function settlePendingCredits(deps: FlowDeps, merchantId: string, payId: string): Promise<void> {
+  const record = await deps.store.load(deps.db, merchantId, payId);
+  if (record === undefined) return;
+  const pending = record.payment.actions.filter(
+    (a) => a.kind === "credit" && a.state === "pending" && a.amazonId,
+  );
+  if (pending.length === 0) return;
+  const link = await deps.amazonFor(merchantId);
+  if (link === undefined) return;
+  for (const action of pending) {
+    const { body } = await link.client.getRefund(action.amazonId as string);
+    const outcome = outcomeOfRefund(body);
+    if (outcome.kind === "refundPending") continue;
+    await applyOutcome(deps, merchantId, payId, action.xid, outcome, (current, events) =>
+      actionNotifies(deps, current, events),
+    );
+  }
+}
+
+/** `inquire.aspx`: the payment as it stands, refunds Amazon settled meanwhile included. */
+export async function inquirePayment(
+  deps: FlowDeps,
+  merchantId: string,
+  payId: string,
+): Promise<FlowResult<{ record: PaymentRecord }>> {
+  try {
+    await settlePendingCredits(deps, merchantId, payId);
+  } catch {
+    // Amazon unreachable: answer with what is known; the worker's poll settles it later.
+  }
+  const record = await deps.store.load(deps.db, merchantId, payId);
+  if (record === undefined) return refused("PAYMENT_UNKNOWN");
+  return { ok: true, record };
+}
+
+async function actionNotifies(
+  deps: FlowDeps,
+  record: PaymentRecord,
+  events: readonly PaymentEvent[],
+): Promise<NotifyRow[]> {
+  const merchant = await deps.findMerchant(record.payment.merchantId);
+  if (merchant === undefined) return [];
+  const context = answerContextOf(merchant, record);
+  return events
+    .filter((event) => event.type === "capture" || event.type === "credit")
+    .map((event) => {
+      const action = record.payment.actions.find((candidate) => candidate.xid === event.xid) as PaymentAction;
+      const result = resultOf(record, action, event.reasonCode);
+      return notifyRow(record, event, actionNotifyBody(context, result));
+    });
+}

@@ -1,0 +1,296 @@
+/**
+ * `amazonAPA.aspx` and the buyer's returns from Amazon (seed 004 Schritt 6–10, seed 001 APB,
+ * reference §5.0–§5.5, §5.10):
+ * - init (S2S): validated against the init table (or the APB table plus the address table of
+ *   the shipping country), answered with `buttonpayload`/`buttonsignature`/`buttonpublickeyid`;
+ * - `EventToken=UpdateAuthorizeAmount` (S2S): a new amount before completion;
+ * - the buyer's returns, to Kasse's own pages named in the button payload:
+ *   `amazonAPAReview.aspx` (→ ShopUrl, Status=PENDING), `amazonAPAResult.aspx` (completion →
+ *   URLSuccess/URLFailure + URLNotify), `amazonAPACancel.aspx` (→ URLCancel). They carry
+ *   `PayID` in their query; the 128-bit random PayID is what identifies the payment there.
+ *
+ * Conditional rules the tables cannot express are enforced here (seed 001 "Adressprüfung"):
+ * `sdState` must be absent for UK, GB, SG, AE and MX; a US ZIP code is 5 digits or ZIP+4 with a
+ * hyphen.
+ */
+import type { AddressDetails } from "../../amazon/wire.js";
+import { isSupportedCurrency } from "../../core/money.js";
+import { parseAddressRestriction, parseScopes } from "../../gateway/flows/checkout-payload.js";
+import type { InitCommand, PaymentIntent } from "../../gateway/flows/types.js";
+import { type PaygateCode, paygateCode } from "../codes.js";
+import type { DataPairs } from "../parameters.js";
+import type { PageOutcome, PaygatePage } from "../routes.js";
+import {
+  addressTableFor,
+  apbAddressEu,
+  apbInitRequest,
+  apbInitResponse,
+  initRequest,
+  initResponse,
+  type ParameterTable,
+  STATE_NOT_SUPPORTED,
+  updateAmountRequest,
+  updateAmountResponse,
+} from "../tables.js";
+import { totalValues } from "./action-answer.js";
+import type { PageDeps } from "./deps.js";
+import { answerBody, answered, type PageRule, type PaygateMerchant, receive, refusal } from "./receive.js";
+
+/** Kasse's return pages, as named in the button payload. */
+export const RETURN_PAGES = {
+  review: "amazonAPAReview.aspx",
+  result: "amazonAPAResult.aspx",
+  cancel: "amazonAPACancel.aspx",
+} as const;
+
+/** Markets whose ledger may present another currency (reference §4.2, amazon-pay-v2 §11.3). */
+const MULTI_CURRENCY_MARKETS = ["EU", "UK"];
+
+const ADDRESS_KEYS = [
+  "name",
+  "sdstreet",
+  "sdstreet2",
+  "sdaddressaddition",
+  "sdcity",
+  "sddistrict",
+  "sdstate",
+  "sdzipcode",
+  "sdcountrycode",
+  "sdphone",
+];
+
+type Get = (key: string) => string | undefined;
+
+function getter(pairs: DataPairs): Get {
+  return (key) => pairs.pairs.get(key)?.value || undefined;
+}
+
+/** Which table an amazonAPA.aspx request is read against (§5.1, §5.4, §5.9, seed 001). */
+function ruleFor(pairs: DataPairs): PageRule | PaygateCode {
+  const get = getter(pairs);
+  if (get("eventtoken") !== undefined) {
+    return { tables: [updateAmountRequest], mac: { table: updateAmountRequest, required: false } };
+  }
+  // Recurring payments (RTF=I, RTF=R) are not offered yet.
+  if (get("rtf") !== undefined) return paygateCode("PARAMETER_VALUE_NOT_ALLOWED", "RTF");
+  if (get("checkoutmode") === undefined) {
+    return { tables: [initRequest], mac: { table: initRequest, required: true } };
+  }
+  const tables: ParameterTable[] = [apbInitRequest];
+  if (ADDRESS_KEYS.some((key) => get(key) !== undefined)) {
+    // Countries outside the seed's three tables follow the EU table's (general) rules.
+    tables.push(addressTableFor(get("sdcountrycode") ?? "") ?? apbAddressEu);
+  }
+  return { tables, mac: { table: apbInitRequest, required: true } };
+}
+
+export function amazonApaPage(deps: PageDeps, gatewayUrl: () => string): PaygatePage {
+  return {
+    name: "amazonAPA.aspx",
+    async handle(fields) {
+      const received = await receive(fields, deps.findMerchant, ruleFor);
+      if (!received.ok) return received.outcome;
+      const { merchant } = received;
+      const get = getter(received.pairs);
+      const echo = { ...received, transId: get("transid"), payId: get("payid") };
+
+      if (get("eventtoken") !== undefined) {
+        const result = await deps.flows.updateAmount(merchant.merchantId, {
+          payId: get("payid") as string,
+          amount: Number(get("amount")),
+          currency: get("currency") as string,
+          countryCode: get("countrycode") as string,
+        });
+        if (!result.ok) return refusal(merchant, result.code, echo);
+        const { payment, action } = result.result;
+        return answered(
+          answerBody(received, updateAmountResponse, {
+            mid: merchant.merchantId,
+            PayID: payment.payId,
+            XID: action.xid,
+            Status: "AUTHORIZE_REQUEST",
+            Code: result.result.code.code,
+            ...totalValues(payment),
+          }),
+        );
+      }
+
+      const command = initCommandOf(get, merchant, received);
+      if ("code" in command) return refusal(merchant, command, echo);
+      const base = gatewayUrl();
+      const result = await deps.flows.init(merchant.merchantId, command, (payId: string) => ({
+        review: `${base}/${RETURN_PAGES.review}?PayID=${payId}`,
+        result: `${base}/${RETURN_PAGES.result}?PayID=${payId}`,
+        cancel: `${base}/${RETURN_PAGES.cancel}?PayID=${payId}`,
+      }));
+      if (!result.ok) return refusal(merchant, result.code, echo);
+      const table = command.processOrder ? apbInitResponse : initResponse;
+      const ok = paygateCode("OK");
+      return answered(
+        answerBody(received, table, {
+          mid: merchant.merchantId,
+          PayID: result.payment.payId,
+          XID: result.action.xid,
+          TransID: command.transId,
+          refnr: command.refnr,
+          Status: "OK",
+          buttonsignature: result.buttonSignature,
+          buttonpayload: result.buttonPayload,
+          buttonpublickeyid: result.buttonPublicKeyId,
+          Code: ok.code,
+          Description: ok.description,
+        }),
+      );
+    },
+  };
+}
+
+/** The buyer's return pages: each hands the browser on to wherever the flow says. */
+export function amazonReturnPages(deps: PageDeps): PaygatePage[] {
+  const page = (name: string, step: "review" | "result" | "cancel"): PaygatePage => ({
+    name,
+    async handle(fields): Promise<PageOutcome> {
+      const payId = fields.get("PayID") ?? "";
+      const sessionId = fields.get("amazonCheckoutSessionId") ?? undefined;
+      const location = await deps.flows.buyerReturn(step, payId, sessionId);
+      if (location === undefined) return { kind: "answer", body: "Unknown payment", status: 404 };
+      return { kind: "redirect", location };
+    },
+  });
+  return [
+    page(RETURN_PAGES.review, "review"),
+    page(RETURN_PAGES.result, "result"),
+    page(RETURN_PAGES.cancel, "cancel"),
+  ];
+}
+
+/** Reads a valid init request into the flow's command, or the code of the first broken rule. */
+function initCommandOf(
+  get: Get,
+  merchant: PaygateMerchant,
+  received: {
+    readonly scheme: "blowfish" | "aes";
+    readonly custom?: string | undefined;
+    readonly userData?: string | undefined;
+    readonly reqId?: string | undefined;
+  },
+): InitCommand | PaygateCode {
+  const currency = get("currency") as string;
+  const countryCode = get("countrycode") as string;
+  if (!isSupportedCurrency(currency)) return paygateCode("PARAMETER_VALUE_NOT_ALLOWED", "Currency");
+  const localCurrency = get("localcurrency");
+  if (localCurrency !== undefined) {
+    if (!MULTI_CURRENCY_MARKETS.includes(countryCode))
+      return paygateCode("PARAMETER_NOT_ALLOWED", "LocalCurrency");
+    // Amazon charges in the presentment currency: Amount and Currency must already be in it.
+    if (localCurrency !== currency) return paygateCode("PARAMETER_INVALID", "LocalCurrency");
+  }
+  for (const key of ["URLSuccess", "URLFailure", "URLCancel", "ShopUrl"]) {
+    const url = get(key.toLowerCase());
+    if (url !== undefined && !isWebUrl(url)) return paygateCode("PARAMETER_INVALID", key);
+  }
+  const urlNotify = get("urlnotify") as string;
+  if (!isNotifyUrl(urlNotify, merchant.environment)) return paygateCode("PARAMETER_INVALID", "URLNotify");
+
+  let scopes: InitCommand["scopes"];
+  const scopeText = get("scope");
+  if (scopeText !== undefined) {
+    scopes = parseScopes(scopeText);
+    if (scopes === undefined) return paygateCode("PARAMETER_VALUE_NOT_ALLOWED", "Scope");
+  }
+  let deliverySpecifications: InitCommand["deliverySpecifications"];
+  const restriction = get("addressrestriction");
+  if (restriction !== undefined) {
+    deliverySpecifications = parseAddressRestriction(restriction);
+    if (deliverySpecifications === undefined) return paygateCode("PARAMETER_INVALID", "addressRestriction");
+  }
+  const processOrder = get("checkoutmode") === "ProcessOrder";
+  let addressDetails: AddressDetails | undefined;
+  if (processOrder && get("sdcountrycode") !== undefined) {
+    const address = addressOf(get);
+    if ("code" in address) return address;
+    addressDetails = address;
+  }
+  const orderDesc = get("orderdesc");
+  return {
+    transId: get("transid") as string,
+    refnr: get("refnr"),
+    reqId: received.reqId,
+    countryCode,
+    amount: Number(get("amount")),
+    currency,
+    intent: (get("txtype") ?? "AuthorizeWithCapture") as PaymentIntent,
+    presentmentCurrency: localCurrency,
+    softDescriptor: get("chdesc"),
+    noteToBuyer: orderDesc !== undefined && !/^Test:/i.test(orderDesc) ? orderDesc : undefined,
+    simulationCode: get("amazonpaysimulationcode"),
+    scopes,
+    deliverySpecifications,
+    processOrder,
+    addressDetails,
+    shop: {
+      urlSuccess: get("urlsuccess") as string,
+      urlFailure: get("urlfailure") as string,
+      urlNotify,
+      urlCancel: get("urlcancel"),
+      shopUrl: get("shopurl") as string,
+      userData: received.userData,
+      custom: received.custom,
+      scheme: received.scheme,
+    },
+  };
+}
+
+/** Seed 001 "Adressprüfung" → Amazon's addressDetails (mapping of reference §5.10). */
+function addressOf(get: Get): AddressDetails | PaygateCode {
+  const country = (get("sdcountrycode") as string).toUpperCase();
+  const state = get("sdstate");
+  if (state !== undefined && STATE_NOT_SUPPORTED.includes(country)) {
+    return paygateCode("PARAMETER_NOT_ALLOWED", "sdState");
+  }
+  const zip = get("sdzipcode") as string;
+  if (country === "US" && !/^\d{5}(-\d{4})?$/.test(zip)) return paygateCode("PARAMETER_INVALID", "SDZipcode");
+  return {
+    name: get("name") as string,
+    addressLine1: get("sdstreet") as string,
+    ...optional("addressLine2", get("sdstreet2")),
+    ...optional("addressLine3", get("sdaddressaddition")),
+    city: get("sdcity") as string,
+    ...optional("districtOrCounty", get("sddistrict")),
+    ...optional("stateOrRegion", state),
+    postalCode: zip.toUpperCase(),
+    countryCode: country,
+    phoneNumber: get("sdphone") as string,
+  };
+}
+
+function optional<K extends string>(key: K, value: string | undefined): { [P in K]?: string } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: string };
+}
+
+function isWebUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return url.protocol === "https:" || url.protocol === "http:";
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * URLNotify (seed 004): https on port 443 and no query string. Merchants on the built-in
+ * emulator may use plain http on any port of a loopback address (the issue's rule for local
+ * development and tests).
+ */
+function isNotifyUrl(text: string, environment: PaygateMerchant["environment"]): boolean {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return false;
+  }
+  if (url.search !== "" || url.hash !== "") return false;
+  if (url.protocol === "https:" && (url.port === "" || url.port === "443")) return true;
+  const loopback = url.hostname === "localhost" || url.hostname === "[::1]" || /^127\./.test(url.hostname);
+  return environment === "emulator" && loopback && (url.protocol === "http:" || url.protocol === "https:");
+}

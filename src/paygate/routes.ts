@@ -1,0 +1,65 @@
+/**
+ * The Paygate pages on the gateway's HTTP app (reference §1.1, §1.2, §1.7):
+ * - page names (`/amazonAPA.aspx`, `/Capture.aspx`, …) are matched case-insensitively, as the
+ *   real platform does; one parametric route `/:page` looks the lower-cased name up, so static
+ *   routes of other parts (`/health`) keep precedence and unknown names fall through to 404;
+ * - fields come from the GET query or a POST form body (`application/x-www-form-urlencoded`),
+ *   query and form merged, form last;
+ * - a page answers either S2S (`Len=…&Data=…` as the body) or with a redirect of the buyer's
+ *   browser whose query carries `Len` and `Data`.
+ */
+import type { FastifyInstance } from "fastify";
+
+export type PageOutcome =
+  /** A server-to-server answer: the body `Len=…&Data=…[&custom pairs]`, always HTTP 200. */
+  | { readonly kind: "answer"; readonly body: string; readonly status?: number }
+  /** The buyer's browser goes on to `location` (302). */
+  | { readonly kind: "redirect"; readonly location: string };
+
+export interface PaygatePage {
+  /** Path segment as the documents spell it, e.g. `capture.aspx`. */
+  readonly name: string;
+  handle(fields: URLSearchParams): Promise<PageOutcome>;
+}
+
+const FORM = "application/x-www-form-urlencoded";
+
+/** Registers the pages; call once per app (the form parser is scoped to this plugin). */
+export function registerPaygateRoutes(app: FastifyInstance, pages: readonly PaygatePage[]): void {
+  const byName = new Map(pages.map((page) => [page.name.toLowerCase(), page]));
+  if (byName.size !== pages.length) throw new RangeError("two Paygate pages share a name");
+  app.register(async (scope) => {
+    scope.addContentTypeParser(FORM, { parseAs: "string", bodyLimit: 256 * 1024 }, (_request, body, done) =>
+      done(null, body),
+    );
+    scope.route<{ Params: { page: string } }>({
+      method: ["GET", "POST"],
+      url: "/:page",
+      handler: async (request, reply) => {
+        const page = byName.get(request.params.page.toLowerCase());
+        if (page === undefined) return reply.callNotFound();
+        const fields = new URLSearchParams(queryOf(request.raw.url ?? ""));
+        if (typeof request.body === "string") {
+          for (const [key, value] of new URLSearchParams(request.body)) fields.append(key, value);
+        }
+        const outcome = await page.handle(fields);
+        reply.header("cache-control", "no-store");
+        if (outcome.kind === "redirect") return reply.redirect(outcome.location, 302);
+        return reply
+          .code(outcome.status ?? 200)
+          .type("text/plain; charset=utf-8")
+          .send(outcome.body);
+      },
+    });
+  });
+}
+
+function queryOf(url: string): string {
+  const at = url.indexOf("?");
+  return at === -1 ? "" : url.slice(at + 1);
+}
+
+/** `base` with `query` (`Len=…&Data=…`) appended, keeping a query the URL already has. */
+export function redirectTo(base: string, query: string): string {
+  return `${base}${base.includes("?") ? "&" : "?"}${query}`;
+}
