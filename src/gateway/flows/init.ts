@@ -96,7 +96,13 @@ export async function initCheckout(
   await deps.db.transaction(async (tx) => {
     await deps.store.insert(tx, { payment: created.payment, context });
     if (command.reqId !== undefined) {
-      await deps.store.recordReplay(tx, merchantId, command.reqId, payId, created.action.xid);
+      await deps.store.recordReplay(tx, {
+        merchantId,
+        reqId: command.reqId,
+        page: "init",
+        payId,
+        xid: created.action.xid,
+      });
     }
   });
   return {

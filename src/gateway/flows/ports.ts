@@ -69,7 +69,7 @@ export interface PaymentStore {
     merchantId: string,
     reqId: string,
   ): Promise<{ payId: string; xid: string } | undefined>;
-  recordReplay(tx: Queryable, merchantId: string, reqId: string, payId: string, xid: string): Promise<void>;
+  recordReplay(tx: Queryable, replay: Replay): Promise<void>;
   enqueueNotify(tx: Queryable, row: NotifyRow): Promise<void>;
   /** Records a money-moving Amazon call with its idempotency key before it is made. */
   planCall(tx: Queryable, call: PlannedCall): Promise<void>;
@@ -106,4 +106,13 @@ export interface PlannedCall {
   readonly amazonOperation: string;
   readonly idempotencyKey: string;
   readonly request: unknown;
+}
+
+export interface Replay {
+  readonly merchantId: string;
+  readonly reqId: string;
+  /** The action kind the ReqId first named (`init`, `capture`, …). */
+  readonly page: string;
+  readonly payId: string;
+  readonly xid: string;
 }

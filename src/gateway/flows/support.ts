@@ -159,7 +159,13 @@ export async function runAmazonAction(
       const next = { ...record, payment: result.payment };
       if (!result.resumed) await deps.store.save(tx, next);
       if (spec.reqId !== undefined)
-        await deps.store.recordReplay(tx, spec.merchantId, spec.reqId, spec.payId, result.action.xid);
+        await deps.store.recordReplay(tx, {
+          merchantId: spec.merchantId,
+          reqId: spec.reqId,
+          page: result.action.kind,
+          payId: spec.payId,
+          xid: result.action.xid,
+        });
       await deps.store.planCall(tx, {
         merchantId: spec.merchantId,
         payId: spec.payId,
