@@ -61,6 +61,7 @@ export const startCommand: Command = {
     const { dataDir, tls, logger } = await commonSetup(flags);
     const running: Running[] = [];
     const ready: Record<string, unknown> = {};
+    let emulatorEndpoint: { url: string; ca: string } | undefined;
     try {
       if (!flags["no-emulator"]) {
         const emulator = await startEmulator({
@@ -72,6 +73,8 @@ export const startCommand: Command = {
         });
         running.push(emulator);
         ready.emulator = emulator.url;
+        // The gateway reaches its emulator over HTTPS, trusting the certificate both serve.
+        emulatorEndpoint = { url: emulator.url, ca: tls.cert };
       }
       const gateway = await startGateway({
         host: String(flags.host),
@@ -81,6 +84,8 @@ export const startCommand: Command = {
         logger: logger.child({ part: "gateway" }),
         ...(process.env.DATABASE_URL ? { databaseUrl: process.env.DATABASE_URL } : {}),
         ...(process.env.KASSE_ADMIN_TOKEN ? { adminToken: process.env.KASSE_ADMIN_TOKEN } : {}),
+        ...(process.env.KASSE_MASTER_KEY ? { masterKey: process.env.KASSE_MASTER_KEY } : {}),
+        ...(emulatorEndpoint ? { emulator: emulatorEndpoint } : {}),
       });
       running.push(gateway);
       ready.gateway = gateway.url;

@@ -7,12 +7,14 @@ import type { CertificatePem } from "../http/tls.js";
 import { httpsServerOptions } from "../http/tls.js";
 import type { Logger } from "../log.js";
 import type { Database } from "../store/database.js";
+import { type MerchantAdminOptions, merchantAdminRoutes } from "./admin-merchants.js";
 import { isAuthorizedBearer } from "./admin-token.js";
 
 export interface GatewayAppOptions {
   readonly db: Database;
   readonly logger: Logger;
   readonly adminToken: string;
+  readonly merchantAdmin: MerchantAdminOptions;
   /** Omitted in in-process tests (`inject`); every real listener speaks HTTPS. */
   readonly tls?: CertificatePem;
 }
@@ -37,6 +39,7 @@ export function createGatewayApp(options: GatewayAppOptions): FastifyInstance {
         }
       });
       admin.get("/health", async () => ({ status: "ok" }));
+      admin.register(merchantAdminRoutes, options.merchantAdmin);
     },
     { prefix: "/api/admin" },
   );

@@ -4,11 +4,15 @@
  */
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { type Clock, systemClock } from "../core/clock.js";
 import type { CertificatePem } from "../http/tls.js";
 import type { Logger } from "../log.js";
 import { type Database, openDatabase } from "../store/database.js";
 import { resolveAdminToken } from "./admin-token.js";
+import { AmazonLinks, type EmulatorEndpoint } from "./amazon-link.js";
 import { createGatewayApp } from "./app.js";
+import { MerchantDirectory } from "./merchant-directory.js";
+import { loadMasterKey, SecretBox } from "./secrets.js";
 
 export const GATEWAY_MIGRATIONS_DIR = fileURLToPath(new URL("../store/migrations/", import.meta.url));
 
@@ -18,15 +22,24 @@ export interface GatewayOptions {
   readonly dataDir: string;
   /** PostgreSQL connection string; PGlite in `dataDir/gateway` when omitted. */
   readonly databaseUrl?: string;
+  /** Schema on that PostgreSQL server (tests isolate runs with it); the server's default when omitted. */
+  readonly databaseSchema?: string;
   readonly tls: CertificatePem;
   readonly logger: Logger;
   /** `KASSE_ADMIN_TOKEN`; generated and kept in the data directory when omitted. */
   readonly adminToken?: string;
+  /** `KASSE_MASTER_KEY` (base64 of 32 bytes); generated and kept in the data directory when omitted. */
+  readonly masterKey?: string;
+  /** The built-in emulator, for merchants with `environment: "emulator"`. */
+  readonly emulator?: EmulatorEndpoint;
+  readonly clock?: Clock;
 }
 
 export interface RunningGateway {
   readonly url: string;
   readonly db: Database;
+  readonly merchants: MerchantDirectory;
+  readonly amazon: AmazonLinks;
   /** Set only when this start generated the token (the ready line reports it once). */
   readonly generatedAdminToken?: string;
   close(): Promise<void>;
@@ -36,10 +49,29 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const { token, generated } = await resolveAdminToken(options.dataDir, options.adminToken);
   const db = await openDatabase(
     options.databaseUrl
-      ? { migrationsDir: GATEWAY_MIGRATIONS_DIR, url: options.databaseUrl }
+      ? {
+          migrationsDir: GATEWAY_MIGRATIONS_DIR,
+          url: options.databaseUrl,
+          ...(options.databaseSchema === undefined ? {} : { schema: options.databaseSchema }),
+        }
       : { migrationsDir: GATEWAY_MIGRATIONS_DIR, dataDir: join(options.dataDir, "gateway") },
   );
-  const app = createGatewayApp({ db, logger: options.logger, adminToken: token, tls: options.tls });
+  const clock = options.clock ?? systemClock;
+  const secrets = new SecretBox(await loadMasterKey(options.dataDir, options.masterKey));
+  const merchants = new MerchantDirectory({ db, secrets, clock });
+  const amazon = new AmazonLinks({ clock, ...(options.emulator ? { emulator: options.emulator } : {}) });
+  let url = "";
+  const app = createGatewayApp({
+    db,
+    logger: options.logger,
+    adminToken: token,
+    tls: options.tls,
+    merchantAdmin: {
+      merchants,
+      publicUrl: () => url,
+      ...(options.emulator ? { emulator: options.emulator } : {}),
+    },
+  });
   try {
     await app.listen({ host: options.host, port: options.port });
   } catch (error) {
@@ -48,12 +80,16 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   }
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : options.port;
+  url = `https://${urlHost(options.host)}:${port}`;
   return {
-    url: `https://${urlHost(options.host)}:${port}`,
+    url,
     db,
+    merchants,
+    amazon,
     ...(generated ? { generatedAdminToken: token } : {}),
     close: async () => {
       await app.close();
+      await amazon.close();
       await db.close();
     },
   };

@@ -1,0 +1,342 @@
+/**
+ * Merchants admin API (CONTRACT.md `kasse start`): `POST /api/admin/merchants` creates a merchant
+ * with generated Paygate keys and its Amazon link — registering it at the built-in emulator when
+ * asked to — and `GET /api/admin/merchants[/{id}]` shows merchants without any secret.
+ * Registered inside the `/api/admin` prefix, behind the bearer token.
+ */
+import { randomInt } from "node:crypto";
+import { rootCertificates } from "node:tls";
+import type { FastifyInstance, FastifyReply } from "fastify";
+import { Agent, request } from "undici";
+import { parsePrivateKey } from "../amazon/signer.js";
+import { isSupportedCurrency } from "../core/money.js";
+import type { EmulatorEndpoint } from "./amazon-link.js";
+import type {
+  AmazonEnvironment,
+  AmazonRegion,
+  MerchantDirectory,
+  MerchantSettings,
+} from "./merchant-directory.js";
+
+export interface MerchantAdminOptions {
+  readonly merchants: MerchantDirectory;
+  /** The built-in emulator, when one runs with this gateway. */
+  readonly emulator?: EmulatorEndpoint;
+  /** The gateway's public origin (`https://host:port`), for the IPN URL given to Amazon. */
+  readonly publicUrl: () => string;
+  /** Key material source; uniform integer in [0, max). */
+  readonly randomInt?: (max: number) => number;
+}
+
+/** A 400 that names the field at fault. */
+class FieldError extends Error {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** MerchantID is ans..30 (reference §4); Kasse admits the characters that are safe in URLs and MACs. */
+const MERCHANT_ID = /^[A-Za-z0-9_.-]{1,30}$/;
+const ENVIRONMENTS: readonly AmazonEnvironment[] = ["emulator", "sandbox", "live"];
+const REGIONS: readonly AmazonRegion[] = ["eu", "na", "jp"];
+/** Amazon ids arrive in the admin API only; bounded and printable so they are safe in URLs and logs. */
+const AMAZON_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+/** Paygate keys are opaque byte strings; printable ASCII without space keeps them copy-pasteable. */
+const PAYGATE_KEY = /^[\x21-\x7e]+$/;
+/** Blowfish takes 4–56 key bytes; AES-CBC 16, 24 or 32 (reference §1.5, §1.6). */
+const AES_KEY_LENGTHS = [16, 24, 32];
+/** The region value of the IPN URL (`amazonAPAV2Notify.aspx?…&region=EU`, reference §1.1: only EU is confirmed). */
+const IPN_REGION: Readonly<Record<AmazonRegion, string>> = { eu: "EU", na: "US", jp: "JP" };
+
+const ALPHANUMERIC = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+type Body = Record<string, unknown>;
+
+function objectAt(value: unknown, field: string): Body {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new FieldError(field, `${field || "the body"} must be a JSON object`);
+  }
+  return value as Body;
+}
+
+function stringAt(body: Body, key: string, field: string, required: true): string;
+function stringAt(body: Body, key: string, field: string, required: false): string | undefined;
+function stringAt(body: Body, key: string, field: string, required: boolean): string | undefined {
+  const value = body[key];
+  if (value === undefined || value === null) {
+    if (required) throw new FieldError(field, `${field} is required`);
+    return undefined;
+  }
+  if (typeof value !== "string" || value.trim() === "")
+    throw new FieldError(field, `${field} must be a non-empty string`);
+  return value;
+}
+
+function oneOf<T extends string>(value: string, allowed: readonly T[], field: string): T {
+  if (!allowed.includes(value as T))
+    throw new FieldError(field, `${field} must be one of ${allowed.join(", ")}`);
+  return value as T;
+}
+
+function generatedKey(length: number, random: (max: number) => number): string {
+  return Array.from({ length }, () => ALPHANUMERIC[random(ALPHANUMERIC.length)]).join("");
+}
+
+interface AmazonInput {
+  readonly environment: AmazonEnvironment;
+  readonly region: AmazonRegion;
+  /** All four, or none (emulator only: then Kasse registers the merchant at its emulator). */
+  readonly ids?: { merchantId: string; storeId: string; publicKeyId: string; privateKeyPem: string };
+}
+
+interface MerchantInput {
+  readonly merchantId: string;
+  readonly name: string;
+  readonly hmacKey?: string;
+  readonly blowfishKey?: string;
+  /** `true`: generate one (AES-256); a string: use it. */
+  readonly aesKey?: true | string;
+  readonly amazon: AmazonInput;
+  readonly settings: MerchantSettings;
+  readonly ledgerCurrency?: string;
+}
+
+const AMAZON_ID_FIELDS = ["merchantId", "storeId", "publicKeyId", "privateKeyPem"] as const;
+
+function readAmazon(value: unknown): AmazonInput {
+  if (value === undefined || value === null) throw new FieldError("amazon", "amazon is required");
+  const amazon = objectAt(value, "amazon");
+  const environment = oneOf(
+    stringAt(amazon, "environment", "amazon.environment", true),
+    ENVIRONMENTS,
+    "amazon.environment",
+  );
+  const region = oneOf(stringAt(amazon, "region", "amazon.region", true), REGIONS, "amazon.region");
+  const given = AMAZON_ID_FIELDS.filter((key) => amazon[key] !== undefined && amazon[key] !== null);
+  if (given.length === 0 && environment === "emulator") return { environment, region };
+  // sandbox/live always, the emulator when ids are given: all four are needed.
+  const values = Object.fromEntries(
+    AMAZON_ID_FIELDS.map((key) => [key, stringAt(amazon, key, `amazon.${key}`, true)]),
+  ) as Record<(typeof AMAZON_ID_FIELDS)[number], string>;
+  for (const key of ["merchantId", "storeId", "publicKeyId"] as const) {
+    if (!AMAZON_ID.test(values[key]))
+      throw new FieldError(`amazon.${key}`, `amazon.${key} has characters Amazon ids do not have`);
+  }
+  try {
+    parsePrivateKey(values.privateKeyPem);
+  } catch {
+    throw new FieldError("amazon.privateKeyPem", "amazon.privateKeyPem must be an RSA private key in PEM");
+  }
+  return { environment, region, ids: values };
+}
+
+function readSettings(value: unknown): MerchantSettings {
+  if (value === undefined || value === null) return {};
+  const settings = objectAt(value, "settings");
+  const pending = settings.canHandlePendingAuthorization;
+  if (pending !== undefined && typeof pending !== "boolean") {
+    throw new FieldError(
+      "settings.canHandlePendingAuthorization",
+      "settings.canHandlePendingAuthorization must be true or false",
+    );
+  }
+  return pending === undefined ? {} : { canHandlePendingAuthorization: pending };
+}
+
+function readPaygateKey(body: Body, key: string, lengths: (length: number) => boolean, rule: string) {
+  const value = stringAt(body, key, key, false);
+  if (value !== undefined && (!PAYGATE_KEY.test(value) || !lengths(value.length))) {
+    throw new FieldError(key, `${key} must be ${rule} printable ASCII characters without spaces`);
+  }
+  return value;
+}
+
+export function readMerchantInput(raw: unknown): MerchantInput {
+  const body = objectAt(raw, "");
+  const merchantId = stringAt(body, "merchantId", "merchantId", true);
+  if (!MERCHANT_ID.test(merchantId)) {
+    throw new FieldError(
+      "merchantId",
+      "merchantId must be 1–30 characters of A–Z, a–z, 0–9, '_', '.' and '-'",
+    );
+  }
+  const name = stringAt(body, "name", "name", true);
+  if (name.length > 100) throw new FieldError("name", "name must be at most 100 characters");
+  const hmacKey = readPaygateKey(body, "hmacKey", (n) => n >= 16 && n <= 128, "16–128");
+  const blowfishKey = readPaygateKey(body, "blowfishKey", (n) => n >= 4 && n <= 56, "4–56");
+  let aesKey: true | string | undefined;
+  if (body.aesKey === true) aesKey = true;
+  else if (body.aesKey !== undefined && body.aesKey !== false) {
+    aesKey = readPaygateKey(body, "aesKey", (n) => AES_KEY_LENGTHS.includes(n), "16, 24 or 32");
+  }
+  const ledgerCurrency = stringAt(body, "ledgerCurrency", "ledgerCurrency", false);
+  if (ledgerCurrency !== undefined && !isSupportedCurrency(ledgerCurrency)) {
+    throw new FieldError("ledgerCurrency", "ledgerCurrency must be a currency Amazon Pay supports");
+  }
+  return {
+    merchantId,
+    name,
+    ...(hmacKey === undefined ? {} : { hmacKey }),
+    ...(blowfishKey === undefined ? {} : { blowfishKey }),
+    ...(aesKey === undefined ? {} : { aesKey }),
+    amazon: readAmazon(body.amazon),
+    settings: readSettings(body.settings),
+    ...(ledgerCurrency === undefined ? {} : { ledgerCurrency }),
+  };
+}
+
+/** The IPN URL Amazon (or the emulator) is given for a merchant (CONTRACT.md). */
+export function ipnUrlOf(publicUrl: string, merchantId: string, region: AmazonRegion): string {
+  return `${publicUrl}/amazonAPAV2Notify.aspx?mid=${encodeURIComponent(merchantId)}&region=${IPN_REGION[region]}`;
+}
+
+interface EmulatorMerchant {
+  merchantId: string;
+  storeId: string;
+  publicKeyId: string;
+  privateKeyPem: string;
+}
+
+class EmulatorRegistrationError extends Error {}
+
+/** `POST {emulator}/__admin/merchants` (CONTRACT.md `kasse emulator`) over HTTPS, trusting its certificate. */
+async function registerAtEmulator(
+  emulator: EmulatorEndpoint,
+  input: { region: AmazonRegion; name: string; ipnUrl: string; ledgerCurrency?: string },
+): Promise<EmulatorMerchant> {
+  // Added to the public roots, not instead of them: verification stays on for any certificate.
+  const dispatcher = new Agent({
+    connect: { ca: [...rootCertificates, emulator.ca], rejectUnauthorized: true },
+  });
+  try {
+    const response = await request(`${emulator.url}/__admin/merchants`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(input),
+      dispatcher,
+    });
+    const body = (await response.body.json()) as Partial<EmulatorMerchant> & { message?: string };
+    if (response.statusCode !== 201) {
+      throw new EmulatorRegistrationError(
+        `the emulator refused the merchant: ${body.message ?? response.statusCode}`,
+      );
+    }
+    const { merchantId, storeId, publicKeyId, privateKeyPem } = body;
+    if (!merchantId || !storeId || !publicKeyId || !privateKeyPem) {
+      throw new EmulatorRegistrationError("the emulator's answer lacks the merchant's ids or key");
+    }
+    return { merchantId, storeId, publicKeyId, privateKeyPem };
+  } catch (error) {
+    if (error instanceof EmulatorRegistrationError) throw error;
+    throw new EmulatorRegistrationError(`the emulator cannot be reached: ${(error as Error).message}`);
+  } finally {
+    await dispatcher.close();
+  }
+}
+
+function fieldError(reply: FastifyReply, error: FieldError): FastifyReply {
+  return reply.code(400).send({ error: "invalid_request", message: error.message, field: error.field });
+}
+
+export async function merchantAdminRoutes(
+  app: FastifyInstance,
+  options: MerchantAdminOptions,
+): Promise<void> {
+  const random = options.randomInt ?? randomInt;
+  const { merchants } = options;
+
+  app.post("/merchants", async (req, reply) => {
+    let input: MerchantInput;
+    try {
+      input = readMerchantInput(req.body);
+    } catch (error) {
+      if (error instanceof FieldError) return fieldError(reply, error);
+      throw error;
+    }
+    const conflict = () =>
+      reply.code(409).send({
+        error: "merchant_exists",
+        message: `merchant ${input.merchantId} exists`,
+        field: "merchantId",
+      });
+    // Checked before the emulator registration so a conflict leaves no orphan merchant there.
+    if (await merchants.exists(input.merchantId)) return conflict();
+
+    let ids = input.amazon.ids;
+    if (!ids) {
+      if (!options.emulator) {
+        return fieldError(
+          reply,
+          new FieldError(
+            "amazon.environment",
+            "no emulator runs with this gateway; give the merchant's Amazon ids and key",
+          ),
+        );
+      }
+      try {
+        ids = await registerAtEmulator(options.emulator, {
+          region: input.amazon.region,
+          name: input.name,
+          ipnUrl: ipnUrlOf(options.publicUrl(), input.merchantId, input.amazon.region),
+          ...(input.ledgerCurrency === undefined ? {} : { ledgerCurrency: input.ledgerCurrency }),
+        });
+      } catch (error) {
+        if (!(error instanceof EmulatorRegistrationError)) throw error;
+        return reply
+          .code(502)
+          .send({ error: "emulator_unavailable", message: error.message, field: "amazon.environment" });
+      }
+    }
+    const hmacKey = input.hmacKey ?? generatedKey(32, random);
+    const blowfishKey = input.blowfishKey ?? generatedKey(16, random);
+    const aesKey = input.aesKey === true ? generatedKey(32, random) : input.aesKey;
+    const amazon = {
+      environment: input.amazon.environment,
+      region: input.amazon.region,
+      merchantId: ids.merchantId,
+      storeId: ids.storeId,
+      publicKeyId: ids.publicKeyId,
+    };
+    const settings = {
+      ...input.settings,
+      ...(input.ledgerCurrency ? { ledgerCurrency: input.ledgerCurrency } : {}),
+    };
+    const created = await merchants.create({
+      merchantId: input.merchantId,
+      name: input.name,
+      hmacKey,
+      blowfishKey,
+      ...(aesKey === undefined ? {} : { aesKey }),
+      amazon,
+      amazonPrivateKeyPem: ids.privateKeyPem,
+      settings,
+    });
+    if (!created) return conflict();
+    // The Paygate keys are shown this once, as a payment provider's onboarding hands them over.
+    return reply.code(201).send({
+      merchantId: input.merchantId,
+      name: input.name,
+      hmacKey,
+      blowfishKey,
+      ...(aesKey === undefined ? {} : { aesKey }),
+      amazon,
+      settings,
+      ipnUrl: ipnUrlOf(options.publicUrl(), input.merchantId, input.amazon.region),
+    });
+  });
+
+  app.get("/merchants", async () => ({ merchants: await merchants.list() }));
+
+  app.get<{ Params: { merchantId: string } }>("/merchants/:merchantId", async (req, reply) => {
+    const summary = await merchants.summary(req.params.merchantId);
+    if (!summary) {
+      return reply
+        .code(404)
+        .send({ error: "not_found", message: `no merchant ${req.params.merchantId}`, field: "merchantId" });
+    }
+    return summary;
+  });
+}
