@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
+import { idempotencyKey } from "../../core/idempotency.js";
 import {
   beginCapture,
   beginCompletion,
@@ -153,6 +154,71 @@ describe("gateway store (PGlite, or PostgreSQL with DATABASE_URL)", () => {
       [],
       "the loser's planned call rolled back",
     );
+  });
+
+  it("lets two concurrent captures of one payment plan exactly one Amazon call", async () => {
+    const payment = await newPayment();
+    await db.transaction(async (tx) => {
+      const stored = await loadPayment(tx, "M1", payment.payId);
+      assert.ok(stored);
+      const returned = unwrap(recordBuyerReturn(stored.payment, "s", id())).payment;
+      const begun = unwrap(beginCompletion(returned, id()));
+      const done = unwrap(
+        recordOutcome(begun.payment, begun.action.xid, {
+          kind: "authorized",
+          chargePermissionId: "P",
+          chargeId: "C",
+        }),
+      );
+      await commitPaymentChange(tx, { stored, payment: done.payment }, NOW);
+    });
+    const attempt = (transId: string) =>
+      db.transaction(async (tx) => {
+        const stored = await loadPayment(tx, "M1", payment.payId);
+        assert.ok(stored);
+        const begun = unwrap(
+          beginCapture(stored.payment, { xid: id(), transId, amount: 100_00, currency: "EUR" }),
+        );
+        return commitPaymentChange(
+          tx,
+          {
+            stored,
+            payment: begun.payment,
+            operation: {
+              merchantId: "M1",
+              idempotencyKey: idempotencyKey({
+                merchantId: "M1",
+                payId: payment.payId,
+                action: "capture",
+                sequence: begun.action.sequence,
+              }),
+              payId: payment.payId,
+              xid: begun.action.xid,
+              sequence: begun.action.sequence,
+              action: "capture",
+              amazonOperation: "captureCharge",
+              request: { transId },
+            },
+          },
+          NOW,
+        );
+      });
+    // Interleaved (PostgreSQL) the second writer loses on the version; serialised (PGlite) it
+    // finds the capture in flight and resumes it with the same key. Either way: one capture.
+    const results = await Promise.allSettled([attempt("A"), attempt("B")]);
+    for (const result of results) {
+      if (result.status === "rejected")
+        assert.ok(result.reason instanceof ConcurrentUpdateError, String(result.reason));
+    }
+    assert.ok(results.some((r) => r.status === "fulfilled"));
+    const operations = await operationsOfPayment(db, "M1", payment.payId);
+    assert.deepEqual(
+      operations.map((o) => [o.action, o.request]),
+      [["capture", operations[0]?.request]],
+      "one planned capture call",
+    );
+    const stored = await loadPayment(db, "M1", payment.payId);
+    assert.equal(stored?.payment.actions.filter((a) => a.kind === "capture").length, 1);
   });
 
   it("plans an Amazon call once and hands the same row back when the action resumes", async () => {
