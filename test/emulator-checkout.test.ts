@@ -221,3 +221,107 @@ describe("checkout with review page (official SDK)", () => {
     });
   });
 });
+
+describe("finalize and sign-in buyers (official SDK)", () => {
+  it("finalize processes and completes in one call", async () => {
+    const created = await client.createCheckoutSession(
+      {
+        webCheckoutDetails: { checkoutReviewReturnUrl: REVIEW_URL, checkoutResultReturnUrl: RESULT_URL },
+        storeId: merchant.storeId,
+        paymentDetails: { chargeAmount: { amount: "5.00", currencyCode: "EUR" } },
+      },
+      headers(),
+    );
+    const id = created.data.checkoutSessionId;
+    await admin(emulator, `/__admin/checkout-sessions/${id}/approve`, { buyer: { card: "4444" } });
+    const mismatch = await failure(
+      client.finalizeCheckoutSession(
+        id,
+        { chargeAmount: { amount: "5.01", currencyCode: "EUR" }, paymentIntent: "Authorize" },
+        headers(),
+      ),
+    );
+    assert.equal(mismatch.reasonCode, "AmountMismatch");
+    const finalized = await client.finalizeCheckoutSession(
+      id,
+      { chargeAmount: { amount: "5.00", currencyCode: "EUR" }, paymentIntent: "AuthorizeWithCapture" },
+      headers(),
+    );
+    assert.equal(finalized.status, 200);
+    assert.equal(finalized.data.statusDetails.state, "Completed");
+    assert.equal((await client.getCharge(finalized.data.chargeId)).data.statusDetails.state, "Captured");
+  });
+
+  it("Get Buyer answers a SignIn token with the scopes asked for", async () => {
+    const { resolveBuyer } = await import("../src/emulator/buyer/wallet.js");
+    const token = await emulator.engine.issueBuyerToken(
+      merchant.merchantId,
+      "sandbox",
+      resolveBuyer("eu", {}),
+      ["name", "email", "postalCode"],
+    );
+    const buyer = await client.getBuyer(token);
+    assert.deepEqual(Object.keys(buyer.data), [
+      "buyerId",
+      "name",
+      "email",
+      "postalCode",
+      "countryCode",
+      "phoneNumber",
+      "shippingAddress",
+      "billingAddress",
+      "primeMembershipTypes",
+    ]);
+    assert.equal(buyer.data.postalCode, "10117");
+    assert.equal(buyer.data.shippingAddress, null);
+    const unknown = await failure(client.getBuyer("BTNOPE"));
+    assert.equal(unknown.reasonCode, "ResourceNotFound");
+  });
+});
+
+describe("key order after a reload from the store", () => {
+  it("nested objects (addresses, metadata) keep Amazon's key order", async () => {
+    const id = await checkoutUntilResult(emulator, client, merchant, {
+      paymentIntent: "Confirm",
+      chargeAmount: { amount: "1.00", currencyCode: "EUR" },
+    });
+    const session = await client.getCheckoutSession(id);
+    assert.deepEqual(Object.keys(session.data.shippingAddress), [
+      "name",
+      "addressLine1",
+      "addressLine2",
+      "addressLine3",
+      "city",
+      "county",
+      "district",
+      "stateOrRegion",
+      "postalCode",
+      "countryCode",
+      "phoneNumber",
+    ]);
+    assert.deepEqual(Object.keys(session.data.merchantMetadata), [
+      "merchantReferenceId",
+      "merchantStoreName",
+      "noteToBuyer",
+      "customInformation",
+    ]);
+    assert.deepEqual(Object.keys(session.data.paymentDetails.chargeAmount), ["amount", "currencyCode"]);
+    const completed = await client.completeCheckoutSession(id, {
+      chargeAmount: { amount: "1.00", currencyCode: "EUR" },
+    });
+    const permission = await client.getChargePermission(completed.data.chargePermissionId);
+    assert.deepEqual(Object.keys(permission.data.buyer), [
+      "buyerId",
+      "name",
+      "email",
+      "phoneNumber",
+      "primeMembershipTypes",
+    ]);
+    assert.deepEqual(Object.keys(permission.data.billingAddress)[0], "name");
+    assert.deepEqual(Object.keys(permission.data.statusDetails), [
+      "state",
+      "reasons",
+      "lastUpdatedTimestamp",
+    ]);
+  });
+});

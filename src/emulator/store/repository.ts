@@ -172,7 +172,7 @@ export interface ObjectWrite {
 export async function saveObject(db: Queryable, write: ObjectWrite): Promise<void> {
   await db.query(
     `insert into objects (kind, id, merchant_id, environment, parent_id, state, record, body, due_at, created_at, updated_at)
-     values ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb, $9, $10, $11)
+     values ($1, $2, $3, $4, $5, $6, $7::json, $8::jsonb, $9, $10, $11)
      on conflict (kind, id) do update set state = excluded.state, record = excluded.record, body = excluded.body,
        due_at = excluded.due_at, updated_at = excluded.updated_at`,
     [
