@@ -197,6 +197,21 @@ describe("IPNs from the running emulator", () => {
     assert.equal(charge.data.statusDetails.state, "Captured");
   });
 
+  it("signs with SignatureVersion 2 by default and 1 for a merchant set to it", async () => {
+    const endpoint = await receiver();
+    const merchant = await merchantWithIpn(emulator, endpoint.url);
+    await emulator.db.query("update merchants set ipn_signature_version = '1' where merchant_id = $1", [
+      merchant.merchantId,
+    ]);
+    const { chargeId } = await capturedPayment(emulator, sdkClient(emulator, merchant), merchant);
+    await endpoint.until((all) => all.some((d) => d.ipn.ObjectId === chargeId));
+    const verify = verifierFor(emulator);
+    for (const delivery of endpoint.deliveries)
+      assert.equal((await verify(delivery.body)).SignatureVersion, "1");
+    const other = receivers[0]?.deliveries[0];
+    assert.equal(other && (await verify(other.body)).SignatureVersion, "2");
+  });
+
   it("retries a receiver that failed first once the emulated hour has passed", async () => {
     const endpoint = await receiver();
     endpoint.answers = [503];
