@@ -206,6 +206,25 @@ describe("confirm-only permission, then charges (official SDK)", () => {
     assert.equal(modify.reasonCode, "ChargePermissionNotModifiable");
   });
 
+  it("concurrent requests: one key answers once, the balance is never overdrawn", async () => {
+    const permissionId = await confirmedPermission("10.00");
+    const key = { "x-amz-pay-idempotency-key": `race-${Date.now()}` };
+    const same = await Promise.all(
+      [1, 2, 3].map(() =>
+        client.createCharge({ chargePermissionId: permissionId, chargeAmount: eur("2.00") }, key),
+      ),
+    );
+    assert.equal(new Set(same.map((response) => response.data.chargeId)).size, 1);
+    const results = await Promise.allSettled(
+      [1, 2, 3, 4, 5].map(() =>
+        client.createCharge({ chargePermissionId: permissionId, chargeAmount: eur("3.00") }, headers()),
+      ),
+    );
+    assert.equal(results.filter((result) => result.status === "fulfilled").length, 2);
+    const permission = await client.getChargePermission(permissionId);
+    assert.deepEqual(permission.data.limits.amountBalance, eur("2.00"));
+  });
+
   it("recurring permission: monthly limit → PeriodicAmountExceeded", async () => {
     const permissionId = await confirmedPermission("10.00", {
       chargePermissionType: "Recurring",

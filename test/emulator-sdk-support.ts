@@ -7,8 +7,9 @@
  */
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";
-import { type RunningEmulator, startEmulator } from "../src/emulator/index.js";
+import { EMULATOR_MIGRATIONS_DIR, type RunningEmulator, startEmulator } from "../src/emulator/index.js";
 import { createCertificate } from "../src/http/tls.js";
+import { openTestDatabase } from "../src/store/test-database.js";
 
 const require = createRequire(import.meta.url);
 
@@ -52,8 +53,16 @@ export interface TestMerchant {
   region: "eu" | "na" | "jp";
 }
 
+/** In-memory PGlite, a PGlite data directory, or (with `DATABASE_URL`) a fresh PostgreSQL schema. */
 export async function startTestEmulator(options: { dataDir?: string } = {}): Promise<RunningEmulator> {
-  return startEmulator({ port: 0, tls: await createCertificate(), ipn: false, ...options });
+  const db = options.dataDir === undefined ? await openTestDatabase(EMULATOR_MIGRATIONS_DIR) : undefined;
+  return startEmulator({
+    port: 0,
+    tls: await createCertificate(),
+    ipn: false,
+    ...options,
+    ...(db ? { db } : {}),
+  });
 }
 
 /** An admin call through fastify's inject (the admin API is not what these tests are about). */

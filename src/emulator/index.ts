@@ -37,6 +37,8 @@ export interface EmulatorOptions {
   /** 0 picks a free port. */
   readonly port?: number;
   readonly tls: CertificatePem;
+  /** An open database (migrated with {@link EMULATOR_MIGRATIONS_DIR}); the emulator closes it on close(). */
+  readonly db?: Database;
   /** PGlite data directory; omitted (and no `databaseUrl`/`db`) means in memory. */
   readonly dataDir?: string;
   /** PostgreSQL instead of PGlite. */
@@ -71,20 +73,23 @@ export interface RunningEmulator {
   close(): Promise<void>;
 }
 
+function openEmulatorDatabase(options: EmulatorOptions): Promise<Database> {
+  if (options.databaseUrl !== undefined) {
+    return openDatabase({
+      migrationsDir: EMULATOR_MIGRATIONS_DIR,
+      url: options.databaseUrl,
+      ...(options.databaseSchema === undefined ? {} : { schema: options.databaseSchema }),
+    });
+  }
+  return openDatabase({
+    migrationsDir: EMULATOR_MIGRATIONS_DIR,
+    ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
+  });
+}
+
 export async function startEmulator(options: EmulatorOptions): Promise<RunningEmulator> {
   const logger = options.logger ?? silentLogger();
-  const db = await openDatabase(
-    options.databaseUrl !== undefined
-      ? {
-          migrationsDir: EMULATOR_MIGRATIONS_DIR,
-          url: options.databaseUrl,
-          ...(options.databaseSchema === undefined ? {} : { schema: options.databaseSchema }),
-        }
-      : {
-          migrationsDir: EMULATOR_MIGRATIONS_DIR,
-          ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
-        },
-  );
+  const db = options.db ?? (await openEmulatorDatabase(options));
   const realClock = options.realClock ?? systemClock;
   const clock = new EmulatedClock(realClock);
   await clock.load(db);

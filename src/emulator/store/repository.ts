@@ -141,18 +141,27 @@ export async function loadObject<Record>(
   return rows[0] === undefined ? undefined : storedOf<Record>(rows[0]);
 }
 
-/** A Charge Permission and every Charge and Refund under it, locked. */
+/**
+ * A Charge Permission and every Charge and Refund under it. The permission row is locked first,
+ * in its own statement: under READ COMMITTED the children are then read with a snapshot taken
+ * after any concurrent writer of the family committed, so no charge it added is missed.
+ */
 export async function loadFamilyRows(
   db: Queryable,
   chargePermissionId: string,
 ): Promise<StoredObject<unknown>[]> {
-  const rows = await db.query<ObjectSqlRow>(
+  const head = await db.query<ObjectSqlRow>(
+    `select ${OBJECT_COLUMNS} from objects where kind = 'ChargePermission' and id = $1 for update`,
+    [chargePermissionId],
+  );
+  if (head.length === 0) return [];
+  const children = await db.query<ObjectSqlRow>(
     `select ${OBJECT_COLUMNS} from objects
-      where (kind = 'ChargePermission' and id = $1) or (parent_id = $1 and kind in ('Charge', 'Refund'))
+      where parent_id = $1 and kind in ('Charge', 'Refund')
       order by created_at, id for update`,
     [chargePermissionId],
   );
-  return rows.map((row) => storedOf(row));
+  return [...head, ...children].map((row) => storedOf(row));
 }
 
 export interface ObjectWrite {
