@@ -268,7 +268,7 @@ describe("IpnDeliveryWorker", () => {
     assert.equal(new Set(objectIds).size, 12);
   });
 
-  it("keeps delivering to others while one endpoint hangs, and retries the hung one later", async () => {
+  it("keeps delivering to others while one endpoint hangs, and times the hung send out for a retry", async () => {
     const hanging = new Receiver();
     hanging.hang = true;
     const healthy = new Receiver();
@@ -278,17 +278,45 @@ describe("IpnDeliveryWorker", () => {
     await merchant("A1MERCHANT0008", healthy.url);
     await enqueue("A1MERCHANT0007");
     await enqueue("A1MERCHANT0008");
-    const ipnWorker = worker({ timeoutMs: 300 });
+    let timedOut: () => void = () => undefined;
+    const retryScheduled = new Promise<void>((resolve) => {
+      timedOut = resolve;
+    });
+    const ipnWorker = worker({
+      timeoutMs: 300,
+      onAttempt: (event) => {
+        if (event.merchantId === "A1MERCHANT0007" && event.outcome === "retry") timedOut();
+      },
+    });
     ipnWorker.start();
-    await Promise.all([hanging.waitFor(1), healthy.waitFor(1)]);
+    await Promise.all([hanging.waitFor(1), healthy.waitFor(1), retryScheduled]);
     await ipnWorker.stop();
     const rows = await outbox();
     assert.equal(rows[1]?.outcome, "delivered");
-    assert.deepEqual(
-      [rows[0]?.outcome, rows[0]?.attempts],
-      [null, 1],
-      "the hung send timed out and waits for a retry",
+    assert.deepEqual([rows[0]?.outcome, rows[0]?.attempts], [null, 1]);
+  });
+
+  it("cuts off a hanging send on stop and leaves the row for the next run, uncounted", async () => {
+    const hanging = new Receiver();
+    hanging.hang = true;
+    await listen(hanging, false);
+    await merchant("A1MERCHANT0011", hanging.url);
+    await enqueue("A1MERCHANT0011");
+    const ipnWorker = worker({ timeoutMs: 600_000 });
+    ipnWorker.start();
+    await hanging.waitFor(1);
+    await ipnWorker.stop();
+    const rows = await db.query<{ outcome: string | null; attempts: number; lease_until: unknown }>(
+      "select outcome, attempts, lease_until from ipn_outbox",
     );
+    assert.deepEqual(rows, [{ outcome: null, attempts: 0, lease_until: null }]);
+    const next = worker();
+    hanging.hang = false;
+    await next.drain();
+    await next.stop();
+    assert.equal(hanging.received.length, 2);
+    assert.equal(hanging.received[1]?.body, hanging.received[0]?.body);
+    assert.equal((await outbox())[0]?.outcome, "delivered");
   });
 
   it("refuses plain http outside loopback and merchants without an IPN URL, without sending", async () => {

@@ -82,6 +82,7 @@ export class IpnDeliveryWorker {
   readonly #randomId: () => string;
   readonly #dispatchers: TargetDispatchers;
   readonly #inFlight = new Set<Promise<void>>();
+  readonly #shutdown = new AbortController();
   #timer: NodeJS.Timeout | undefined;
   #polling: Promise<void> | undefined;
   #pollAgain = false;
@@ -130,10 +131,14 @@ export class IpnDeliveryWorker {
     await Promise.all(this.#inFlight);
   }
 
-  /** Stops polling and waits for notifications in flight (their answers are still recorded). */
+  /**
+   * Stops polling, cuts off sends still waiting for an answer (a hanging endpoint must not hold
+   * a shutdown) and releases their rows uncounted, so the next run sends them again.
+   */
   async stop(): Promise<void> {
     this.#stopped = true;
     clearInterval(this.#timer);
+    this.#shutdown.abort();
     await this.#polling;
     await Promise.all(this.#inFlight);
     await this.#dispatchers.close();
@@ -199,6 +204,12 @@ export class IpnDeliveryWorker {
       const attempt = await this.#send(target, envelope);
       if (attempt.ok || !result.ok) result = attempt;
     }
+    if (!result.ok && this.#shutdown.signal.aborted) {
+      await this.#options.db.query("update ipn_outbox set lease_until = null where id = $1::bigint", [
+        row.id,
+      ]);
+      return;
+    }
     if (result.ok) {
       await this.#settle(row, "delivered", result);
     } else if (row.attempts >= this.#schedule.length) {
@@ -258,7 +269,7 @@ export class IpnDeliveryWorker {
           "x-amz-sns-subscription-arn": subscriptionArnFor(message.TopicArn),
         },
         body: envelope,
-        signal: AbortSignal.timeout(this.#timeoutMs),
+        signal: AbortSignal.any([AbortSignal.timeout(this.#timeoutMs), this.#shutdown.signal]),
       });
       await response.body.dump();
       const ok = response.statusCode >= 200 && response.statusCode < 300;
