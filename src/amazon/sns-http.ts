@@ -11,7 +11,7 @@ import { Agent, type Dispatcher, request } from "undici";
 /** 127.0.0.0/8, ::1 and `localhost` (URL hostnames may carry IPv6 brackets). */
 export function isLoopbackHost(hostname: string): boolean {
   const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
-  if (host === "localhost" || host.endsWith(".localhost")) return true;
+  if (host === "localhost") return true;
   if (isIP(host) === 4) return host.startsWith("127.");
   if (isIP(host) === 6) return host === "::1" || host === "0:0:0:0:0:0:0:1";
   return false;
