@@ -61,19 +61,27 @@ async function handle(
   request: FastifyRequest,
   reply: FastifyReply,
 ): Promise<FastifyReply> {
-  reply.header("x-amz-pay-request-id", randomUUID());
+  const requestId = randomUUID();
+  reply.header("x-amz-pay-request-id", requestId);
   const latency = options.faults.settings.latencyMs;
   if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
+  let result: Answer;
   try {
-    return send(reply, await answer(options, request));
+    result = await answer(options, request);
   } catch (error) {
-    if (error instanceof AmazonError) return send(reply, { status: error.status, body: error.toBody() });
-    request.log.error({ err: error }, "emulator operation failed");
-    return send(reply, {
-      status: 500,
-      body: { reasonCode: "InternalServerError", message: "Internal error." },
-    });
+    if (error instanceof AmazonError) {
+      result = { status: error.status, body: error.toBody() };
+    } else {
+      request.log.error({ err: error, requestId }, "emulator operation failed");
+      result = { status: 500, body: { reasonCode: "InternalServerError", message: "Internal error." } };
+    }
   }
+  const reasonCode = (result.body as { reasonCode?: string } | null)?.reasonCode;
+  request.log.debug(
+    { requestId, method: request.method, path: request.url.split("?")[0], status: result.status, reasonCode },
+    "amazon api answer",
+  );
+  return send(reply, result);
 }
 
 async function answer(options: AmazonApiOptions, request: FastifyRequest): Promise<Answer> {
