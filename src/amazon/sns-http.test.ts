@@ -9,15 +9,7 @@ import { createTargetDispatchers, isLoopbackHost, refuseTarget } from "./sns-htt
 
 describe("loopback targets", () => {
   it("recognises 127.0.0.0/8, ::1 and localhost, and nothing else", () => {
-    for (const host of [
-      "127.0.0.1",
-      "127.255.0.9",
-      "[::1]",
-      "::1",
-      "localhost",
-      "LOCALHOST",
-      "shop.localhost",
-    ]) {
+    for (const host of ["127.0.0.1", "127.255.0.9", "[::1]", "::1", "localhost", "LOCALHOST"]) {
       assert.equal(isLoopbackHost(host), true, host);
     }
     for (const host of [
@@ -26,6 +18,7 @@ describe("loopback targets", () => {
       "[::2]",
       "example.com",
       "localhost.example.com",
+      "shop.localhost",
       "0.0.0.0",
     ]) {
       assert.equal(isLoopbackHost(host), false, host);
