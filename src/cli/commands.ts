@@ -7,6 +7,7 @@ import { startEmulator } from "../emulator/index.js";
 import { startGateway } from "../gateway/index.js";
 import { type CertificatePem, loadCertificate, loadOrCreateCertificate } from "../http/tls.js";
 import { createLogger } from "../log.js";
+import { parseRetrySchedule } from "../notify/schedule.js";
 import { announceReady, closeOnSignals, type Running } from "./lifecycle.js";
 import { COMMON_FLAGS, type FlagSpec, type ParsedFlags, portFlag, UsageError } from "./options.js";
 
@@ -55,6 +56,12 @@ export const startCommand: Command = {
     { name: "port", type: "string", value: "PORT", description: "gateway port", default: "8443" },
     EMULATOR_PORT,
     { name: "no-emulator", type: "boolean", description: "do not start the built-in emulator" },
+    {
+      name: "notify-retry-schedule",
+      type: "string",
+      value: "LIST",
+      description: "URLNotify retry delays, e.g. 1s,2s,5s (default: 8 retries, n³ minutes apart)",
+    },
     ...COMMON_FLAGS,
   ],
   async run(flags) {
@@ -86,6 +93,9 @@ export const startCommand: Command = {
         ...(process.env.KASSE_ADMIN_TOKEN ? { adminToken: process.env.KASSE_ADMIN_TOKEN } : {}),
         ...(process.env.KASSE_MASTER_KEY ? { masterKey: process.env.KASSE_MASTER_KEY } : {}),
         ...(emulatorEndpoint ? { emulator: emulatorEndpoint } : {}),
+        ...(typeof flags["notify-retry-schedule"] === "string"
+          ? { notifyRetryScheduleMs: retryScheduleFlag(flags["notify-retry-schedule"]) }
+          : {}),
       });
       running.push(gateway);
       ready.gateway = gateway.url;
@@ -112,4 +122,12 @@ async function resolveTls(flags: ParsedFlags, dataDir: string): Promise<Certific
   if (typeof cert === "string" && typeof key === "string") return loadCertificate(cert, key);
   if (cert !== undefined || key !== undefined) throw new UsageError("--tls-cert and --tls-key go together");
   return loadOrCreateCertificate(dataDir);
+}
+
+function retryScheduleFlag(text: string): number[] {
+  try {
+    return parseRetrySchedule(text);
+  } catch (error) {
+    throw new UsageError(`--notify-retry-schedule: ${(error as Error).message}`);
+  }
 }

@@ -11,6 +11,7 @@ import { type Database, openDatabase } from "../store/database.js";
 import { resolveAdminToken } from "./admin-token.js";
 import { AmazonLinks, type EmulatorEndpoint } from "./amazon-link.js";
 import { createGatewayApp } from "./app.js";
+import { setUpPaygate } from "./flows/setup.js";
 import { MerchantDirectory } from "./merchant-directory.js";
 import { loadMasterKey, SecretBox } from "./secrets.js";
 
@@ -33,6 +34,8 @@ export interface GatewayOptions {
   /** The built-in emulator, for merchants with `environment: "emulator"`. */
   readonly emulator?: EmulatorEndpoint;
   readonly clock?: Clock;
+  /** URLNotify retry delays (`--notify-retry-schedule`); default 8 retries, n³ minutes apart. */
+  readonly notifyRetryScheduleMs?: readonly number[];
 }
 
 export interface RunningGateway {
@@ -72,6 +75,15 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       ...(options.emulator ? { emulator: options.emulator } : {}),
     },
   });
+  const notifier = setUpPaygate(app, {
+    db,
+    clock,
+    logger: options.logger,
+    merchants,
+    links: amazon,
+    publicUrl: () => url,
+    ...(options.notifyRetryScheduleMs ? { notifyRetryScheduleMs: options.notifyRetryScheduleMs } : {}),
+  });
   try {
     await app.listen({ host: options.host, port: options.port });
   } catch (error) {
@@ -81,6 +93,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : options.port;
   url = `https://${urlHost(options.host)}:${port}`;
+  notifier.start();
   return {
     url,
     db,
@@ -88,6 +101,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     amazon,
     ...(generated ? { generatedAdminToken: token } : {}),
     close: async () => {
+      await notifier.stop();
       await app.close();
       await amazon.close();
       await db.close();

@@ -13,6 +13,7 @@ import {
   type PaymentEvent,
 } from "../../core/payment.js";
 import { actionNotifyBody } from "../../paygate/pages/notify-answer.js";
+import type { PaygateMerchant } from "../../paygate/pages/receive.js";
 import { outcomeOfCharge, outcomeOfRefund } from "./amazon-outcome.js";
 import { notifyRow, simulation } from "./buyer-return.js";
 import type { FlowDeps, NotifyRow, PaymentRecord } from "./ports.js";
@@ -31,6 +32,8 @@ export async function captureCharge(
 ): Promise<ActionFlowResult> {
   const replay = await replayed(deps, merchantId, command.reqId);
   if (replay !== undefined) return replay;
+  const merchant = await deps.findMerchant(merchantId);
+  if (merchant === undefined) return refused("MERCHANT_UNKNOWN");
   const done = await runAmazonAction(deps, {
     merchantId,
     payId: command.payId,
@@ -58,7 +61,7 @@ export async function captureCharge(
       );
       return outcomeOfCharge(body);
     },
-    notifies: (record, events) => actionNotifies(deps, record, events),
+    notifies: (record, events) => actionNotifies(merchant, record, events),
   });
   if (!done.ok) return done;
   return { ok: true, result: { ...resultOf(done.record, done.action, done.message), refnr: command.refnr } };
@@ -81,6 +84,8 @@ export async function refundCharge(
 ): Promise<ActionFlowResult> {
   const replay = await replayed(deps, merchantId, command.reqId);
   if (replay !== undefined) return replay;
+  const merchant = await deps.findMerchant(merchantId);
+  if (merchant === undefined) return refused("MERCHANT_UNKNOWN");
   const done = await runAmazonAction(deps, {
     merchantId,
     payId: command.payId,
@@ -104,7 +109,7 @@ export async function refundCharge(
       });
       return outcomeOfRefund(body);
     },
-    notifies: (record, events) => actionNotifies(deps, record, events),
+    notifies: (record, events) => actionNotifies(merchant, record, events),
   });
   if (!done.ok) return done;
   return { ok: true, result: { ...resultOf(done.record, done.action, done.message), refnr: command.refnr } };
@@ -144,7 +149,7 @@ export async function reverseCharge(
       );
       return outcomeOfCharge(body);
     },
-    notifies: async () => [],
+    notifies: () => [],
   });
   if (!done.ok) return done;
   return { ok: true, result: { ...resultOf(done.record, done.action, done.message), refnr: command.refnr } };
@@ -169,13 +174,14 @@ export async function settlePendingCredits(deps: FlowDeps, merchantId: string, p
   );
   if (pending.length === 0) return;
   const link = await deps.amazonFor(merchantId);
-  if (link === undefined) return;
+  const merchant = await deps.findMerchant(merchantId);
+  if (link === undefined || merchant === undefined) return;
   for (const action of pending) {
     const { body } = await link.client.getRefund(action.amazonId as string);
     const outcome = outcomeOfRefund(body);
     if (outcome.kind === "refundPending") continue;
     await applyOutcome(deps, merchantId, payId, action.xid, outcome, (current, events) =>
-      actionNotifies(deps, current, events),
+      actionNotifies(merchant, current, events),
     );
   }
 }
@@ -196,13 +202,12 @@ export async function inquirePayment(
   return { ok: true, record };
 }
 
-async function actionNotifies(
-  deps: FlowDeps,
+/** Capture and credit notifies. Pure: it runs inside the outcome's transaction. */
+function actionNotifies(
+  merchant: PaygateMerchant,
   record: PaymentRecord,
   events: readonly PaymentEvent[],
-): Promise<NotifyRow[]> {
-  const merchant = await deps.findMerchant(record.payment.merchantId);
-  if (merchant === undefined) return [];
+): NotifyRow[] {
   const context = answerContextOf(merchant, record);
   return events
     .filter((event) => event.type === "capture" || event.type === "credit")

@@ -195,7 +195,7 @@ async function complete(
         throw error;
       }
     },
-    notifies: async (current, events) => completionNotifies(context, current, events, details),
+    notifies: (current, events) => completionNotifies(context, current, events, details),
   });
   if (!done.ok) return failure(done.code);
   const { action } = done;

@@ -123,11 +123,12 @@ export interface AmazonActionSpec {
     link: AmazonLink,
     idempotencyKey: string,
   ) => Promise<AmazonOutcome>;
-  /** The URLNotify rows for the events the outcome produced. */
-  readonly notifies: (
-    record: PaymentRecord,
-    events: readonly PaymentEvent[],
-  ) => Promise<readonly NotifyRow[]>;
+  /**
+   * The URLNotify rows for the events the outcome produced. Synchronous on purpose: it runs inside
+   * the outcome's transaction, where any other database access would wait on that transaction
+   * (PGlite has one connection).
+   */
+  readonly notifies: (record: PaymentRecord, events: readonly PaymentEvent[]) => readonly NotifyRow[];
 }
 
 export interface AmazonActionDone {
@@ -230,7 +231,7 @@ export async function applyOutcome(
         return { ok: false, code: paygateCodeOfRefusal(result.refusal), payment: record.payment };
       const next = { ...record, payment: result.payment };
       await deps.store.save(tx, next);
-      const rows = await notifies(next, result.events);
+      const rows = notifies(next, result.events);
       for (const row of rows) await deps.store.enqueueNotify(tx, row);
       return { ok: true, record: next, action: result.action, queued: rows.length };
     },
