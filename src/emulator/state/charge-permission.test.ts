@@ -152,6 +152,28 @@ describe("limits", () => {
   });
 });
 
+describe("charge in progress", () => {
+  it("a pending authorization shows NonChargeable/ChargeInProgress and refuses another charge", () => {
+    const p = permission();
+    const pending = openCharge(
+      { ...charge(10_00), id: "pending" },
+      { kind: "pending", after: 30_000, state: "Authorized", reasonCode: null },
+      T0,
+    ).charge;
+    assert.equal(
+      refusal(() => assertChargeable(p, [pending], EUR(1), T0)),
+      "InvalidChargePermissionStatus",
+    );
+    const wire = renderPermission(p, [pending], T0, "Sandbox");
+    assert.equal(wire.statusDetails.state, "NonChargeable");
+    assert.deepEqual(
+      wire.statusDetails.reasons?.map((r) => r.reasonCode),
+      ["ChargeInProgress"],
+    );
+    assert.equal(renderPermission(p, [charge(10_00)], T0, "Sandbox").statusDetails.state, "Chargeable");
+  });
+});
+
 describe("update and close", () => {
   it("merges merchant metadata; refuses on Closed; recurringMetadata only on Recurring", () => {
     const p = permission();

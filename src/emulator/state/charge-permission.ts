@@ -148,6 +148,12 @@ export function assertChargeable(
       `You cannot create a charge on a charge permission in state ${permission.status.state}.`,
     );
   }
+  if (chargeInProgress(charges)) {
+    throw new AmazonError(
+      "InvalidChargePermissionStatus",
+      "A charge on this charge permission is still in progress (ChargeInProgress).",
+    );
+  }
   if (amount.currency !== permission.currency) {
     throw new AmazonError(
       "CurrencyMismatch",
@@ -173,6 +179,26 @@ export function assertChargeable(
       "You've exceeded the monthly limit for the Charge Permission and must wait until the next month to charge this buyer.",
     );
   }
+}
+
+/** A pending authorization blocks further charges (§6, inferred): NonChargeable/ChargeInProgress. */
+function chargeInProgress(charges: readonly ChargeRecord[]): boolean {
+  return charges.some((charge) => charge.status.state === "AuthorizationInitiated");
+}
+
+/** The status shown: a Chargeable permission reads NonChargeable/ChargeInProgress while a charge is pending. */
+function shownStatus(permission: PermissionRecord, charges: readonly ChargeRecord[]): PermissionStatus {
+  if (permission.status.state !== "Chargeable" || !chargeInProgress(charges)) return permission.status;
+  const pendingSince = Math.max(
+    ...charges
+      .filter((charge) => charge.status.state === "AuthorizationInitiated")
+      .map((charge) => charge.createdAt),
+  );
+  return {
+    state: "NonChargeable",
+    reasons: [{ reasonCode: "ChargeInProgress", reasonDescription: "A charge is being authorized." }],
+    lastUpdated: Math.max(permission.status.lastUpdated, pendingSince),
+  };
 }
 
 function closed(
@@ -266,6 +292,7 @@ export function renderPermission(
 ): ChargePermission {
   const { limit, balance } = permissionLimits(permission, charges, now);
   const currency = permission.currency;
+  const shown = shownStatus(permission, charges);
   return {
     chargePermissionId: permission.id,
     chargePermissionReferenceId: null,
@@ -275,9 +302,9 @@ export function renderPermission(
     billingAddress: permission.instrument.billingAddress,
     paymentPreferences: [{ paymentDescriptor: permission.instrument.paymentDescriptor }],
     statusDetails: {
-      state: permission.status.state,
-      reasons: permission.status.reasons.length === 0 ? null : [...permission.status.reasons],
-      lastUpdatedTimestamp: renderTimestamp(permission.status.lastUpdated) as string,
+      state: shown.state,
+      reasons: shown.reasons.length === 0 ? null : [...shown.reasons],
+      lastUpdatedTimestamp: renderTimestamp(shown.lastUpdated) as string,
     },
     creationTimestamp: renderTimestamp(permission.createdAt) as string,
     expirationTimestamp: renderTimestamp(permission.expiresAt),
