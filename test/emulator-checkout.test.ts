@@ -325,3 +325,54 @@ describe("key order after a reload from the store", () => {
     ]);
   });
 });
+
+describe("Additional Payment Button (checkoutMode ProcessOrder)", () => {
+  it("processes the payment at sign-in and ships to the merchant's addressDetails", async () => {
+    const created = await client.createCheckoutSession(
+      {
+        webCheckoutDetails: { checkoutMode: "ProcessOrder", checkoutResultReturnUrl: RESULT_URL },
+        storeId: merchant.storeId,
+        paymentDetails: {
+          paymentIntent: "AuthorizeWithCapture",
+          chargeAmount: { amount: "9.99", currencyCode: "EUR" },
+        },
+        addressDetails: {
+          name: "Max Muster",
+          addressLine1: "Hauptstraße 1",
+          city: "Köln",
+          postalCode: "50667",
+          countryCode: "de",
+          phoneNumber: "0221 123456",
+        },
+      },
+      headers(),
+    );
+    const id = created.data.checkoutSessionId;
+    const approved = await admin(emulator, `/__admin/checkout-sessions/${id}/approve`, {
+      buyer: { card: "1111" },
+    });
+    assert.equal(approved.redirectUrl, `${RESULT_URL}?amazonCheckoutSessionId=${id}`);
+    const session = await client.getCheckoutSession(id);
+    assert.deepEqual(
+      [session.data.shippingAddress.name, session.data.shippingAddress.countryCode],
+      ["Max Muster", "DE"],
+    );
+    const completed = await client.completeCheckoutSession(id, {
+      chargeAmount: { amount: "9.99", currencyCode: "EUR" },
+    });
+    assert.equal((await client.getCharge(completed.data.chargeId)).data.statusDetails.state, "Captured");
+  });
+
+  it("refuses a ProcessOrder session without result URL or payment details", async () => {
+    const missing = await failure(
+      client.createCheckoutSession(
+        {
+          webCheckoutDetails: { checkoutMode: "ProcessOrder", checkoutResultReturnUrl: RESULT_URL },
+          storeId: merchant.storeId,
+        },
+        headers(),
+      ),
+    );
+    assert.deepEqual([missing.status, missing.reasonCode], [400, "MissingParameterValue"]);
+  });
+});
