@@ -160,7 +160,11 @@ export function refusalBody(merchant: PaygateMerchant, code: PaygateCode, echo: 
       CodeExt: echo.codeExt,
       ErrorText: echo.errorText,
     },
-    { scheme: echo.scheme ?? "blowfish", ...(echo.custom === undefined ? {} : { custom: echo.custom }) },
+    {
+      // An AES-looking Data for a merchant without AES is answered in Blowfish, the one scheme it has.
+      scheme: echo.scheme === "aes" && merchant.aesKey !== undefined ? "aes" : "blowfish",
+      ...(echo.custom === undefined ? {} : { custom: echo.custom }),
+    },
   ).body;
 }
 
