@@ -254,6 +254,7 @@ async function cancelled(
     const body = outcomeBody(context, result.payment, result.action, "FAILED", paygateCode("BUYER_CANCELED"));
     const target = redirectTo(shop.urlCancel ?? shop.urlFailure, body);
     await deps.store.save(tx, {
+      ...current,
       payment: result.payment,
       context: { ...current.context, completionLocation: target },
     });
