@@ -40,6 +40,8 @@ export class NotifyReceiver {
   #server: Server;
   /** Status codes to answer with, one per request, then 200. */
   failures: number[] = [];
+  /** Every request, refused ones included. */
+  hits = 0;
   url = "";
 
   constructor() {
@@ -47,6 +49,7 @@ export class NotifyReceiver {
       const chunks: Buffer[] = [];
       req.on("data", (chunk: Buffer) => chunks.push(chunk));
       req.on("end", () => {
+        this.hits += 1;
         const status = this.failures.shift() ?? 200;
         if (status === 200) {
           this.received.push({

@@ -162,38 +162,41 @@ async function linkOf(deps: FlowDeps, merchantId: string) {
 }
 
 /**
- * Asks Amazon about the payment's refunds that have not settled, and records those that have
- * (a CreditNotification each). Called from inquire and from the notify worker's poll, until the
- * Amazon IPN intake takes this over.
+ * Asks Amazon about the payment's captures and refunds that have not settled, and records those
+ * that have (a CaptureNotification or CreditNotification each). Called from inquire and from the
+ * notify worker's poll, until the Amazon IPN intake takes this over.
  */
-export async function settlePendingCredits(deps: FlowDeps, merchantId: string, payId: string): Promise<void> {
+export async function settlePendingActions(deps: FlowDeps, merchantId: string, payId: string): Promise<void> {
   const record = await deps.store.load(deps.db, merchantId, payId);
   if (record === undefined) return;
   const pending = record.payment.actions.filter(
-    (a) => a.kind === "credit" && a.state === "pending" && a.amazonId,
+    (a) => a.state === "pending" && (a.kind === "capture" || (a.kind === "credit" && a.amazonId)),
   );
   if (pending.length === 0) return;
   const link = await deps.amazonFor(merchantId);
   const merchant = await deps.findMerchant(merchantId);
-  if (link === undefined || merchant === undefined) return;
+  const chargeId = record.payment.amazon.chargeId;
+  if (link === undefined || merchant === undefined || chargeId === undefined) return;
   for (const action of pending) {
-    const { body } = await link.client.getRefund(action.amazonId as string);
-    const outcome = outcomeOfRefund(body);
-    if (outcome.kind === "refundPending") continue;
+    const outcome =
+      action.kind === "credit"
+        ? outcomeOfRefund((await link.client.getRefund(action.amazonId as string)).body)
+        : outcomeOfCharge((await link.client.getCharge(chargeId)).body);
+    if (outcome.kind === "refundPending" || outcome.kind === "capturePending") continue;
     await applyOutcome(deps, merchantId, payId, action.xid, outcome, (current, events) =>
       actionNotifies(merchant, current, events),
     );
   }
 }
 
-/** `inquire.aspx`: the payment as it stands, refunds Amazon settled meanwhile included. */
+/** `inquire.aspx`: the payment as it stands, captures and refunds Amazon settled meanwhile included. */
 export async function inquirePayment(
   deps: FlowDeps,
   merchantId: string,
   payId: string,
 ): Promise<FlowResult<{ record: PaymentRecord }>> {
   try {
-    await settlePendingCredits(deps, merchantId, payId);
+    await settlePendingActions(deps, merchantId, payId);
   } catch {
     // Amazon unreachable: answer with what is known; the worker's poll settles it later.
   }

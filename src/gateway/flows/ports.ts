@@ -80,8 +80,8 @@ export interface PaymentStore {
     state: "succeeded" | "failed" | "unknown",
     reasonCode?: string,
   ): Promise<void>;
-  /** Payments with a refund Amazon has not settled yet (polled by the notify worker). */
-  pendingCredits(q: Queryable, limit: number): Promise<readonly { merchantId: string; payId: string }[]>;
+  /** Payments with a capture or refund Amazon has not settled yet (polled by the notify worker). */
+  unsettled(q: Queryable, limit: number): Promise<readonly { merchantId: string; payId: string }[]>;
 }
 
 export interface FlowDeps {

@@ -19,7 +19,7 @@ import { registerPaygateRoutes } from "../../paygate/routes.js";
 import type { Database } from "../../store/database.js";
 import type { AmazonLinks } from "../amazon-link.js";
 import type { MerchantDirectory } from "../merchant-directory.js";
-import { settlePendingCredits } from "./actions.js";
+import { settlePendingActions } from "./actions.js";
 import { createFlows } from "./index.js";
 import { gatewayPaymentStore } from "./payment-store.js";
 import type { AmazonLink, FlowDeps } from "./ports.js";
@@ -84,8 +84,8 @@ export function setUpPaygate(app: FastifyInstance, options: PaygateSetupOptions)
     ...(options.notifyRetryScheduleMs ? { retryScheduleMs: options.notifyRetryScheduleMs } : {}),
     ...(options.notifyPollIntervalMs ? { pollIntervalMs: options.notifyPollIntervalMs } : {}),
     onPoll: async () => {
-      for (const { merchantId, payId } of await deps.store.pendingCredits(options.db, 20)) {
-        await settlePendingCredits(deps, merchantId, payId).catch((error) =>
+      for (const { merchantId, payId } of await deps.store.unsettled(options.db, 20)) {
+        await settlePendingActions(deps, merchantId, payId).catch((error) =>
           options.logger.warn({ err: error, merchantId, payId }, "refund poll failed"),
         );
       }
