@@ -108,9 +108,9 @@ describe("init options reach Amazon", () => {
     const { answer } = await start("T-SIM", { AmazonpaySimulationCode: "BuyerCanceled" });
     const cancel = await pay(answer);
     assert.ok(cancel.startsWith(`${SHOP}/cancel?`), cancel);
-    const answer = readAnswer(shop, refusalAnswer, cancel);
-    assert.ok(answer.ok);
-    assert.equal(answer.code, "2A200102");
+    const refused = readAnswer(shop, refusalAnswer, cancel);
+    assert.ok(refused.ok);
+    assert.equal(refused.code, "2A200102");
   });
 });
 
