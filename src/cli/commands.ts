@@ -6,7 +6,7 @@ import { join, resolve } from "node:path";
 import { startEmulator } from "../emulator/index.js";
 import { startGateway } from "../gateway/index.js";
 import { type CertificatePem, loadCertificate, loadOrCreateCertificate } from "../http/tls.js";
-import { createLogger } from "../log.js";
+import { createLogger, type Logger } from "../log.js";
 import { parseRetrySchedule } from "../notify/schedule.js";
 import { announceReady, closeOnSignals, type Running } from "./lifecycle.js";
 import { COMMON_FLAGS, type FlagSpec, type ParsedFlags, portFlag, UsageError } from "./options.js";
@@ -18,6 +18,9 @@ export interface Command {
   readonly flags: readonly FlagSpec[];
   run(flags: ParsedFlags): Promise<void>;
 }
+
+/** PostgreSQL schema of the emulator's tables when DATABASE_URL is set (the gateway's stay in `public`). */
+const EMULATOR_SCHEMA = "kasse_emulator";
 
 const EMULATOR_PORT: FlagSpec = {
   name: "emulator-port",
@@ -31,18 +34,12 @@ export const emulatorCommand: Command = {
   name: "emulator",
   usage: "kasse emulator [--port 8444] [--data DIR] [--host ADDR]",
   summary:
-    "Runs the Amazon Pay v2 emulator alone: Amazon's REST API under /sandbox/v2, /live/v2 and /v2, buyer pages,\ncheckout.js, IPNs, reports and the /__admin API. State is kept in DIR/emulator.",
+    "Runs the Amazon Pay v2 emulator alone: Amazon's REST API under /sandbox/v2, /live/v2 and /v2, buyer pages,\ncheckout.js, IPNs, reports and the /__admin API. State is kept in DIR/emulator, or in the schema\nkasse_emulator of DATABASE_URL when that is set.",
   flags: [{ ...EMULATOR_PORT, name: "port", description: "port to listen on" }, ...COMMON_FLAGS],
   async run(flags) {
-    const { dataDir, tls, logger } = await commonSetup(flags);
-    const emulator = await startEmulator({
-      host: String(flags.host),
-      port: portFlag(flags, "port"),
-      dataDir: join(dataDir, "emulator"),
-      tls,
-      logger: logger.child({ part: "emulator" }),
-    });
-    closeOnSignals([emulator], logger);
+    const setup = await commonSetup(flags);
+    const emulator = await startStoredEmulator(setup, String(flags.host), portFlag(flags, "port"));
+    closeOnSignals([emulator], setup.logger);
     announceReady({ emulator: emulator.url });
   },
 };
@@ -71,13 +68,11 @@ export const startCommand: Command = {
     let emulatorEndpoint: { url: string; ca: string } | undefined;
     try {
       if (!flags["no-emulator"]) {
-        const emulator = await startEmulator({
-          host: String(flags.host),
-          port: portFlag(flags, "emulator-port"),
-          dataDir: join(dataDir, "emulator"),
-          tls,
-          logger: logger.child({ part: "emulator" }),
-        });
+        const emulator = await startStoredEmulator(
+          { dataDir, tls, logger },
+          String(flags.host),
+          portFlag(flags, "emulator-port"),
+        );
         running.push(emulator);
         ready.emulator = emulator.url;
         // The gateway reaches its emulator over HTTPS, trusting the certificate both serve.
@@ -109,7 +104,30 @@ export const startCommand: Command = {
   },
 };
 
-async function commonSetup(flags: ParsedFlags) {
+interface Setup {
+  readonly dataDir: string;
+  readonly tls: CertificatePem;
+  readonly logger: Logger;
+}
+
+/**
+ * The emulator keeps its state where the gateway does: PGlite in DIR/emulator, or, when
+ * DATABASE_URL is set, its own schema in that PostgreSQL database.
+ */
+function startStoredEmulator(setup: Setup, host: string, port: number) {
+  const databaseUrl = process.env.DATABASE_URL;
+  return startEmulator({
+    host,
+    port,
+    tls: setup.tls,
+    logger: setup.logger.child({ part: "emulator" }),
+    ...(databaseUrl
+      ? { databaseUrl, databaseSchema: EMULATOR_SCHEMA }
+      : { dataDir: join(setup.dataDir, "emulator") }),
+  });
+}
+
+async function commonSetup(flags: ParsedFlags): Promise<Setup> {
   const dataDir = resolve(String(flags.data));
   const logger = createLogger();
   const tls = await resolveTls(flags, dataDir);
