@@ -257,9 +257,8 @@ export class ReportsService {
   ): Promise<Buffer | undefined> {
     const expiry = Number(expires);
     if (!Number.isSafeInteger(expiry) || expiry < this.#realClock.now()) return undefined;
-    const expected = Buffer.from(this.#linkSignature(reportDocumentId, expiry));
-    const given = Buffer.from(signature);
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
+    const expected = this.#linkSignature(reportDocumentId, expiry);
+    if (!sameText(signature, expected.toString())) return undefined;
     const [row] = await this.#db.query<{ document: string | null }>(
       "select document from reports where report_document_id = $1",
       [reportDocumentId],
@@ -460,11 +459,18 @@ export class ReportsService {
   #readCursor(caller: ReportCaller, token: string): ListCursor {
     const [payload = "", mac = ""] = token.split(".");
     const expected = createHmac("sha256", this.#options.linkSecret).update(payload).digest("base64url");
-    if (mac !== expected) throw invalidValue("nextToken");
+    if (!sameText(mac, expected)) throw invalidValue("nextToken");
     const cursor = JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as ListCursor;
     if (cursor.m !== caller.merchantId || cursor.e !== caller.environment) throw invalidValue("nextToken");
     return cursor;
   }
+}
+
+/** Constant-time comparison of two MACs. */
+function sameText(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 function renderReport(row: ReportRow): ReportObject {
