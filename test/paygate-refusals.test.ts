@@ -17,6 +17,7 @@ import {
   inquireRequest,
   inquireResponse,
   refusalAnswer,
+  reviewRedirect,
 } from "../src/paygate/tables.js";
 import { browse, buyer, call, createShop, SHOP, send, startWorld, type World } from "./paygate-support.js";
 
@@ -272,5 +273,29 @@ describe("refused requests", () => {
     assert.equal(answer.clear.get("lang"), "de");
     const missing = await send(world, "/nosuchpage.aspx", { method: "GET" });
     assert.equal(missing.status, 404);
+  });
+
+  it("AES merchants: AES requests are answered in AES, browser returns too", async () => {
+    const aes = await createShop(world, "shop-aes", "eu", { aes: true });
+    assert.equal(aes.scheme, "aes");
+    const started = await call(
+      world,
+      aes,
+      "amazonAPA.aspx",
+      initRequest,
+      init({ TransID: "T-AES" }),
+      initResponse,
+    );
+    assert.equal(started.code, "00000000");
+    const click = await buyer(world, "/__admin/button-checkout", {
+      payloadJSON: started.values.buttonpayload,
+      signature: started.values.buttonsignature,
+      publicKeyId: started.values.buttonpublickeyid,
+    });
+    const review = await browse(world, click.redirectUrl as string);
+    assert.match(new URL(review).searchParams.get("Data") ?? "", /^[0-9a-f]{32}-[0-9a-f]+$/);
+    const answer = readAnswer(aes, reviewRedirect, review);
+    assert.ok(answer.ok && answer.macVerified);
+    assert.equal(answer.values.Status, "PENDING");
   });
 });

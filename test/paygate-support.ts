@@ -134,6 +134,7 @@ export async function createShop(
   world: World,
   merchantId: string,
   region: "eu" | "na" | "jp" = "eu",
+  options: { readonly aes?: boolean } = {},
 ): Promise<ShopCredentials> {
   const response = await request(`${world.gateway.url}/api/admin/merchants`, {
     method: "POST",
@@ -142,12 +143,23 @@ export async function createShop(
       merchantId,
       name: `Shop ${merchantId}`,
       amazon: { environment: "emulator", region },
+      ...(options.aes ? { aesKey: true } : {}),
     }),
     dispatcher: world.agent,
   });
-  const body = (await response.body.json()) as { merchantId: string; hmacKey: string; blowfishKey: string };
+  const body = (await response.body.json()) as {
+    merchantId: string;
+    hmacKey: string;
+    blowfishKey: string;
+    aesKey?: string;
+  };
   assert.equal(response.statusCode, 201, JSON.stringify(body));
-  return { merchantId: body.merchantId, hmacKey: body.hmacKey, blowfishKey: body.blowfishKey };
+  return {
+    merchantId: body.merchantId,
+    hmacKey: body.hmacKey,
+    blowfishKey: body.blowfishKey,
+    ...(body.aesKey === undefined ? {} : { aesKey: body.aesKey, scheme: "aes" as const }),
+  };
 }
 
 export interface RawAnswer {
