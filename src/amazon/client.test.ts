@@ -1,14 +1,12 @@
-// @peculiar/x509 needs a Reflect metadata polyfill loaded before it (its README).
-import "reflect-metadata";
 import assert from "node:assert/strict";
-import { createPublicKey, generateKeyPairSync, webcrypto } from "node:crypto";
+import { createPublicKey, generateKeyPairSync } from "node:crypto";
 import { once } from "node:events";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createServer, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
 import { after, before, beforeEach, describe, it } from "node:test";
-import * as x509 from "@peculiar/x509";
 import { ManualClock } from "../core/clock.js";
+import { createCertificate } from "../http/tls.js";
 import { parseAuthorization } from "./canonical.js";
 import { AmazonPayClient, type AmazonPayClientOptions } from "./client.js";
 import {
@@ -22,35 +20,6 @@ import { verifyRequestSignature } from "./signer.js";
 const keys = generateKeyPairSync("rsa", { modulusLength: 2048 });
 const privateKeyPem = keys.privateKey.export({ type: "pkcs8", format: "pem" }) as string;
 const publicKey = createPublicKey(privateKeyPem);
-
-/** A self-signed P-256 certificate for 127.0.0.1/localhost (src/http/tls.ts did not exist yet). */
-async function createCertificate(): Promise<{ cert: string; key: string }> {
-  const algorithm = { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" };
-  const pair = (await webcrypto.subtle.generateKey(algorithm, true, [
-    "sign",
-    "verify",
-  ])) as webcrypto.CryptoKeyPair;
-  const certificate = await x509.X509CertificateGenerator.createSelfSigned(
-    {
-      serialNumber: "01",
-      name: "CN=localhost",
-      notBefore: new Date(Date.now() - 60_000),
-      notAfter: new Date(Date.now() + 24 * 3600_000),
-      keys: pair,
-      signingAlgorithm: algorithm,
-      extensions: [
-        new x509.SubjectAlternativeNameExtension([
-          { type: "dns", value: "localhost" },
-          { type: "ip", value: "127.0.0.1" },
-        ]),
-      ],
-    },
-    webcrypto as unknown as Parameters<typeof x509.X509CertificateGenerator.createSelfSigned>[1],
-  );
-  const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey("pkcs8", pair.privateKey));
-  const key = `-----BEGIN PRIVATE KEY-----\n${pkcs8.toString("base64").replace(/.{64}/g, "$&\n")}\n-----END PRIVATE KEY-----\n`;
-  return { cert: certificate.toString("pem"), key };
-}
 
 interface Received {
   method: string;

@@ -1,13 +1,11 @@
-// @peculiar/x509 needs a Reflect metadata polyfill loaded before it (its README).
-import "reflect-metadata";
 import assert from "node:assert/strict";
-import { createPublicKey, generateKeyPairSync, webcrypto } from "node:crypto";
+import { createPublicKey, generateKeyPairSync } from "node:crypto";
 import { once } from "node:events";
 import { createServer, type Server } from "node:https";
 import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
-import * as x509 from "@peculiar/x509";
+import { createCertificate } from "../http/tls.js";
 import { verifyRequestSignature } from "./signer.js";
 
 /**
@@ -24,34 +22,12 @@ const keys = generateKeyPairSync("rsa", { modulusLength: 2048 });
 const privateKey = keys.privateKey.export({ type: "pkcs1", format: "pem" }) as string;
 const publicKey = createPublicKey(privateKey);
 
-async function selfSigned() {
-  const algorithm = { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" };
-  const pair = (await webcrypto.subtle.generateKey(algorithm, true, [
-    "sign",
-    "verify",
-  ])) as webcrypto.CryptoKeyPair;
-  const certificate = await x509.X509CertificateGenerator.createSelfSigned(
-    {
-      serialNumber: "02",
-      name: "CN=localhost",
-      notBefore: new Date(Date.now() - 60_000),
-      notAfter: new Date(Date.now() + 3600_000),
-      keys: pair,
-      signingAlgorithm: algorithm,
-    },
-    webcrypto as unknown as Parameters<typeof x509.X509CertificateGenerator.createSelfSigned>[1],
-  );
-  const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey("pkcs8", pair.privateKey));
-  const key = `-----BEGIN PRIVATE KEY-----\n${pkcs8.toString("base64").replace(/.{64}/g, "$&\n")}\n-----END PRIVATE KEY-----\n`;
-  return { cert: certificate.toString("pem"), key };
-}
-
 describe("the official NODE SDK against our signature verification", () => {
   let server: Server;
   const results: { url: string; ok: boolean; reason?: string }[] = [];
 
   before(async () => {
-    server = createServer(await selfSigned(), async (request, response) => {
+    server = createServer(await createCertificate(), async (request, response) => {
       const chunks: Buffer[] = [];
       for await (const chunk of request) chunks.push(chunk as Buffer);
       const url = new URL(request.url ?? "/", "https://x");
