@@ -11,6 +11,9 @@ import {
   captureRequest,
   captureResponse,
   completionResult,
+  creditNotify,
+  creditRequest,
+  creditResponse,
   initRequest,
   initResponse,
   inquireRequest,
@@ -111,6 +114,52 @@ describe("init options reach Amazon", () => {
     const refused = readAnswer(shop, refusalAnswer, cancel);
     assert.ok(refused.ok);
     assert.equal(refused.code, "2A200102");
+  });
+});
+
+describe("OrderDesc=Test:nnnn", () => {
+  it("Test:0000 succeeds; any other code declines the completion", async () => {
+    const ok = await start("T-TEST0", { OrderDesc: "Test:0000" });
+    assert.ok((await pay(ok.answer)).startsWith(`${SHOP}/success?`));
+    const failing = await start("T-TEST1", { OrderDesc: "Test:0305" });
+    const failure = await pay(failing.answer);
+    assert.ok(failure.startsWith(`${SHOP}/failure?`), failure);
+    const refused = readAnswer(shop, refusalAnswer, failure);
+    assert.ok(refused.ok);
+    assert.equal(refused.code, "2A200100");
+  });
+
+  it("a credit with Test:nnnn is declined by Amazon later: PENDING, then a FAILED CreditNotification", async () => {
+    const { answer } = await start("T-TESTCR");
+    const before = world.notify.received.length;
+    await pay(answer);
+    await world.notify.waitFor(before + 1);
+    const payId = answer.values.PayID as string;
+    const credit = await call(
+      world,
+      shop,
+      "credit.aspx",
+      creditRequest,
+      { PayID: payId, TransID: "T-TESTCR", Amount: 500, Currency: "EUR", OrderDesc: "Test:0305" },
+      creditResponse,
+    );
+    assert.equal(credit.values.Status, "PENDING");
+    await buyer(world, "/__admin/clock", { advanceSeconds: 31 });
+    const inquiry = await call(
+      world,
+      shop,
+      "inquire.aspx",
+      inquireRequest,
+      { PayID: payId },
+      inquireResponse,
+    );
+    assert.equal(inquiry.values.AmountCred, "0");
+    const [notify] = (await world.notify.waitFor(before + 2)).slice(before + 1);
+    const notified = readAnswer(shop, creditNotify, (notify as { body: string }).body);
+    assert.ok(notified.ok && notified.macVerified);
+    assert.equal(notified.values.NotificationType, "CreditNotification");
+    assert.equal(notified.values.Status, "FAILED");
+    assert.equal(notified.values.CodeExt, "AmazonReje");
   });
 });
 

@@ -9,11 +9,14 @@ import type { ParameterTable } from "../tables.js";
 import { actionValues } from "./action-answer.js";
 import type { PageDeps } from "./deps.js";
 import { answerBody, answered, receive, refusal } from "./receive.js";
+import { type SimulatedStep, simulationCodeOf } from "./test-mode.js";
 
 export interface ActionPageSpec {
   readonly name: string;
   readonly request: ParameterTable;
   readonly response: ParameterTable;
+  /** Which step's sandbox simulation `AmazonpaySimulationCode`/`Test:nnnn` select (none for reverse). */
+  readonly step?: SimulatedStep;
   readonly run: (
     deps: PageDeps,
     merchantId: string,
@@ -41,7 +44,10 @@ export function actionPage(deps: PageDeps, spec: ActionPageSpec): PaygatePage {
         reqId: received.reqId,
         amount: amount === undefined ? undefined : Number(amount),
         currency: get("currency"),
-        simulationCode: get("amazonpaysimulationcode"),
+        simulationCode:
+          spec.step === undefined
+            ? undefined
+            : simulationCodeOf(spec.step, get("amazonpaysimulationcode"), get("orderdesc")),
         softDescriptor: get("chdesc"),
         reason: get("reason"),
       };

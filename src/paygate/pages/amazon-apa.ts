@@ -35,6 +35,7 @@ import {
 import { totalValues } from "./action-answer.js";
 import type { PageDeps } from "./deps.js";
 import { answerBody, answered, type PageRule, type PaygateMerchant, receive, refusal } from "./receive.js";
+import { simulationCodeOf } from "./test-mode.js";
 
 /** Kasse's return pages, as named in the button payload. */
 export const RETURN_PAGES = {
@@ -223,7 +224,7 @@ function initCommandOf(
     presentmentCurrency: localCurrency,
     softDescriptor: get("chdesc"),
     noteToBuyer: orderDesc !== undefined && !/^Test:/i.test(orderDesc) ? orderDesc : undefined,
-    simulationCode: get("amazonpaysimulationcode"),
+    simulationCode: simulationCodeOf("complete", get("amazonpaysimulationcode"), orderDesc),
     scopes,
     deliverySpecifications,
     processOrder,

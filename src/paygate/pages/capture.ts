@@ -8,6 +8,7 @@ export function capturePage(deps: PageDeps): PaygatePage {
   return actionPage(deps, {
     name: "capture.aspx",
     request: captureRequest,
+    step: "capture",
     response: captureResponse,
     run: (d, merchantId, command) => d.flows.capture(merchantId, command),
   });

@@ -12,6 +12,7 @@ export function creditPage(deps: PageDeps): PaygatePage {
   return actionPage(deps, {
     name: "credit.aspx",
     request: creditRequest,
+    step: "credit",
     response: creditResponse,
     run: (d, merchantId, command) => d.flows.credit(merchantId, command),
   });
