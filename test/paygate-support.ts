@@ -27,6 +27,10 @@ import type { ParameterTable } from "../src/paygate/tables.js";
 
 export const ADMIN_TOKEN = "paygate-test-admin-token";
 
+/** With `DATABASE_URL`, each world gets fresh PostgreSQL schemas; otherwise PGlite. */
+const databaseUrl = process.env.DATABASE_URL;
+const freshSchema = (part: string) => `t_paygate_${part}_${process.pid}_${Date.now()}`;
+
 export interface Notification {
   readonly path: string;
   readonly body: string;
@@ -99,7 +103,12 @@ export interface World {
 export async function startWorld(): Promise<World> {
   const tls = await createCertificate();
   const dataDir = await mkdtemp(join(tmpdir(), "kasse-paygate-"));
-  const emulator = await startEmulator({ port: 0, tls, ipn: false });
+  const emulator = await startEmulator({
+    port: 0,
+    tls,
+    ipn: false,
+    ...(databaseUrl ? { databaseUrl, databaseSchema: freshSchema("emu") } : {}),
+  });
   const gateway = await startGateway({
     host: "127.0.0.1",
     port: 0,
@@ -109,7 +118,7 @@ export async function startWorld(): Promise<World> {
     adminToken: ADMIN_TOKEN,
     emulator: { url: emulator.url, ca: tls.cert },
     notifyRetryScheduleMs: [20, 20],
-    ...(process.env.DATABASE_URL ? { databaseUrl: process.env.DATABASE_URL } : {}),
+    ...(databaseUrl ? { databaseUrl, databaseSchema: freshSchema("gw") } : {}),
   });
   const notify = new NotifyReceiver();
   await notify.start();
