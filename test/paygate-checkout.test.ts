@@ -270,4 +270,66 @@ describe("standard checkout with review page", () => {
     );
     assert.equal(capture.code, "2A200200");
   });
+
+  it("nothing twice: an init ReqId replays the button, parallel captures make one Amazon call", async () => {
+    const values = initValues("T-1004", 2200, { TxType: "Authorize" });
+    const first = await call(world, shop, "amazonAPA.aspx", initRequest, values, initResponse, {
+      extra: [["ReqId", "INIT-1004"]],
+    });
+    const replay = await call(world, shop, "amazonAPA.aspx", initRequest, values, initResponse, {
+      extra: [["ReqId", "INIT-1004"]],
+    });
+    assert.equal(replay.values.PayID, first.values.PayID);
+    assert.equal(replay.values.buttonsignature, first.values.buttonsignature);
+    const payId = first.values.PayID as string;
+    const click = await buyer(world, "/__admin/button-checkout", {
+      payloadJSON: first.values.buttonpayload,
+      signature: first.values.buttonsignature,
+      publicKeyId: first.values.buttonpublickeyid,
+    });
+    await browse(world, click.redirectUrl as string);
+    const before = world.notify.received.length;
+    await confirm(click.checkoutSessionId as string);
+    await world.notify.waitFor(before + 1);
+
+    const capture = () =>
+      call(
+        world,
+        shop,
+        "capture.aspx",
+        captureRequest,
+        { PayID: payId, TransID: "T-1004", Amount: 2200, Currency: "EUR" },
+        captureResponse,
+      );
+    const answers = await Promise.all([capture(), capture()]);
+    const ok = answers.filter((answer) => answer.code === "00000000");
+    assert.ok(ok.length >= 1, answers.map((answer) => answer.code).join(","));
+    for (const answer of answers) assert.ok(["00000000", "2A200201"].includes(answer.code as string));
+    assert.equal(new Set(ok.map((answer) => answer.values.XID)).size, 1, "one capture action");
+    const operations = await world.gateway.db.query(
+      "SELECT idempotency_key FROM operations WHERE pay_id = $1 AND action = 'capture'",
+      [payId],
+    );
+    assert.equal(operations.length, 1, "one planned Amazon call");
+    const inquiry = await call(
+      world,
+      shop,
+      "inquire.aspx",
+      inquireRequest,
+      { PayID: payId },
+      inquireResponse,
+    );
+    assert.equal(inquiry.values.AmountCap, "2200");
+
+    const late = await call(
+      world,
+      shop,
+      "amazonAPA.aspx",
+      updateAmountRequest,
+      { PayID: payId, EventToken: "UpdateAuthorizeAmount", Amount: 100, Currency: "EUR", CountryCode: "EU" },
+      updateAmountResponse,
+    );
+    assert.equal(late.code, "2A200206", "the amount can no longer change");
+    assert.equal(late.values.Status, "FAILED");
+  });
 });

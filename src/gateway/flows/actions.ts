@@ -14,6 +14,7 @@ import {
 } from "../../core/payment.js";
 import { actionNotifyBody } from "../../paygate/pages/notify-answer.js";
 import type { PaygateMerchant } from "../../paygate/pages/receive.js";
+import { ReqIdReplayError } from "../store/payment-changes.js";
 import { outcomeOfCharge, outcomeOfRefund } from "./amazon-outcome.js";
 import { notifyRow, simulation } from "./buyer-return.js";
 import type { FlowDeps, NotifyRow, PaymentRecord } from "./ports.js";
@@ -25,13 +26,19 @@ type ActionFlowResult = FlowResult<{ result: ActionResult }>;
 export type ActionFlow = (merchantId: string, command: ActionCommand) => Promise<ActionFlowResult>;
 
 /** `capture.aspx`: one capture of the authorised charge (at most its amount). */
-export async function captureCharge(
+export function captureCharge(
   deps: FlowDeps,
   merchantId: string,
   command: ActionCommand,
 ): Promise<ActionFlowResult> {
-  const replay = await replayed(deps, merchantId, command.reqId);
-  if (replay !== undefined) return replay;
+  return onceForReqId(deps, merchantId, command.reqId, () => captureChargeOnce(deps, merchantId, command));
+}
+
+async function captureChargeOnce(
+  deps: FlowDeps,
+  merchantId: string,
+  command: ActionCommand,
+): Promise<ActionFlowResult> {
   const merchant = await deps.findMerchant(merchantId);
   if (merchant === undefined) return refused("MERCHANT_UNKNOWN");
   const done = await runAmazonAction(deps, {
@@ -77,13 +84,19 @@ function captureBody(record: PaymentRecord, action: PaymentAction, command: Acti
 }
 
 /** `credit.aspx`: a refund of the captured charge, within Amazon's ceiling. */
-export async function refundCharge(
+export function refundCharge(
   deps: FlowDeps,
   merchantId: string,
   command: ActionCommand,
 ): Promise<ActionFlowResult> {
-  const replay = await replayed(deps, merchantId, command.reqId);
-  if (replay !== undefined) return replay;
+  return onceForReqId(deps, merchantId, command.reqId, () => refundChargeOnce(deps, merchantId, command));
+}
+
+async function refundChargeOnce(
+  deps: FlowDeps,
+  merchantId: string,
+  command: ActionCommand,
+): Promise<ActionFlowResult> {
   const merchant = await deps.findMerchant(merchantId);
   if (merchant === undefined) return refused("MERCHANT_UNKNOWN");
   const done = await runAmazonAction(deps, {
@@ -123,13 +136,19 @@ function refundBody(record: PaymentRecord, action: PaymentAction) {
 }
 
 /** `reverse.aspx`: cancels the uncaptured authorisation (Amazon: cancel charge). */
-export async function reverseCharge(
+export function reverseCharge(
   deps: FlowDeps,
   merchantId: string,
   command: ActionCommand,
 ): Promise<ActionFlowResult> {
-  const replay = await replayed(deps, merchantId, command.reqId);
-  if (replay !== undefined) return replay;
+  return onceForReqId(deps, merchantId, command.reqId, () => reverseChargeOnce(deps, merchantId, command));
+}
+
+async function reverseChargeOnce(
+  deps: FlowDeps,
+  merchantId: string,
+  command: ActionCommand,
+): Promise<ActionFlowResult> {
   const cancellationReason = (command.reason ?? "Reversed by the merchant").slice(0, 255);
   const done = await runAmazonAction(deps, {
     merchantId,
@@ -203,6 +222,26 @@ export async function inquirePayment(
   const record = await deps.store.load(deps.db, merchantId, payId);
   if (record === undefined) return refused("PAYMENT_UNKNOWN");
   return { ok: true, record };
+}
+
+/**
+ * ReqId replays (reference §4.1): a ReqId seen before answers its original action; one claimed
+ * by a concurrent request while this one ran (its claim rolled this one back) does too.
+ */
+async function onceForReqId(
+  deps: FlowDeps,
+  merchantId: string,
+  reqId: string | undefined,
+  run: () => Promise<ActionFlowResult>,
+): Promise<ActionFlowResult> {
+  const replay = await replayed(deps, merchantId, reqId);
+  if (replay !== undefined) return replay;
+  try {
+    return await run();
+  } catch (error) {
+    if (!(error instanceof ReqIdReplayError)) throw error;
+    return (await replayed(deps, merchantId, reqId)) ?? refused("INTERNAL_ERROR");
+  }
 }
 
 /** Capture and credit notifies. Pure: it runs inside the outcome's transaction. */

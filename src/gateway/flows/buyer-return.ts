@@ -30,7 +30,7 @@ import type { ParameterTable } from "../../paygate/tables.js";
 import { paygateCodeOfRefusal } from "../refusal-codes.js";
 import { outcomeOfCharge } from "./amazon-outcome.js";
 import type { AmazonLink, FlowDeps, NotifyRow, PaymentRecord } from "./ports.js";
-import { answerContextOf, failureCode, resultOf, runAmazonAction } from "./support.js";
+import { answerContextOf, failureCode, resultOf, runAmazonAction, transact } from "./support.js";
 
 export type ReturnStep = "review" | "result" | "cancel";
 
@@ -91,7 +91,7 @@ async function review(
       errorText: error.message,
     });
   }
-  const recorded = await deps.db.transaction(async (tx) => {
+  const recorded = await transact(deps, async (tx) => {
     const current = await deps.store.loadByPayId(tx, payment.payId, true);
     if (current === undefined) return undefined;
     const result = recordBuyerReturn(current.payment, checkoutSessionId, deps.newId());
@@ -239,7 +239,7 @@ async function cancelled(
   merchant: PaygateMerchant,
   payId: string,
 ): Promise<string | undefined> {
-  const location = await deps.db.transaction(async (tx) => {
+  const location = await transact(deps, async (tx) => {
     const current = await deps.store.loadByPayId(tx, payId, true);
     if (current === undefined) return undefined;
     const context = answerContextOf(merchant, current);
@@ -304,7 +304,7 @@ export function notifyRow(record: PaymentRecord, event: PaymentEvent, body: stri
 }
 
 async function rememberLocation(deps: FlowDeps, payId: string, location: string): Promise<void> {
-  await deps.db.transaction(async (tx) => {
+  await transact(deps, async (tx) => {
     const current = await deps.store.loadByPayId(tx, payId, true);
     if (current !== undefined) {
       await deps.store.save(tx, {

@@ -19,9 +19,26 @@ import { type CodeName, type PaygateCode, paygateCode } from "../../paygate/code
 import type { AnswerContext, PaygateMerchant } from "../../paygate/pages/receive.js";
 import type { Queryable } from "../../store/database.js";
 import { paygateCodeOfRefusal } from "../refusal-codes.js";
+import { ConcurrentUpdateError } from "../store/payments.js";
 import { outcomeOfError } from "./amazon-outcome.js";
 import type { AmazonLink, FlowDeps, NotifyRow, PaymentRecord } from "./ports.js";
 import type { ActionResult, FlowResult, Refused } from "./types.js";
+
+const CONFLICT_ATTEMPTS = 5;
+
+/**
+ * A transaction over a payment, run again when another process saved the payment first
+ * (`ConcurrentUpdateError`, the store's optimistic lock): the work reloads and decides afresh.
+ */
+export async function transact<T>(deps: FlowDeps, work: (tx: Queryable) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await deps.db.transaction(work);
+    } catch (error) {
+      if (!(error instanceof ConcurrentUpdateError) || attempt >= CONFLICT_ATTEMPTS) throw error;
+    }
+  }
+}
 
 export function refused(name: CodeName, payment?: Payment): Refused {
   return { ok: false, code: paygateCode(name), payment };
@@ -150,7 +167,8 @@ export async function runAmazonAction(
 ): Promise<FlowResult<AmazonActionDone>> {
   const link = await deps.amazonFor(spec.merchantId);
   if (link === undefined) return refused("MARKET_NOT_CONFIGURED");
-  const begun = await deps.db.transaction(
+  const begun = await transact(
+    deps,
     async (tx): Promise<FlowResult<{ record: PaymentRecord; action: PaymentAction }>> => {
       const record = await deps.store.load(tx, spec.merchantId, spec.payId, true);
       if (record === undefined) return refused("PAYMENT_UNKNOWN");
@@ -220,7 +238,8 @@ export async function applyOutcome(
   outcome: AmazonOutcome,
   notifies: AmazonActionSpec["notifies"],
 ): Promise<FlowResult<{ record: PaymentRecord; action: PaymentAction }>> {
-  const applied = await deps.db.transaction(
+  const applied = await transact(
+    deps,
     async (
       tx: Queryable,
     ): Promise<FlowResult<{ record: PaymentRecord; action: PaymentAction; queued: number }>> => {

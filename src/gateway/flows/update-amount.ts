@@ -10,7 +10,7 @@ import { updateAmount } from "../../core/payment.js";
 import { paygateCode } from "../../paygate/codes.js";
 import { paygateCodeOfRefusal } from "../refusal-codes.js";
 import type { FlowDeps } from "./ports.js";
-import { refused } from "./support.js";
+import { refused, transact } from "./support.js";
 import type { ActionResult, FlowResult } from "./types.js";
 
 export interface UpdateAmountCommand {
@@ -58,7 +58,7 @@ export async function updateAuthorizeAmount(
       };
     }
   }
-  return deps.db.transaction(async (tx) => {
+  return transact(deps, async (tx) => {
     const current = await deps.store.load(tx, merchantId, command.payId, true);
     if (current === undefined) return refused("PAYMENT_UNKNOWN");
     const updated = updateAmount(current.payment, command.amount, command.currency, deps.newId());
