@@ -209,4 +209,24 @@ describe("unhappy ends of a checkout", () => {
     assert.equal(readAnswer(eu, refusalAnswer, first).ok, true);
     assert.equal(await browse(world, payload.webCheckoutDetails.checkoutCancelUrl), first);
   });
+
+  it("a result return with another checkout session than the review's is refused", async () => {
+    const init = await call(world, eu, "amazonAPA.aspx", initRequest, standard("T-SWAP"), initResponse);
+    const click = await buyer(world, "/__admin/button-checkout", {
+      payloadJSON: init.values.buttonpayload,
+      signature: init.values.buttonsignature,
+      publicKeyId: init.values.buttonpublickeyid,
+    });
+    await browse(world, click.redirectUrl as string);
+    const payload = JSON.parse(init.values.buttonpayload as string);
+    const result = payload.webCheckoutDetails.checkoutReviewReturnUrl.replace("Review", "Result");
+    const swapped = await browse(
+      world,
+      `${result}&amazonCheckoutSessionId=00000000-0000-4000-8000-000000000000`,
+    );
+    assert.ok(swapped.startsWith(`${SHOP}/failure?`), swapped);
+    const answer = readAnswer(eu, refusalAnswer, swapped);
+    assert.ok(answer.ok);
+    assert.equal(answer.code, "20120046");
+  });
 });

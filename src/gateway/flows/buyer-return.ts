@@ -34,6 +34,9 @@ import { answerContextOf, failureCode, resultOf, runAmazonAction, transact } fro
 
 export type ReturnStep = "review" | "result" | "cancel";
 
+/** Amazon's checkout session ids are UUIDs; a little slack for other id styles. */
+const SESSION_ID = /^[A-Za-z0-9-]{1,64}$/;
+
 /** Where the buyer's browser goes next; `undefined` when the PayID is unknown. */
 export async function buyerReturn(
   deps: FlowDeps,
@@ -60,6 +63,15 @@ export async function buyerReturn(
   if (step === "cancel") return cancelled(deps, merchant, record.payment.payId);
   if (checkoutSessionId === undefined || checkoutSessionId === "") {
     return failure(paygateCode("PARAMETER_MISSING", "AmazonCheckoutSessionId"));
+  }
+  // The session id comes from the buyer's browser: it must look like Amazon's, and once the
+  // review page has bound a session to the payment, no other session can complete it.
+  const bound = record.payment.amazon.checkoutSessionId;
+  if (
+    !SESSION_ID.test(checkoutSessionId) ||
+    (step === "result" && bound !== undefined && bound !== checkoutSessionId)
+  ) {
+    return failure(paygateCode("PARAMETER_INVALID", "AmazonCheckoutSessionId"));
   }
   return step === "review"
     ? review(deps, link, context, record, checkoutSessionId, failure)
