@@ -332,4 +332,21 @@ describe("standard checkout with review page", () => {
     assert.equal(late.code, "2A200206", "the amount can no longer change");
     assert.equal(late.values.Status, "FAILED");
   });
+
+  it("the buyer changes the address from the review page: ShopUrl again with the new address", async () => {
+    const { review, sessionId } = await checkoutUntilReview("T-1005", 1000);
+    const changed = await buyer(world, `/__admin/checkout-sessions/${sessionId}/change`, {
+      changeAction: "changeAddress",
+    });
+    const again = readAnswer(shop, reviewRedirect, await browse(world, changed.redirectUrl as string));
+    assert.ok(again.ok && again.macVerified);
+    assert.equal(again.values.PayID, review.values.PayID);
+    assert.notEqual(
+      `${again.values.AddrStreet} ${again.values.AddrCity}`,
+      `${review.values.AddrStreet} ${review.values.AddrCity}`,
+    );
+    const success = readAnswer(shop, completionResult, await confirm(sessionId));
+    assert.ok(success.ok);
+    assert.equal(success.values.AddrStreet, again.values.AddrStreet);
+  });
 });
