@@ -146,6 +146,106 @@ describe("connector against the emulator", () => {
     );
   });
 
+  /** Authorize-only checkout, completed: the id of its Authorized charge. */
+  async function authorizedCharge(amount: string): Promise<string> {
+    const id = await checkout(amount, "Authorize");
+    const { body: completed } = await amazon.completeCheckoutSession(id, {
+      chargeAmount: { amount, currencyCode: "EUR" },
+    });
+    return completed.chargeId as string;
+  }
+
+  /** Capture IPNs enqueued for a charge: one per state change the capture really made. */
+  async function chargeNotices(chargeId: string): Promise<number> {
+    const rows = await emulator.db.query<{ count: string }>(
+      "select count(*) as count from ipn_outbox where object_id = $1",
+      [chargeId],
+    );
+    return Number(rows[0]?.count);
+  }
+
+  for (const lost of [500, 503, 408, "dropConnection"] as const) {
+    it(`retries a capture whose answer was lost after the commit (${lost}) and gets the original answer; captured once`, async () => {
+      const chargeId = await authorizedCharge("25.00");
+      const noticesBefore = await chargeNotices(chargeId);
+      await adminPost("/__admin/faults", {
+        failures: [{ operation: "captureCharge", status: lost, count: 1, phase: "afterCommit" }],
+      });
+      const idempotencyKey = key("cap");
+      const capture = () =>
+        amazon.captureCharge(
+          chargeId,
+          { captureAmount: { amount: "25.00", currencyCode: "EUR" } },
+          { idempotencyKey },
+        );
+      // The first attempt captured and lost its answer; the retry (same key) replays the original.
+      const { status, body: captured } = await capture();
+      assert.equal(status, 200);
+      assert.equal(captured.statusDetails.state, "Captured");
+      assert.deepEqual(emulator.faults.settings.failures, [], "the lost-answer fault was used");
+      const stored = await emulator.db.query<{ status: number; response: string }>(
+        "select status, response from idempotency where key = $1",
+        [idempotencyKey],
+      );
+      assert.equal(stored.length, 1);
+      assert.deepEqual(JSON.parse(stored[0]?.response as string), captured);
+      // Exactly one capture happened: one more CHARGE IPN (Authorized → Captured), same timestamp.
+      assert.equal(await chargeNotices(chargeId), noticesBefore + 1);
+      const { body: charge } = await amazon.getCharge(chargeId);
+      assert.deepEqual(charge.captureAmount, { amount: "25.00", currencyCode: "EUR" });
+      assert.equal(charge.statusDetails.lastUpdatedTimestamp, captured.statusDetails.lastUpdatedTimestamp);
+      assert.deepEqual(await capture().then((replay) => replay.body), captured);
+    });
+  }
+
+  it("a capture whose every answer is lost fails as unknown outcome, yet it happened once; the same key later replays it", async () => {
+    const chargeId = await authorizedCharge("31.00");
+    await adminPost("/__admin/faults", {
+      failures: [{ operation: "captureCharge", status: 503, count: 4, phase: "afterCommit" }],
+    });
+    const idempotencyKey = key("cap");
+    const capture = () =>
+      amazon.captureCharge(
+        chargeId,
+        { captureAmount: { amount: "31.00", currencyCode: "EUR" } },
+        { idempotencyKey },
+      );
+    const error = await capture().then(
+      () => assert.fail("four lost answers exhaust the default four attempts"),
+      (thrown: unknown) => thrown,
+    );
+    assert.ok(error instanceof AmazonPayApiError);
+    assert.equal(error.outcome, "unknownOutcome");
+    // Unlike a refusal before processing, the first attempt captured; the three retries replayed.
+    const { body: charge } = await amazon.getCharge(chargeId);
+    assert.equal(charge.statusDetails.state, "Captured");
+    const { body: replayed } = await capture();
+    assert.deepEqual(replayed, charge);
+  });
+
+  it("an afterCommit fault leaves requests that change nothing alone, and a refusal before processing changes nothing", async () => {
+    const chargeId = await authorizedCharge("12.00");
+    await adminPost("/__admin/faults", {
+      failures: [
+        { operation: "captureCharge", status: "dropConnection", count: 1 },
+        { operation: "captureCharge", status: 500, count: 1, phase: "afterCommit" },
+      ],
+    });
+    // Over the limit: refused inside the transaction (rolled back), so the afterCommit fault waits.
+    const tooMuch = { captureAmount: { amount: "12.01", currencyCode: "EUR" } };
+    const first = await amazon.captureCharge(chargeId, tooMuch, { idempotencyKey: key("cap") }).then(
+      () => assert.fail("a dropped connection before processing, then a refusal"),
+      (thrown: unknown) => thrown,
+    );
+    assert.ok(first instanceof AmazonPayApiError);
+    assert.equal(first.reasonCode, "TransactionAmountExceeded");
+    assert.equal(first.attempts, 2, "the dropped connection was retried once");
+    assert.equal(emulator.faults.settings.failures.length, 1);
+    assert.equal(emulator.faults.settings.failures[0]?.phase, "afterCommit");
+    assert.equal((await amazon.getCharge(chargeId)).body.statusDetails.state, "Authorized");
+    await adminPost("/__admin/faults", { reset: true });
+  });
+
   it("gives up after the retry budget and classifies a lost money-moving answer as unknown outcome", async () => {
     const id = await checkout("30.00", "Authorize");
     const { body: completed } = await amazon.completeCheckoutSession(id, {

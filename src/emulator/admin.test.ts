@@ -88,6 +88,20 @@ describe("admin API", () => {
     const next = await call();
     assert.deepEqual([next.statusCode, next.json().reasonCode], [404, "ResourceNotFound"]);
     assert.equal((await post("/__admin/faults", { failures: [{ status: 418 }] })).statusCode, 400);
+    assert.equal(
+      (await post("/__admin/faults", { failures: [{ status: 500, phase: "later" }] })).statusCode,
+      400,
+    );
+    assert.equal(
+      (await post("/__admin/faults", { failures: [{ status: 429, phase: "afterCommit" }] })).statusCode,
+      400,
+    );
+    const lost = await post("/__admin/faults", {
+      failures: [{ operation: "captureCharge", status: "dropConnection", phase: "afterCommit" }],
+    });
+    assert.deepEqual(lost.json().failures, [
+      { operation: "captureCharge", status: "dropConnection", phase: "afterCommit", remaining: 1 },
+    ]);
     const reset = await post("/__admin/faults", { reset: true, ipnDrop: 2 });
     assert.deepEqual(reset.json(), { latencyMs: 0, failures: [], ipnDrop: 2, ipnDuplicate: 0 });
     assert.equal(emulator.faults.takeIpnDrop(), true);

@@ -1,13 +1,14 @@
 /**
  * The emulator's admin API that is not buyer-related (CONTRACT.md `kasse emulator`): health,
- * merchants and keys (what Seller Central does), the emulated clock and fault injection.
+ * merchants and keys (what Seller Central does), the emulated clock and fault injection
+ * (`faults.ts`).
  */
 import { createPublicKey, generateKeyPairSync } from "node:crypto";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { isSupportedCurrency } from "../core/money.js";
 import type { EmulatorEngine } from "./engine.js";
 import { AmazonError } from "./errors.js";
-import type { FaultStatus, Faults } from "./faults.js";
+import { FAULT_PHASES, type FaultKind, type FaultPhase, type Faults } from "./faults.js";
 import type { Environment, Region } from "./state/common.js";
 import { findMerchant, insertMerchant, insertPublicKey, type Queryable } from "./store/repository.js";
 
@@ -206,8 +207,31 @@ export async function adminRoutes(app: FastifyInstance, options: AdminOptions): 
       const parsedFailures = failures.map((item: unknown) => {
         const entry = bodyOf(item);
         const status = entry.status;
-        if (status !== 500 && status !== 503 && status !== 408 && status !== 429) {
-          throw new AmazonError("InvalidParameterValue", "failures[].status must be 500, 503, 408 or 429.");
+        if (
+          status !== 500 &&
+          status !== 503 &&
+          status !== 408 &&
+          status !== 429 &&
+          status !== "dropConnection"
+        ) {
+          throw new AmazonError(
+            "InvalidParameterValue",
+            'failures[].status must be 500, 503, 408, 429 or "dropConnection".',
+          );
+        }
+        const phase = optionalString(entry, "phase") ?? "beforeProcessing";
+        if (!(FAULT_PHASES as readonly string[]).includes(phase)) {
+          throw new AmazonError(
+            "InvalidParameterValue",
+            `failures[].phase must be one of ${FAULT_PHASES.join(", ")}.`,
+          );
+        }
+        if (status === 429 && phase === "afterCommit") {
+          // Throttling refuses a request; a throttled request is never processed.
+          throw new AmazonError(
+            "InvalidParameterValue",
+            "status 429 cannot be combined with phase afterCommit.",
+          );
         }
         const times = entry.count ?? 1;
         if (typeof times !== "number" || !Number.isInteger(times) || times < 1) {
@@ -215,7 +239,8 @@ export async function adminRoutes(app: FastifyInstance, options: AdminOptions): 
         }
         return {
           operation: optionalString(entry, "operation") ?? "*",
-          status: status as FaultStatus,
+          status: status as FaultKind,
+          phase: phase as FaultPhase,
           count: times,
         };
       });

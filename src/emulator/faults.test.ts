@@ -23,6 +23,20 @@ describe("fault switches", () => {
     assert.equal(faults.takeFailure("getCharge"), 429);
     assert.equal(faults.takeFailure("getCharge"), 408);
   });
+  it("keeps failures of the two phases apart; a dropped connection is a failure like a status", () => {
+    const faults = new Faults();
+    faults.configure({
+      failures: [
+        { operation: "captureCharge", status: 500, phase: "afterCommit", count: 1 },
+        { operation: "captureCharge", status: "dropConnection", count: 1 },
+      ],
+    });
+    assert.equal(faults.takeFailure("captureCharge"), "dropConnection");
+    assert.equal(faults.takeFailure("captureCharge", "beforeProcessing"), undefined);
+    assert.equal(faults.takeFailure("createCharge", "afterCommit"), undefined);
+    assert.equal(faults.takeFailure("captureCharge", "afterCommit"), 500);
+    assert.equal(faults.takeFailure("captureCharge", "afterCommit"), undefined);
+  });
   it("counts IPN drops and duplicates down; reset clears everything", () => {
     const faults = new Faults();
     faults.configure({ latencyMs: 5, ipnDrop: 1, ipnDuplicate: 2 });

@@ -1,12 +1,34 @@
 /**
  * Fault injection switches (CONTRACT `POST /__admin/faults`): added latency, the next N answers
- * replaced by 500/503/408/429 per operation or for all, and dropped or duplicated IPNs, which
- * the IPN worker takes through {@link IpnFaultSwitches}. Kept in memory on purpose: faults are
- * a test harness setting, not emulated state, and must not survive a restart.
+ * replaced by 500/503/408/429 or a dropped connection per operation or for all, and dropped or
+ * duplicated IPNs, which the IPN worker takes through {@link IpnFaultSwitches}. A failure hits
+ * either before the request is processed (nothing changes) or after its transaction committed
+ * (`afterCommit`: the change and its idempotency record are kept and only the answer is lost, as
+ * when Amazon's answer is lost in transit). Kept in memory on purpose: faults are a test harness
+ * setting, not emulated state, and must not survive a restart.
  */
 import type { IpnFaultSwitches } from "./ipn/delivery-worker.js";
 
 export type FaultStatus = 500 | 503 | 408 | 429;
+
+/** What the client gets instead of the real answer: an error status, or the connection closed. */
+export type FaultKind = FaultStatus | "dropConnection";
+
+/**
+ * `beforeProcessing`: the request is refused after authentication, before any change.
+ * `afterCommit`: the request is processed and committed, then the answer is replaced.
+ */
+export type FaultPhase = "beforeProcessing" | "afterCommit";
+
+export const FAULT_PHASES: readonly FaultPhase[] = ["beforeProcessing", "afterCommit"];
+
+export interface FaultFailure {
+  /** An API operation name (e.g. `createCharge`) or `*`. */
+  operation: string;
+  status: FaultKind;
+  phase: FaultPhase;
+  remaining: number;
+}
 
 export const FAULT_REASONS: Readonly<Record<FaultStatus, { reasonCode: string; message: string }>> = {
   500: { reasonCode: "InternalServerError", message: "Injected fault: internal server error." },
@@ -18,8 +40,8 @@ export const FAULT_REASONS: Readonly<Record<FaultStatus, { reasonCode: string; m
 export interface FaultSettings {
   /** Extra milliseconds before every API answer. */
   latencyMs: number;
-  /** Queued failures; `operation` is an API operation name (e.g. `createCharge`) or `*`. */
-  failures: { operation: string; status: FaultStatus; remaining: number }[];
+  /** Queued failures, taken in the order configured. */
+  failures: FaultFailure[];
   ipnDrop: number;
   ipnDuplicate: number;
 }
@@ -34,7 +56,7 @@ export class Faults implements IpnFaultSwitches {
   /** Replaces the latency (when given), adds failures, sets IPN counters (when given). */
   configure(change: {
     latencyMs?: number;
-    failures?: { operation?: string; status: FaultStatus; count: number }[];
+    failures?: { operation?: string; status: FaultKind; phase?: FaultPhase; count: number }[];
     ipnDrop?: number;
     ipnDuplicate?: number;
   }): void {
@@ -44,6 +66,7 @@ export class Faults implements IpnFaultSwitches {
       next.failures.push({
         operation: failure.operation ?? "*",
         status: failure.status,
+        phase: failure.phase ?? "beforeProcessing",
         remaining: failure.count,
       });
     }
@@ -56,11 +79,13 @@ export class Faults implements IpnFaultSwitches {
     this.#settings = { latencyMs: 0, failures: [], ipnDrop: 0, ipnDuplicate: 0 };
   }
 
-  /** The injected status for this operation's answer, consuming one count; undefined when none. */
-  takeFailure(operation: string): FaultStatus | undefined {
+  /** The injected failure for this operation in this phase, consuming one count; undefined when none. */
+  takeFailure(operation: string, phase: FaultPhase = "beforeProcessing"): FaultKind | undefined {
     const failure = this.#settings.failures.find(
       (candidate) =>
-        candidate.remaining > 0 && (candidate.operation === operation || candidate.operation === "*"),
+        candidate.remaining > 0 &&
+        candidate.phase === phase &&
+        (candidate.operation === operation || candidate.operation === "*"),
     );
     if (failure === undefined) return undefined;
     failure.remaining -= 1;

@@ -11,7 +11,7 @@ import type { Database } from "../../store/database.js";
 import type { EmulatedClock } from "../clock.js";
 import type { Answer, EmulatorEngine } from "../engine.js";
 import { AmazonError } from "../errors.js";
-import { FAULT_REASONS, type Faults } from "../faults.js";
+import { FAULT_REASONS, type FaultKind, type Faults } from "../faults.js";
 import type { Environment } from "../state/common.js";
 import { simulationFor } from "../state/simulation.js";
 import { findIdempotency, saveIdempotency } from "../store/repository.js";
@@ -35,6 +35,13 @@ const PREFIXES: ReadonlyArray<readonly [string, Environment | null]> = [
 ];
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9_-]{1,32}$/;
+
+/** The answer to send, or the connection to close without one (an injected `dropConnection`). */
+type Outcome = Answer | { readonly dropConnection: true };
+
+function injectedOutcome(kind: FaultKind): Outcome {
+  return kind === "dropConnection" ? { dropConnection: true } : { status: kind, body: FAULT_REASONS[kind] };
+}
 
 function send(reply: FastifyReply, answer: Answer): FastifyReply {
   return reply.code(answer.status).type("application/json").send(JSON.stringify(answer.body));
@@ -65,7 +72,7 @@ async function handle(
   reply.header("x-amz-pay-request-id", requestId);
   const latency = options.faults.settings.latencyMs;
   if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
-  let result: Answer;
+  let result: Outcome;
   try {
     result = await answer(options, request);
   } catch (error) {
@@ -76,15 +83,33 @@ async function handle(
       result = { status: 500, body: { reasonCode: "InternalServerError", message: "Internal error." } };
     }
   }
+  const path = request.url.split("?")[0];
+  if ("dropConnection" in result) {
+    request.log.debug({ requestId, method: request.method, path }, "amazon api connection dropped (fault)");
+    reply.hijack();
+    request.raw.socket.destroy();
+    return reply;
+  }
   const reasonCode = (result.body as { reasonCode?: string } | null)?.reasonCode;
   request.log.debug(
-    { requestId, method: request.method, path: request.url.split("?")[0], status: result.status, reasonCode },
+    { requestId, method: request.method, path, status: result.status, reasonCode },
     "amazon api answer",
   );
   return send(reply, result);
 }
 
-async function answer(options: AmazonApiOptions, request: FastifyRequest): Promise<Answer> {
+async function answer(options: AmazonApiOptions, request: FastifyRequest): Promise<Outcome> {
+  const { committed, result } = await processRequest(options, request);
+  // Only an answer that came out of a committed transaction can be lost after the commit.
+  const lost = committed === undefined ? undefined : options.faults.takeFailure(committed, "afterCommit");
+  return lost === undefined ? result : injectedOutcome(lost);
+}
+
+/** Runs the request; `committed` names the operation when its transaction committed. */
+async function processRequest(
+  options: AmazonApiOptions,
+  request: FastifyRequest,
+): Promise<{ committed?: string; result: Outcome }> {
   const rawUrl = request.raw.url ?? "/";
   const queryAt = rawUrl.indexOf("?");
   const path = queryAt === -1 ? rawUrl : rawUrl.slice(0, queryAt);
@@ -113,8 +138,8 @@ async function answer(options: AmazonApiOptions, request: FastifyRequest): Promi
     pathEnvironment,
     options.realClock,
   );
-  const injected = options.faults.takeFailure(operation.name);
-  if (injected !== undefined) return { status: injected, body: FAULT_REASONS[injected] };
+  const injected = options.faults.takeFailure(operation.name, "beforeProcessing");
+  if (injected !== undefined) return { result: injectedOutcome(injected) };
 
   const simulation = simulationFor(caller.environment, operation.name, header("x-amz-pay-simulation-code"));
   const parsed = parseBody(operation.schema, method === "GET" ? "" : body);
@@ -141,7 +166,7 @@ async function answer(options: AmazonApiOptions, request: FastifyRequest): Promi
   // Two requests with one new key can race to insert it; the loser replays the winner's answer.
   for (let attempt = 0; ; attempt++) {
     try {
-      return await options.engine.transact(async (tx, notify) => {
+      const result = await options.engine.transact(async (tx, notify) => {
         if (key !== undefined) {
           const earlier = await findIdempotency(tx, caller.merchant.merchantId, key);
           if (earlier !== undefined) {
@@ -179,6 +204,7 @@ async function answer(options: AmazonApiOptions, request: FastifyRequest): Promi
         }
         return result;
       });
+      return { committed: operation.name, result };
     } catch (error) {
       if (attempt === 0 && key !== undefined && isUniqueViolation(error)) continue;
       throw error;
