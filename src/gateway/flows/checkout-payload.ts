@@ -18,8 +18,7 @@ import type {
   Scope,
 } from "../../amazon/wire.js";
 import { formatDecimal } from "../../core/money.js";
-
-export type PaymentIntent = "Authorize" | "AuthorizeWithCapture";
+import type { PaymentIntent } from "./types.js";
 
 export interface CheckoutPayloadInput {
   readonly storeId: string;

@@ -15,7 +15,6 @@ import { type DataKeys, type DataScheme, decryptData } from "../crypto.js";
 import { type BuildValue, type DataPairs, parseData, type Refusal, readParameters } from "../parameters.js";
 import { checkRequestMac, openRequest, readEnvelope } from "../request.js";
 import type { PageOutcome } from "../routes.js";
-import { redirectTo } from "../routes.js";
 import { generalRequest, type ParameterTable, type ParameterValues, refusalAnswer } from "../tables.js";
 
 /** What the pages need to know of a merchant. */
@@ -145,7 +144,7 @@ export function refusal(merchant: PaygateMerchant, code: PaygateCode, echo: Refu
 }
 
 /** The refusal as `Len=…&Data=…`, for S2S bodies and redirects alike. */
-export function refusalBody(merchant: PaygateMerchant, code: PaygateCode, echo: RefusalEcho = {}): string {
+function refusalBody(merchant: PaygateMerchant, code: PaygateCode, echo: RefusalEcho = {}): string {
   return encodeAnswer(
     keysOf(merchant),
     refusalAnswer,
@@ -205,10 +204,6 @@ export function answerBody<T extends ParameterTable>(
 
 export function answered(body: string): PageOutcome {
   return { kind: "answer", body };
-}
-
-export function redirected(url: string, body: string): PageOutcome {
-  return { kind: "redirect", location: redirectTo(url, body) };
 }
 
 function fieldOf(fields: URLSearchParams, lower: string): string | undefined {
