@@ -268,4 +268,51 @@ describe("emulator buyer pages in a browser", { skip: SKIP }, () => {
     await page.waitForURL(`${shop.url}/shop`);
     await context.close();
   });
+
+  it("signs the buyer in with a SignIn button and returns to signInReturnUrl with a buyer token", async () => {
+    const context = await browser.newContext({ ignoreHTTPSErrors: true });
+    const page = await context.newPage();
+    await page.goto(`${shop.url}/shop`);
+    const payloadJSON = JSON.stringify({
+      signInReturnUrl: `${shop.url}/login`,
+      signInCancelUrl: `${shop.url}/shop`,
+      storeId: emulator.merchant.storeId,
+      signInScopes: ["name", "email", "postalCode"],
+    });
+    const config = {
+      merchantId: emulator.merchant.merchantId,
+      ledgerCurrency: "EUR",
+      sandbox: true,
+      placement: "Home",
+      productType: "SignIn",
+      signInConfig: {
+        payloadJSON,
+        signature: emulator.client.signButtonPayload(payloadJSON),
+        publicKeyId: emulator.merchant.publicKeyId,
+        algorithm: "AMZN-PAY-RSASSA-PSS-V2",
+      },
+    };
+    const missing = await page.evaluate(`(() => {
+      try {
+        amazon.Pay.renderButton("#AmazonPayButton", ${JSON.stringify({ ...config, signInConfig: undefined })});
+        return "rendered";
+      } catch (error) {
+        return String(error);
+      }
+    })()`);
+    assert.match(String(missing), /signInConfig is required/);
+    await page.evaluate(`amazon.Pay.renderButton("#AmazonPayButton", ${JSON.stringify(config)})`);
+    await page.click("[data-amazon-pay-button]");
+    await page.waitForURL(/\/buyer\/login\?signInId=/);
+    await look(page, "sign-in-with-amazon");
+    await page.check("text=Oliver Brown");
+    await page.click("#sign-in");
+    await page.waitForURL(/\/login\?buyerToken=/);
+    const token = new URL(page.url()).searchParams.get("buyerToken") ?? "";
+    const { body: buyer } = await emulator.client.getBuyer(token);
+    assert.equal(buyer.name, "Oliver Brown");
+    assert.equal(buyer.postalCode, "NW1 6XE");
+
+    await context.close();
+  });
 });

@@ -7,9 +7,9 @@
 
 import type { Address, RecurringMetadata, SignInBuyer } from "../amazon/wire.js";
 import type { Money } from "../core/money.js";
-import { CREATE_CHECKOUT_SESSION } from "./api/request-schemas.js";
+import { CREATE_CHECKOUT_SESSION, SIGN_IN_PAYLOAD } from "./api/request-schemas.js";
 import { parseBody } from "./api/schema.js";
-import type { ButtonKey, BuyerEngine, EngineSessionView } from "./buyer/engine-port.js";
+import type { ButtonKey, BuyerEngine, EngineSessionView, SignInView } from "./buyer/engine-port.js";
 import { confirmPageUrl } from "./buyer/paths.js";
 import type { BuyerChoice, WalletAddressEntry, WalletInstrument } from "./buyer/wallet.js";
 import type { EmulatedClock } from "./clock.js";
@@ -47,7 +47,7 @@ import {
   tickSession,
   updateSession,
 } from "./state/checkout-session.js";
-import { DAY, type Environment, type Notice, renderPrice, status } from "./state/common.js";
+import { DAY, type Environment, type Notice, type Region, renderPrice, status } from "./state/common.js";
 import { type Family, settle, tickFamily } from "./state/family.js";
 import { openRefund, type RefundRecord, refundDueAt, renderRefund } from "./state/refund.js";
 import type { SimulationEffect } from "./state/simulation.js";
@@ -90,6 +90,19 @@ interface BuyerTokenRecord {
   readonly token: string;
   readonly buyer: SignInBuyer;
   readonly expiresAt: number;
+}
+
+/** A SignIn button click (§4.6) as stored until the buyer signs in or cancels. */
+interface SignInRecord {
+  readonly signInId: string;
+  readonly merchantId: string;
+  readonly environment: Environment;
+  readonly region: Region;
+  readonly signInReturnUrl: string;
+  readonly signInCancelUrl: string | null;
+  readonly scopes: readonly string[];
+  readonly state: SignInView["state"];
+  readonly createdAt: number;
 }
 
 /** Buyer tokens of the SignIn button are kept for a day (lifetime unconfirmed, §4.6). */
@@ -711,6 +724,16 @@ export class EmulatorEngine implements BuyerEngine {
     choice: BuyerChoice,
     scopes: readonly string[],
   ): Promise<string> {
+    return this.#issueBuyerToken(this.options.db, merchantId, environment, choice, scopes);
+  }
+
+  async #issueBuyerToken(
+    tx: Queryable,
+    merchantId: string,
+    environment: Environment,
+    choice: BuyerChoice,
+    scopes: readonly string[],
+  ): Promise<string> {
     const now = this.#now();
     const token = this.options.ids.buyerToken();
     const details = choiceDetails(choice);
@@ -727,7 +750,7 @@ export class EmulatorEngine implements BuyerEngine {
       billingAddress: wants("billingAddress") ? details.instrument.billingAddress : null,
       primeMembershipTypes: null,
     };
-    await saveObject(this.options.db, {
+    await saveObject(tx, {
       kind: "BuyerToken",
       id: token,
       merchantId,
@@ -747,9 +770,99 @@ export class EmulatorEngine implements BuyerEngine {
 
   async findButtonKey(publicKeyId: string): Promise<ButtonKey | undefined> {
     const key = await findPublicKey(this.options.db, publicKeyId);
-    return key === undefined
-      ? undefined
-      : { merchantId: key.merchantId, environment: key.environment, publicKeyPem: key.publicKeyPem };
+    if (key === undefined) return undefined;
+    const merchant = await findMerchant(this.options.db, key.merchantId);
+    if (merchant === undefined) return undefined;
+    return {
+      merchantId: key.merchantId,
+      environment: key.environment,
+      publicKeyPem: key.publicKeyPem,
+      region: merchant.region,
+    };
+  }
+
+  // ─── SignIn button (§2.5, §4.6) ─────────────────────────────────────────────────────────────
+
+  async createSignInFromButton(
+    merchantId: string,
+    environment: Environment,
+    payload: unknown,
+  ): Promise<string> {
+    const body = parseBody(SIGN_IN_PAYLOAD, typeof payload === "string" ? payload : JSON.stringify(payload));
+    return this.transact(async (tx) => {
+      const merchant = await findMerchant(tx, merchantId);
+      if (merchant === undefined)
+        throw new AmazonError("UnauthorizedAccess", `Unknown merchant ${merchantId}.`);
+      if (body.storeId !== merchant.storeId) {
+        throw new AmazonError("InvalidParameterValue", "The value provided for storeId is invalid.");
+      }
+      const now = this.#now();
+      const record: SignInRecord = {
+        signInId: this.options.ids.signInId(),
+        merchantId,
+        environment,
+        region: merchant.region,
+        signInReturnUrl: body.signInReturnUrl as string,
+        signInCancelUrl: (body.signInCancelUrl as string | undefined) ?? null,
+        scopes: (body.signInScopes as string[] | undefined) ?? [],
+        state: "Open",
+        createdAt: now,
+      };
+      await this.#saveSignIn(tx, record, now);
+      return record.signInId;
+    });
+  }
+
+  async #saveSignIn(tx: Queryable, record: SignInRecord, now: number): Promise<void> {
+    await saveObject(tx, {
+      kind: "SignInRequest",
+      id: record.signInId,
+      merchantId: record.merchantId,
+      environment: record.environment,
+      parentId: null,
+      state: record.state,
+      record,
+      body: record,
+      dueAt: null,
+      createdAt: record.createdAt,
+      updatedAt: now,
+    });
+  }
+
+  async loadSignIn(signInId: string): Promise<SignInView | undefined> {
+    const stored = await loadObject<SignInRecord>(this.options.db, "SignInRequest", signInId);
+    if (stored === undefined) return undefined;
+    const merchant = await findMerchant(this.options.db, stored.merchantId);
+    const { environment: _environment, createdAt: _createdAt, ...view } = stored.record;
+    return { ...view, merchantName: merchant?.name ?? stored.merchantId };
+  }
+
+  /** Moves an Open sign-in to its end state in one transaction; `then` runs inside it. */
+  async #endSignIn<T>(
+    signInId: string,
+    state: "SignedIn" | "Canceled",
+    then: (tx: Queryable, record: SignInRecord) => Promise<T>,
+  ): Promise<T> {
+    return this.transact(async (tx) => {
+      const stored = await loadObject<SignInRecord>(tx, "SignInRequest", signInId, true);
+      if (stored === undefined) throw notFound("Sign-in", signInId);
+      if (stored.record.state !== "Open") {
+        throw new AmazonError("InvalidRequest", `This sign-in has ended (${stored.record.state}).`);
+      }
+      const result = await then(tx, stored.record);
+      await this.#saveSignIn(tx, { ...stored.record, state }, this.#now());
+      return result;
+    });
+  }
+
+  async completeSignIn(signInId: string, choice: BuyerChoice): Promise<string> {
+    return this.#endSignIn(signInId, "SignedIn", (tx, record) =>
+      this.#issueBuyerToken(tx, record.merchantId, record.environment, choice, record.scopes),
+    );
+  }
+
+  async cancelSignIn(signInId: string): Promise<void> {
+    await this.#endSignIn(signInId, "Canceled", async () => undefined);
   }
 
   async createSessionFromButton(

@@ -34,6 +34,11 @@ export class IdSource {
     return this.random.uuid();
   }
 
+  /** A SignIn button click waiting for the buyer (the emulator's own; Amazon shows none). */
+  signInId(): string {
+    return this.random.uuid();
+  }
+
   /** `S01-5105180-3221187` in sandbox, `P01-…` in live (convention, unconfirmed). */
   chargePermissionId(environment: Environment): string {
     return `${environment === "live" ? "P" : "S"}01-${this.#digits(7)}-${this.#digits(7)}`;

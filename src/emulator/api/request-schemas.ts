@@ -90,6 +90,28 @@ const deliverySpecifications = object({
   ),
 });
 
+/** What a merchant may ask to learn about the buyer (§4.2 `scopes`, §4.6 `signInScopes`). */
+export const BUYER_SCOPES = [
+  "name",
+  "email",
+  "phoneNumber",
+  "billingAddress",
+  "postalCode",
+  "shippingAddress",
+  "primeStatus",
+] as const;
+
+/** The SignIn button's payload (§2.5, §4.6): where the buyer returns, the store, the scopes. */
+export const SIGN_IN_PAYLOAD = object(
+  {
+    signInReturnUrl: text(URL_MAX),
+    signInCancelUrl: text(URL_MAX),
+    storeId: text(100),
+    signInScopes: { type: "array", items: oneOf(...BUYER_SCOPES) },
+  },
+  ["signInReturnUrl", "storeId"],
+);
+
 const chargePermissionType = oneOf("OneTime", "Recurring", "PaymentMethodOnFile");
 
 export const CREATE_CHECKOUT_SESSION = object(
@@ -101,18 +123,7 @@ export const CREATE_CHECKOUT_SESSION = object(
       checkoutMode: oneOf("ProcessOrder"),
     }),
     storeId: text(100),
-    scopes: {
-      type: "array",
-      items: oneOf(
-        "name",
-        "email",
-        "phoneNumber",
-        "billingAddress",
-        "postalCode",
-        "shippingAddress",
-        "primeStatus",
-      ),
-    },
+    scopes: { type: "array", items: oneOf(...BUYER_SCOPES) },
     chargePermissionType,
     recurringMetadata,
     paymentDetails,

@@ -3,10 +3,9 @@
  * CONTRACT.md (`/__admin/button-checkout`, `/__admin/checkout-sessions/{id}/…`) both call these
  * functions, so a shortcut does exactly what a click-through does.
  */
-import { type AlgorithmName, signatureAlgorithm } from "../../amazon/canonical.js";
-import { parsePublicKey, verifyPayloadSignature } from "../../amazon/signer.js";
 import { AmazonError } from "../errors.js";
 import { withSessionId } from "../state/checkout-session.js";
+import { type ButtonOptions, type ButtonPayload, verifyButtonPayload } from "./button-payload.js";
 import type { BuyerEngine, BuyerSession } from "./engine-port.js";
 import {
   type BuyerChoice,
@@ -19,13 +18,7 @@ import {
   type WalletInstrument,
 } from "./wallet.js";
 
-/** The four fields `checkout.js` posts after a click on the button (reference §2.5, §15). */
-export interface ButtonPayload {
-  readonly payloadJSON: string;
-  readonly signature: string;
-  readonly publicKeyId: string;
-  readonly algorithm?: string | undefined;
-}
+export type { ButtonPayload } from "./button-payload.js";
 
 export type ChangeAction = "changeAddress" | "changePayment";
 
@@ -68,47 +61,13 @@ export class CheckoutFlow {
    * `sandbox` is the button's `sandbox` flag; it decides the environment of a legacy key id.
    * `merchantId`, when the button config names one, must own the key.
    */
-  async startButtonCheckout(button: ButtonPayload, options: { sandbox?: boolean; merchantId?: string } = {}) {
-    const algorithmName = button.algorithm ?? "AMZN-PAY-RSASSA-PSS";
-    const algorithm = signatureAlgorithm(algorithmName);
-    if (algorithm === undefined) throw invalid(`algorithm ${algorithmName} is not supported.`);
-    const key = await this.engine.findButtonKey(button.publicKeyId);
-    if (key === undefined) {
-      throw new AmazonError(
-        "InvalidParameterValue",
-        `The publicKeyId ${button.publicKeyId} is not registered.`,
-      );
-    }
-    if (options.merchantId !== undefined && options.merchantId !== key.merchantId) {
-      throw invalid(
-        `The publicKeyId ${button.publicKeyId} does not belong to merchantId ${options.merchantId}.`,
-      );
-    }
-    const environment = key.environment ?? (options.sandbox === false ? "live" : "sandbox");
-    if (options.sandbox !== undefined && (environment === "sandbox") !== options.sandbox) {
-      throw invalid(
-        `The publicKeyId ${button.publicKeyId} is a ${environment} key but the button says sandbox: ${options.sandbox}.`,
-      );
-    }
-    const verified = verifyPayloadSignature(
-      parsePublicKey(key.publicKeyPem),
-      button.payloadJSON,
-      button.signature,
-      algorithm.name as AlgorithmName,
+  async startButtonCheckout(button: ButtonPayload, options: ButtonOptions = {}) {
+    const verified = await verifyButtonPayload(this.engine, button, options);
+    return this.engine.createSessionFromButton(
+      verified.key.merchantId,
+      verified.environment,
+      verified.payload,
     );
-    if (!verified) {
-      throw new AmazonError(
-        "InvalidRequestSignature",
-        `The signature of payloadJSON does not verify with publicKeyId ${button.publicKeyId} and algorithm ${algorithm.name}.`,
-      );
-    }
-    let payload: unknown;
-    try {
-      payload = JSON.parse(button.payloadJSON);
-    } catch {
-      throw new AmazonError("InvalidRequestFormat", "payloadJSON is not valid JSON.");
-    }
-    return this.engine.createSessionFromButton(key.merchantId, environment, payload);
   }
 
   /** `POST /__admin/button-checkout`: click, sign in with the selected buyer, continue. */

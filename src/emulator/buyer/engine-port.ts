@@ -7,6 +7,22 @@ export interface ButtonKey {
   /** `null` for a legacy key id, valid in both environments. */
   readonly environment: "sandbox" | "live" | null;
   readonly publicKeyPem: string;
+  /** The merchant's region: which test buyers may sign in. */
+  readonly region: WalletRegion;
+}
+
+/** A click on the SignIn button, waiting for the buyer (reference §2.5, §4.6). */
+export interface SignInView {
+  readonly signInId: string;
+  readonly merchantId: string;
+  readonly region: WalletRegion;
+  readonly merchantName: string;
+  readonly signInReturnUrl: string;
+  readonly signInCancelUrl: string | null;
+  /** The scopes the merchant asked for (`signInScopes`); empty means Amazon's default, name and email. */
+  readonly scopes: readonly string[];
+  /** `Open` until the buyer signed in or canceled; a sign-in is used once. */
+  readonly state: "Open" | "SignedIn" | "Canceled";
 }
 
 /** What the buyer pages need to know about a checkout session. */
@@ -53,4 +69,15 @@ export interface BuyerEngine {
   authenticate(checkoutSessionId: string): Promise<void>;
   /** The buyer cancels on an Amazon page: Canceled/BuyerCanceled. */
   cancelByBuyer(checkoutSessionId: string): Promise<void>;
+  /** Stores a verified SignIn button payload (§4.6); returns the sign-in id. */
+  createSignInFromButton(
+    merchantId: string,
+    environment: "sandbox" | "live",
+    payload: unknown,
+  ): Promise<string>;
+  loadSignIn(signInId: string): Promise<SignInView | undefined>;
+  /** The buyer signs in and shares the scopes: a buyer token for Get Buyer. Refused unless Open. */
+  completeSignIn(signInId: string, choice: BuyerChoice): Promise<string>;
+  /** The buyer leaves without signing in. Refused unless Open. */
+  cancelSignIn(signInId: string): Promise<void>;
 }

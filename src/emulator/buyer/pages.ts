@@ -3,7 +3,7 @@
  * the input and call the checkout flow; these functions only render.
  */
 import type { Address, CheckoutSession, Price } from "../../amazon/wire.js";
-import type { BuyerSession } from "./engine-port.js";
+import type { BuyerSession, SignInView } from "./engine-port.js";
 import { html, page, type SafeHtml } from "./html.js";
 import { BUYER_PATHS } from "./paths.js";
 import type { TestBuyer, WalletAddressEntry, WalletInstrument } from "./wallet.js";
@@ -105,6 +105,57 @@ ${buyers.map(
 <div class="actions"><button type="submit" id="sign-in">Sign in</button>
 ${leaveUrl ? html`<a class="button secondary" href="${leaveUrl}">Return to the shop</a>` : ""}</div>
 </form>`,
+  );
+}
+
+/** What each `signInScopes` entry lets the shop see, in the buyer's words. */
+const SCOPE_LABELS: Readonly<Record<string, string>> = {
+  name: "your name",
+  email: "your email address",
+  phoneNumber: "your phone number",
+  postalCode: "your postal code and country",
+  shippingAddress: "your default shipping address",
+  billingAddress: "the billing address of your default payment method",
+  primeStatus: "your Prime membership status",
+};
+
+/**
+ * The SignIn button's page (§4.6): the tester picks a test buyer, sees what the shop asks to
+ * learn, and allows it (back to the shop with a buyer token) or goes back without signing in.
+ */
+export function signInWithAmazonPage(
+  view: SignInView,
+  buyers: readonly TestBuyer[],
+  token: string,
+  error?: string,
+): string {
+  // No scopes means Amazon's default: name and email (§4.6).
+  const scopes = view.scopes.length === 0 ? ["name", "email"] : view.scopes;
+  const cancelForm = view.signInCancelUrl
+    ? html`<form method="post" action="${BUYER_PATHS.signInCancel}">${hidden({
+        signInId: view.signInId,
+        token,
+      })}<button type="submit" class="secondary" id="cancel">Back to the shop</button></form>`
+    : "";
+  return page(
+    "Sign in",
+    html`<h1>Sign in with Amazon</h1>
+<div class="merchant">Sign in to <strong>${view.merchantName}</strong></div>
+${errorBox(error)}
+<form method="post" action="${BUYER_PATHS.signInWithAmazon}" id="sign-in-form">
+${hidden({ signInId: view.signInId, token })}
+<h2>Choose a sandbox test buyer</h2>
+${buyers.map(
+  (buyer, index) =>
+    html`<label class="option"><input type="radio" name="buyerId" value="${buyer.buyerId}" ${
+      index === 0 ? "checked" : ""
+    } required><span><strong>${buyer.name}</strong><br><span class="muted">${buyer.email}</span></span></label>`,
+)}
+<h2>${view.merchantName} will receive</h2>
+<ul id="scopes">${scopes.map((scope) => html`<li>${SCOPE_LABELS[scope] ?? scope}</li>`)}</ul>
+<div class="actions"><button type="submit" id="sign-in">Allow and sign in</button></div>
+</form>
+<div class="actions">${cancelForm}</div>`,
   );
 }
 

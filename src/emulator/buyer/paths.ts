@@ -10,6 +10,10 @@ export const BUYER_PATHS = {
   confirm: "/buyer/confirm",
   cancel: "/buyer/cancel",
   change: "/buyer/change",
+  /** The SignIn button (§4.6): checkout.js posts `signInConfig` here; the page; its cancel. */
+  signInButton: "/buyer/signin-button",
+  signInWithAmazon: "/buyer/login",
+  signInCancel: "/buyer/login/cancel",
 } as const;
 
 /** `path?name=value&…`, values URL-encoded. */

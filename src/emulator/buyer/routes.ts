@@ -10,12 +10,22 @@ import { AmazonError } from "../errors.js";
 import { CHANGE_ACTIONS, type ChangeAction, CheckoutFlow } from "./checkout-flow.js";
 import type { BuyerEngine, BuyerSession } from "./engine-port.js";
 import { createFormTokens, type FormTokens } from "./form-token.js";
-import { changePage, confirmPage, errorPage, MFA_CODE, selectPage, signInPage } from "./pages.js";
+import {
+  changePage,
+  confirmPage,
+  errorPage,
+  MFA_CODE,
+  selectPage,
+  signInPage,
+  signInWithAmazonPage,
+} from "./pages.js";
 import { BUYER_PATHS, pagePath } from "./paths.js";
+import { SignInFlow } from "./sign-in-flow.js";
 import {
   choiceOf,
   findTestBuyer,
   parseBuyerSelection,
+  resolveBuyer,
   type TestBuyer,
   testBuyersOf,
   UnknownBuyerSelectionError,
@@ -54,6 +64,14 @@ function sessionIdFrom(fields: Fields): string {
   const id = fields.amazonCheckoutSessionId;
   if (typeof id !== "string" || !SESSION_ID.test(id)) {
     throw new PageError(400, "Invalid request", "The link is missing a valid amazonCheckoutSessionId.");
+  }
+  return id;
+}
+
+function signInIdFrom(fields: Fields): string {
+  const id = fields.signInId;
+  if (typeof id !== "string" || !SESSION_ID.test(id)) {
+    throw new PageError(400, "Invalid request", "The link is missing a valid signInId.");
   }
   return id;
 }
@@ -112,9 +130,39 @@ function clientErrorStatus(error: unknown): number | undefined {
   return typeof status === "number" && status >= 400 && status < 500 ? status : undefined;
 }
 
+/** The endpoints checkout.js posts to from the merchant's origin (CORS). */
+const BUTTON_PATHS: readonly string[] = [BUYER_PATHS.button, BUYER_PATHS.signInButton];
+
 function isJsonRoute(request: FastifyRequest): boolean {
   const url = request.routeOptions.url ?? request.url;
-  return url.startsWith("/__admin/") || url === BUYER_PATHS.button;
+  return url.startsWith("/__admin/") || BUTTON_PATHS.includes(url);
+}
+
+const BUTTON_FIELDS = ["payloadJSON", "signature", "publicKeyId", "algorithm"] as const;
+
+/** The signed payload of a button or shortcut body (fields checked with Amazon's codes). */
+function buttonPayloadOf(body: Fields) {
+  return {
+    payloadJSON: jsonString(body, "payloadJSON", true),
+    signature: jsonString(body, "signature", true),
+    publicKeyId: jsonString(body, "publicKeyId", true),
+    algorithm: jsonString(body, "algorithm", false),
+  };
+}
+
+/** What checkout.js posts after a click: the payload, plus the button's merchantId and sandbox flag. */
+function buttonClickOf(body: Fields) {
+  refuseUnknownFields(body, [...BUTTON_FIELDS, "merchantId", "sandbox"]);
+  if (body.sandbox !== undefined && typeof body.sandbox !== "boolean") {
+    throw new AmazonError("InvalidParameterValue", "The value provided for sandbox is invalid.");
+  }
+  return {
+    button: buttonPayloadOf(body),
+    options: {
+      ...(typeof body.sandbox === "boolean" ? { sandbox: body.sandbox } : {}),
+      ...(typeof body.merchantId === "string" ? { merchantId: body.merchantId } : {}),
+    },
+  };
 }
 
 function sendHtml(reply: FastifyReply, status: number, body: string) {
@@ -132,6 +180,7 @@ function sendHtml(reply: FastifyReply, status: number, body: string) {
 
 export async function buyerRoutes(app: FastifyInstance, options: BuyerRoutesOptions): Promise<void> {
   const flow = new CheckoutFlow(options.engine);
+  const signInFlow = new SignInFlow(options.engine);
   const tokens = options.formTokens ?? createFormTokens();
 
   if (!app.hasContentTypeParser(FORM)) {
@@ -143,7 +192,8 @@ export async function buyerRoutes(app: FastifyInstance, options: BuyerRoutesOpti
   app.setErrorHandler((error, request, reply) => {
     const clientStatus = clientErrorStatus(error);
     if (isJsonRoute(request)) {
-      if (request.routeOptions.url === BUYER_PATHS.button) reply.header("access-control-allow-origin", "*");
+      if (BUTTON_PATHS.includes(request.routeOptions.url ?? ""))
+        reply.header("access-control-allow-origin", "*");
       const amazon =
         error instanceof AmazonError
           ? error
@@ -258,41 +308,21 @@ export async function buyerRoutes(app: FastifyInstance, options: BuyerRoutesOpti
   );
 
   // checkout.js runs on the merchant's origin and posts JSON here: a CORS preflight comes first.
-  app.options(BUYER_PATHS.button, async (_request, reply) =>
-    reply
-      .code(204)
-      .header("access-control-allow-origin", "*")
-      .header("access-control-allow-methods", "POST")
-      .header("access-control-allow-headers", "content-type")
-      .header("access-control-max-age", "600")
-      .send(),
-  );
+  for (const path of BUTTON_PATHS) {
+    app.options(path, async (_request, reply) =>
+      reply
+        .code(204)
+        .header("access-control-allow-origin", "*")
+        .header("access-control-allow-methods", "POST")
+        .header("access-control-allow-headers", "content-type")
+        .header("access-control-max-age", "600")
+        .send(),
+    );
+  }
 
   app.post(BUYER_PATHS.button, async (request, reply) => {
-    const body = fieldsOf(request.body);
-    refuseUnknownFields(body, [
-      "payloadJSON",
-      "signature",
-      "publicKeyId",
-      "algorithm",
-      "merchantId",
-      "sandbox",
-    ]);
-    if (body.sandbox !== undefined && typeof body.sandbox !== "boolean") {
-      throw new AmazonError("InvalidParameterValue", "The value provided for sandbox is invalid.");
-    }
-    const checkoutSessionId = await flow.startButtonCheckout(
-      {
-        payloadJSON: jsonString(body, "payloadJSON", true),
-        signature: jsonString(body, "signature", true),
-        publicKeyId: jsonString(body, "publicKeyId", true),
-        algorithm: jsonString(body, "algorithm", false),
-      },
-      {
-        ...(typeof body.sandbox === "boolean" ? { sandbox: body.sandbox } : {}),
-        ...(typeof body.merchantId === "string" ? { merchantId: body.merchantId } : {}),
-      },
-    );
+    const click = buttonClickOf(fieldsOf(request.body));
+    const checkoutSessionId = await flow.startButtonCheckout(click.button, click.options);
     return reply.header("access-control-allow-origin", "*").send({
       checkoutSessionId,
       redirectUrl: pagePath(BUYER_PATHS.signIn, { amazonCheckoutSessionId: checkoutSessionId }),
@@ -430,21 +460,82 @@ export async function buyerRoutes(app: FastifyInstance, options: BuyerRoutesOpti
     }
   }
 
+  // ─── SignIn button (§2.5, §4.6) ──────────────────────────────────────────────────────────────
+
+  app.post(BUYER_PATHS.signInButton, async (request, reply) => {
+    const click = buttonClickOf(fieldsOf(request.body));
+    const signInId = await signInFlow.start(click.button, click.options);
+    return reply.header("access-control-allow-origin", "*").send({
+      signInId,
+      redirectUrl: pagePath(BUYER_PATHS.signInWithAmazon, { signInId }),
+    });
+  });
+
+  const signInToken = (signInId: string) => tokens.issue(`signin:${signInId}`);
+
+  /** The sign-in for a page: it must exist and still wait for the buyer; the form token must match. */
+  async function openSignIn(fields: Fields, checkFormToken: boolean) {
+    const signInId = signInIdFrom(fields);
+    if (checkFormToken && !tokens.verify(`signin:${signInId}`, fields.token)) {
+      throw new PageError(
+        403,
+        "Request refused",
+        "This form was not sent from the Amazon sign-in page. Click the shop's button again.",
+      );
+    }
+    const view = await signInFlow.view(signInId).catch((error: unknown) => {
+      if (error instanceof AmazonError && error.reasonCode === "ResourceNotFound")
+        throw new PageError(404, "Sign-in not found", `There is no sign-in ${signInId}.`);
+      throw error;
+    });
+    if (view.state !== "Open") {
+      throw new PageError(
+        409,
+        "This sign-in has ended",
+        `Sign-in ${signInId} is ${view.state}. Click the shop's button again.`,
+        view.signInCancelUrl,
+      );
+    }
+    return view;
+  }
+
+  app.get(BUYER_PATHS.signInWithAmazon, async (request, reply) => {
+    const view = await openSignIn(fieldsOf(request.query), false);
+    return sendHtml(
+      reply,
+      200,
+      signInWithAmazonPage(view, testBuyersOf(view.region), signInToken(view.signInId)),
+    );
+  });
+
+  app.post(BUYER_PATHS.signInWithAmazon, async (request, reply) => {
+    const fields = fieldsOf(request.body);
+    const view = await openSignIn(fields, true);
+    const buyer = typeof fields.buyerId === "string" ? findTestBuyer(fields.buyerId) : undefined;
+    if (buyer === undefined || buyer.region !== view.region) {
+      throw new PageError(400, "Invalid request", "Choose one of the test buyers shown on the sign-in page.");
+    }
+    const choice = wrapPageChoice(() => resolveBuyer(view.region, { buyerId: buyer.buyerId }));
+    return redirect(reply, (await signInFlow.signIn(view.signInId, choice)).redirectUrl);
+  });
+
+  app.post(BUYER_PATHS.signInCancel, async (request, reply) => {
+    const view = await openSignIn(fieldsOf(request.body), true);
+    return redirect(reply, await signInFlow.cancel(view.signInId));
+  });
+
   // ─── admin shortcuts (CONTRACT.md) ──────────────────────────────────────────────────────────
+
+  app.post("/__admin/button-signin", async (request) => {
+    const body = fieldsOf(request.body);
+    refuseUnknownFields(body, [...BUTTON_FIELDS, "buyer"]);
+    return signInFlow.buttonSignIn(buttonPayloadOf(body), selectionFrom(body));
+  });
 
   app.post("/__admin/button-checkout", async (request) => {
     const body = fieldsOf(request.body);
-    refuseUnknownFields(body, ["payloadJSON", "signature", "publicKeyId", "algorithm", "buyer"]);
-    const selection = selectionFrom(body);
-    return flow.buttonCheckout(
-      {
-        payloadJSON: jsonString(body, "payloadJSON", true),
-        signature: jsonString(body, "signature", true),
-        publicKeyId: jsonString(body, "publicKeyId", true),
-        algorithm: jsonString(body, "algorithm", false),
-      },
-      selection,
-    );
+    refuseUnknownFields(body, [...BUTTON_FIELDS, "buyer"]);
+    return flow.buttonCheckout(buttonPayloadOf(body), selectionFrom(body));
   });
 
   app.post<{ Params: { id: string } }>("/__admin/checkout-sessions/:id/approve", async (request) => {

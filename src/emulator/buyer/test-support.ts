@@ -10,7 +10,7 @@ import type { Address, CheckoutSession } from "../../amazon/wire.js";
 import { createCertificate } from "../../http/tls.js";
 import { AmazonError } from "../errors.js";
 import { startEmulator } from "../index.js";
-import type { ButtonKey, BuyerEngine, EngineSessionView } from "./engine-port.js";
+import type { ButtonKey, BuyerEngine, EngineSessionView, SignInView } from "./engine-port.js";
 import type { BuyerChoice, WalletAddress } from "./wallet.js";
 
 const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
@@ -29,13 +29,16 @@ function nullAddress(address: WalletAddress): Address {
 /** An in-memory engine: just enough session behaviour to drive the routes. */
 export class FakeEngine implements BuyerEngine {
   sessions = new Map<string, CheckoutSession>();
+  signIns = new Map<string, SignInView>();
+  /** Buyer tokens issued by completed sign-ins, with the buyer who signed in. */
+  buyerTokens = new Map<string, string>();
   instruments = new Map<string, BuyerChoice["instrument"]>();
   authenticated: string[] = [];
   #next = 1;
 
   async findButtonKey(publicKeyId: string): Promise<ButtonKey | undefined> {
     return publicKeyId === KEY_ID
-      ? { merchantId: MERCHANT, environment: "sandbox", publicKeyPem: PUBLIC_PEM }
+      ? { merchantId: MERCHANT, environment: "sandbox", publicKeyPem: PUBLIC_PEM, region: "eu" }
       : undefined;
   }
 
@@ -148,6 +151,43 @@ export class FakeEngine implements BuyerEngine {
 
   async authenticate(id: string) {
     this.authenticated.push(id);
+  }
+
+  async createSignInFromButton(_merchantId: string, _environment: string, payload: unknown): Promise<string> {
+    const body = payload as { signInReturnUrl: string; signInCancelUrl?: string; signInScopes?: string[] };
+    const signInId = `00000000-0000-4000-9000-${String(this.#next++).padStart(12, "0")}`;
+    this.signIns.set(signInId, {
+      signInId,
+      merchantId: MERCHANT,
+      region: "eu",
+      merchantName: "Testladen",
+      signInReturnUrl: body.signInReturnUrl,
+      signInCancelUrl: body.signInCancelUrl ?? null,
+      scopes: body.signInScopes ?? [],
+      state: "Open",
+    });
+    return signInId;
+  }
+
+  async loadSignIn(signInId: string): Promise<SignInView | undefined> {
+    return this.signIns.get(signInId);
+  }
+
+  #endSignIn(signInId: string, state: "SignedIn" | "Canceled"): void {
+    const signIn = this.signIns.get(signInId);
+    if (signIn?.state !== "Open") throw new AmazonError("InvalidRequest", "This sign-in has ended.");
+    this.signIns.set(signInId, { ...signIn, state });
+  }
+
+  async completeSignIn(signInId: string, choice: BuyerChoice): Promise<string> {
+    this.#endSignIn(signInId, "SignedIn");
+    const token = `BT${this.buyerTokens.size + 1}`;
+    this.buyerTokens.set(token, choice.buyer.buyerId);
+    return token;
+  }
+
+  async cancelSignIn(signInId: string): Promise<void> {
+    this.#endSignIn(signInId, "Canceled");
   }
 
   async cancelByBuyer(id: string) {

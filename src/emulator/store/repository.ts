@@ -8,7 +8,13 @@ import type { Notice } from "../state/common.js";
 
 export type { Database, Queryable } from "../../store/database.js";
 
-export type ObjectKind = "CheckoutSession" | "ChargePermission" | "Charge" | "Refund" | "BuyerToken";
+export type ObjectKind =
+  | "CheckoutSession"
+  | "ChargePermission"
+  | "Charge"
+  | "Refund"
+  | "BuyerToken"
+  | "SignInRequest";
 
 export interface MerchantRow {
   readonly merchantId: string;

@@ -3,6 +3,9 @@
  * amazon.Pay.renderButton(selector, config) renders a button; a click (or button.initCheckout)
  * posts {payloadJSON, signature, publicKeyId, algorithm} to the emulator, which verifies the
  * signature as Amazon does and answers with the sign-in page to open.
+ * For productType "SignIn" the button carries signInConfig {payloadJSON, signature, publicKeyId,
+ * algorithm?} instead; a click opens the emulator's sign-in page, which returns the buyer to
+ * signInReturnUrl?buyerToken=… (reference §2.5, §4.6).
  * amazon.Pay.bindChangeAction(selector, {amazonCheckoutSessionId, changeAction}) opens the change pages.
  */
 (() => {
@@ -41,24 +44,26 @@
       throw fail(`${key} "${value}" is invalid; expected one of ${allowed.join(", ")}.`);
   }
 
-  function checkSessionConfig(sessionConfig, fallbackKeyId) {
-    if (!isObject(sessionConfig)) throw fail("createCheckoutSessionConfig must be an object.");
+  /** Checks a signed payload config (createCheckoutSessionConfig or signInConfig, named by `name`). */
+  function checkSessionConfig(sessionConfig, fallbackKeyId, name) {
+    const label = name || "createCheckoutSessionConfig";
+    if (!isObject(sessionConfig)) throw fail(`${label} must be an object.`);
     for (const key of ["payloadJSON", "signature"]) {
       if (typeof sessionConfig[key] !== "string" || sessionConfig[key] === "") {
-        throw fail(`createCheckoutSessionConfig.${key} is required and must be a string.`);
+        throw fail(`${label}.${key} is required and must be a string.`);
       }
     }
     const publicKeyId = sessionConfig.publicKeyId || fallbackKeyId;
     if (typeof publicKeyId !== "string" || publicKeyId === "") {
-      throw fail("createCheckoutSessionConfig.publicKeyId (or publicKeyId) is required.");
+      throw fail(`${label}.publicKeyId (or publicKeyId) is required.`);
     }
     if (sessionConfig.algorithm !== undefined && typeof sessionConfig.algorithm !== "string") {
-      throw fail("createCheckoutSessionConfig.algorithm must be a string.");
+      throw fail(`${label}.algorithm must be a string.`);
     }
     try {
       JSON.parse(sessionConfig.payloadJSON);
     } catch (_error) {
-      throw fail("createCheckoutSessionConfig.payloadJSON is not valid JSON.");
+      throw fail(`${label}.payloadJSON is not valid JSON.`);
     }
     const out = { payloadJSON: sessionConfig.payloadJSON, signature: sessionConfig.signature, publicKeyId };
     if (sessionConfig.algorithm !== undefined) out.algorithm = sessionConfig.algorithm;
@@ -82,8 +87,10 @@
         throw fail("estimatedOrderAmount must be {amount, currencyCode}.");
       }
     }
-    if ((config.productType || "PayAndShip") === "SignIn") {
-      throw fail("productType SignIn is not supported by the emulator; use PayAndShip or PayOnly.");
+    if (config.productType === "SignIn") {
+      if (config.signInConfig === undefined) throw fail("signInConfig is required for productType SignIn.");
+      checkSessionConfig(config.signInConfig, config.publicKeyId, "signInConfig");
+      return;
     }
     if (config.createCheckoutSessionConfig !== undefined) {
       checkSessionConfig(config.createCheckoutSessionConfig, config.publicKeyId);
@@ -102,11 +109,12 @@
     box.textContent = message;
   }
 
-  function startCheckout(container, config, sessionConfig) {
-    const button = checkSessionConfig(sessionConfig, config.publicKeyId);
+  /** Posts the signed payload to the emulator (`path`: checkout or sign-in) and follows its answer. */
+  function startCheckout(container, config, sessionConfig, path, name) {
+    const button = checkSessionConfig(sessionConfig, config.publicKeyId, name);
     const body = Object.assign({}, button, { merchantId: config.merchantId });
     if (config.sandbox !== undefined) body.sandbox = config.sandbox;
-    return fetch(`${origin}/buyer/button`, {
+    return fetch(`${origin}${path || "/buyer/button"}`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify(body),
@@ -157,6 +165,10 @@
       event.preventDefault();
       if (handlers.length > 0) {
         for (const handler of handlers) handler(event);
+        return;
+      }
+      if (config.productType === "SignIn") {
+        startCheckout(container, config, config.signInConfig, "/buyer/signin-button", "signInConfig");
         return;
       }
       if (config.createCheckoutSessionConfig === undefined) {
