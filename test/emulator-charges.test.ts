@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { RunningEmulator } from "../src/emulator/index.js";
 import {
+  admin,
   advanceClock,
   checkoutUntilResult,
   createMerchant,
@@ -160,13 +161,6 @@ describe("confirm-only permission, then charges (official SDK)", () => {
 
   it("declines by simulation code: a Declined charge exists, the answer is 422 HardDeclined", async () => {
     const permissionId = await confirmedPermission("10.00");
-    const declined = await failure(
-      client.createCharge(
-        { chargePermissionId: permissionId, chargeAmount: eur("10.00") },
-        headers({ "x-amz-pay-simulation-code": "HardDeclined" }),
-      ),
-    );
-    assert.deepEqual([declined.status, declined.reasonCode], [422, "HardDeclined"]);
     const soft = await failure(
       client.createCharge(
         { chargePermissionId: permissionId, chargeAmount: eur("10.00") },
@@ -174,6 +168,21 @@ describe("confirm-only permission, then charges (official SDK)", () => {
       ),
     );
     assert.equal(soft.reasonCode, "SoftDeclined");
+    // A soft decline leaves the permission Chargeable (§4.4: retry may work).
+    assert.equal((await client.getChargePermission(permissionId)).data.statusDetails.state, "Chargeable");
+    const declined = await failure(
+      client.createCharge(
+        { chargePermissionId: permissionId, chargeAmount: eur("10.00") },
+        headers({ "x-amz-pay-simulation-code": "HardDeclined" }),
+      ),
+    );
+    assert.deepEqual([declined.status, declined.reasonCode], [422, "HardDeclined"]);
+    // A hard decline needs another instrument first (§5.2 PaymentMethodInvalid).
+    const blocked = await failure(
+      client.createCharge({ chargePermissionId: permissionId, chargeAmount: eur("10.00") }, headers()),
+    );
+    assert.equal(blocked.reasonCode, "InvalidChargePermissionStatus");
+    await admin(emulator, `/__admin/charge-permissions/${permissionId}/update-payment-method`);
     // The declined attempts hold nothing: the whole amount can still be charged.
     const ok = await client.createCharge(
       { chargePermissionId: permissionId, chargeAmount: eur("10.00") },

@@ -29,8 +29,10 @@ import {
   assertChargeable,
   closePermission,
   type PermissionRecord,
+  type PermissionResult,
   permissionDueAt,
   renderPermission,
+  replacePaymentMethod,
   updatePermission,
 } from "./state/charge-permission.js";
 import {
@@ -543,6 +545,53 @@ export class EmulatorEngine implements BuyerEngine {
     const next = { ...family, permission: closed.permission, charges };
     await this.#saveFamily(tx, next, changed, notices, now, notify);
     return { status: 200, body: this.#renderPermission(next, now) };
+  }
+
+  // ─── the buyer's Amazon account (§5.2, §12) ──────────────────────────────────────────────────
+
+  /** Changes a permission as its buyer does in their account; answers the permission as Get shows it. */
+  async #changePermissionAsBuyer(
+    chargePermissionId: string,
+    change: (permission: PermissionRecord, now: number) => PermissionResult,
+  ): Promise<unknown> {
+    return this.transact(async (tx, notify) => {
+      const now = this.#now();
+      const rows = await loadFamilyRows(tx, chargePermissionId);
+      if (!rows.some((row) => row.kind === "ChargePermission"))
+        throw notFound("Charge Permission", chargePermissionId);
+      const family = await this.#tickAndSave(tx, rowsToFamily(rows), now, notify);
+      const result = change(family.permission, now);
+      const next = { ...family, permission: result.permission };
+      if (result.permission !== family.permission)
+        await this.#saveFamily(tx, next, new Set([chargePermissionId]), result.notices, now, notify);
+      return this.#renderPermission(next, now);
+    });
+  }
+
+  /**
+   * The buyer picks another payment method at `payments.amazon.com/jr/your-account/ba/{id}`:
+   * `choose` gets the permission's buyer id and answers the buyer's choice.
+   */
+  async updatePaymentMethodByBuyer(
+    chargePermissionId: string,
+    choose: (buyerId: string) => BuyerChoice,
+  ): Promise<unknown> {
+    return this.#changePermissionAsBuyer(chargePermissionId, (permission, now) =>
+      replacePaymentMethod(permission, choiceDetails(choose(permission.buyer.buyerId)).instrument, now),
+    );
+  }
+
+  /** The buyer cancels a Recurring or PaymentMethodOnFile permission in their account: Closed/BuyerClosed. */
+  async closeByBuyer(chargePermissionId: string): Promise<unknown> {
+    return this.#changePermissionAsBuyer(chargePermissionId, (permission, now) => {
+      if (permission.type === "OneTime") {
+        throw new AmazonError(
+          "InvalidRequest",
+          "Buyers close Recurring and PaymentMethodOnFile charge permissions only (§5.2).",
+        );
+      }
+      return closePermission(permission, "BuyerClosed", "The buyer closed the charge permission.", now);
+    });
   }
 
   // ─── Charge (§4.4) ──────────────────────────────────────────────────────────────────────────

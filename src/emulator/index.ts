@@ -19,6 +19,7 @@ import { type Database, openDatabase } from "../store/database.js";
 import { adminRoutes } from "./admin.js";
 import { amazonApi } from "./api/amazon-api.js";
 import { API_OPERATIONS } from "./api/index.js";
+import { buyerAccountRoutes } from "./buyer/account-routes.js";
 import { buyerRoutes } from "./buyer/routes.js";
 import { EmulatedClock } from "./clock.js";
 import { EmulatorEngine } from "./engine.js";
@@ -127,6 +128,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
   };
   await app.register(adminRoutes, { engine, faults, afterClockChange: async () => void (await sweep()) });
   await app.register(buyerRoutes, { engine });
+  await app.register(buyerAccountRoutes, { engine });
   await app.register(amazonApi, { engine, db, clock, realClock, faults, operations: API_OPERATIONS });
 
   try {

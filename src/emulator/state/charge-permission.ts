@@ -225,6 +225,61 @@ export function closePermission(
   return { permission: next, notices: [notice(next)] };
 }
 
+/** Where the buyer updates the payment method of a permission (§4.4, §12). */
+export function paymentMethodUpdateUrl(chargePermissionId: string): string {
+  return `https://payments.amazon.com/jr/your-account/ba/${chargePermissionId}`;
+}
+
+/**
+ * A HardDeclined charge (§4.4: "buyer must change instrument") makes a Chargeable permission
+ * NonChargeable/PaymentMethodInvalid (§5.2) until the buyer updates the payment method.
+ */
+export function invalidatePaymentMethod(permission: PermissionRecord, at: number): PermissionResult {
+  if (permission.status.state !== "Chargeable") return { permission, notices: [] };
+  const next: PermissionRecord = {
+    ...permission,
+    status: {
+      state: "NonChargeable",
+      reasons: [
+        {
+          reasonCode: "PaymentMethodInvalid",
+          reasonDescription: `The payment method was declined. The buyer can update it at ${paymentMethodUpdateUrl(permission.id)}.`,
+        },
+      ],
+      lastUpdated: at,
+    },
+  };
+  return { permission: next, notices: [notice(next)] };
+}
+
+/**
+ * The buyer picks another instrument for the permission in their Amazon account (§12): a
+ * NonChargeable permission becomes Chargeable again (STATE_CHANGE); a Chargeable one only shows
+ * the new instrument (ATTRIBUTE_CHANGE). A Closed permission cannot change.
+ */
+export function replacePaymentMethod(
+  permission: PermissionRecord,
+  instrument: InstrumentDetails,
+  now: number,
+): PermissionResult {
+  if (permission.status.state === "Closed") {
+    throw new AmazonError(
+      "InvalidChargePermissionStatus",
+      "The payment method of a closed charge permission cannot be changed.",
+    );
+  }
+  if (permission.status.state === "Chargeable") {
+    const next = { ...permission, instrument };
+    return { permission: next, notices: [notice(next, "ATTRIBUTE_CHANGE")] };
+  }
+  const next: PermissionRecord = {
+    ...permission,
+    instrument,
+    status: { state: "Chargeable", reasons: [], lastUpdated: now },
+  };
+  return { permission: next, notices: [notice(next)] };
+}
+
 export function updatePermission(
   permission: PermissionRecord,
   patch: { merchantMetadata?: Partial<MerchantMetadata>; recurringMetadata?: RecurringMetadata },

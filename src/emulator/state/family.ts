@@ -4,7 +4,7 @@
  * changes its charge's refundedAmount.
  */
 import { type ChargeRecord, tickCharge } from "./charge.js";
-import { type PermissionRecord, settlePermission } from "./charge-permission.js";
+import { invalidatePaymentMethod, type PermissionRecord, settlePermission } from "./charge-permission.js";
 import type { Notice } from "./common.js";
 import { type RefundRecord, tickRefund } from "./refund.js";
 
@@ -52,14 +52,34 @@ export function tickFamily(family: Family, now: number): FamilyChange {
   return settle({ ...family, charges, refunds }, now, changed, notices);
 }
 
-/** Re-derives the permission after the charges changed (expiry, fully captured). */
+/** A charge that has just been declined HardDeclined (declined charges never change again). */
+function hardDeclinedAt(charges: readonly ChargeRecord[], changed: ReadonlySet<string>): number | undefined {
+  const declined = charges.filter(
+    (charge) =>
+      changed.has(charge.id) &&
+      charge.status.state === "Declined" &&
+      charge.status.reasonCode === "HardDeclined",
+  );
+  return declined.length === 0 ? undefined : Math.max(...declined.map((charge) => charge.status.lastUpdated));
+}
+
+/**
+ * Re-derives the permission after the charges in `changed` changed: a fresh HardDeclined makes it
+ * NonChargeable/PaymentMethodInvalid; then expiry and, for OneTime, fully captured.
+ */
 export function settle(
   family: Family,
   now: number,
   changed = new Set<string>(),
   notices: Notice[] = [],
 ): FamilyChange {
-  const settled = settlePermission(family.permission, family.charges, now);
+  const declinedAt = hardDeclinedAt(family.charges, changed);
+  const invalidated =
+    declinedAt === undefined
+      ? { permission: family.permission, notices: [] }
+      : invalidatePaymentMethod(family.permission, declinedAt);
+  notices.push(...invalidated.notices);
+  const settled = settlePermission(invalidated.permission, family.charges, now);
   if (settled.permission !== family.permission) changed.add(family.permission.id);
   notices.push(...settled.notices);
   return { family: { ...family, permission: settled.permission }, changed, notices };
