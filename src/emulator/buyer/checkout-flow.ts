@@ -5,6 +5,7 @@
  */
 import { AmazonError } from "../errors.js";
 import { withSessionId } from "../state/checkout-session.js";
+import { addressExclusion } from "../state/delivery-specifications.js";
 import { type ButtonOptions, type ButtonPayload, verifyButtonPayload } from "./button-payload.js";
 import type { BuyerEngine, BuyerSession } from "./engine-port.js";
 import {
@@ -77,13 +78,24 @@ export class CheckoutFlow {
     return { checkoutSessionId, redirectUrl };
   }
 
-  /** The buyer signs in with the selected test buyer and keeps the default address and instrument. */
+  /**
+   * The buyer signs in with the selected test buyer and keeps the default instrument and the
+   * default address, or the first the merchant delivers to (`deliverySpecifications`).
+   */
   async approve(checkoutSessionId: string, selection: BuyerSelection): Promise<string> {
-    const { region } = await this.session(checkoutSessionId);
-    return this.signIn(
-      checkoutSessionId,
-      resolveOrRefuse(() => resolveBuyer(region, selection)),
-    );
+    const current = await this.session(checkoutSessionId);
+    const choice = resolveOrRefuse(() => resolveBuyer(current.region, selection));
+    if (selection.address !== undefined || !buyerPicksAddress(current)) {
+      return this.signIn(checkoutSessionId, choice);
+    }
+    const deliverable = deliverableAddresses(current, choice.buyer.addresses);
+    const address = deliverable[0];
+    if (address === undefined) {
+      throw invalid(
+        `None of ${choice.buyer.name}'s addresses can be chosen for this checkout (deliverySpecifications): ${excludedList(current, choice.buyer.addresses)}`,
+      );
+    }
+    return this.signIn(checkoutSessionId, { ...choice, address });
   }
 
   /**
@@ -95,6 +107,7 @@ export class CheckoutFlow {
     if (!testBuyersOf(current.region).includes(choice.buyer)) {
       throw invalid(`Test buyer ${choice.buyer.buyerId} belongs to another region than ${current.region}.`);
     }
+    if (buyerPicksAddress(current)) assertDeliverable(current, choice.address);
     await this.engine.signIn(checkoutSessionId, choice);
     if (current.session.webCheckoutDetails.checkoutMode === "ProcessOrder") {
       return this.authenticate(checkoutSessionId);
@@ -128,10 +141,11 @@ export class CheckoutFlow {
       if (current.session.productType === "PayOnly")
         throw invalid("A PayOnly checkout has no shipping address.");
       const explicit = selection.address !== undefined;
-      await this.engine.changeAddress(
-        checkoutSessionId,
-        explicit ? choice.address : nextOf(choice.buyer.addresses, (entry) => entry.addressId === addressId),
-      );
+      const next = explicit
+        ? choice.address
+        : this.nextDeliverable(current, choice.buyer.addresses, addressId);
+      assertDeliverable(current, next);
+      await this.engine.changeAddress(checkoutSessionId, next);
     } else {
       const explicit = selection.card !== undefined || selection.instrument !== undefined;
       await this.engine.changeInstrument(
@@ -151,8 +165,10 @@ export class CheckoutFlow {
   ): Promise<string> {
     const current = await this.openSession(checkoutSessionId);
     if (current.choice === null) throw this.notSignedIn(checkoutSessionId);
-    if ("addressId" in change) await this.engine.changeAddress(checkoutSessionId, change);
-    else await this.engine.changeInstrument(checkoutSessionId, change);
+    if ("addressId" in change) {
+      assertDeliverable(current, change);
+      await this.engine.changeAddress(checkoutSessionId, change);
+    } else await this.engine.changeInstrument(checkoutSessionId, change);
     return withSessionId(this.reviewUrlOf(current), checkoutSessionId);
   }
 
@@ -173,6 +189,22 @@ export class CheckoutFlow {
       details.checkoutCancelUrl ?? details.checkoutReviewReturnUrl ?? details.checkoutResultReturnUrl;
     if (url === null) throw invalid("The checkout session has no URL to return to.");
     return url;
+  }
+
+  /** The address after the current one that the merchant delivers to (the current one when it is the only one). */
+  private nextDeliverable(
+    current: BuyerSession,
+    addresses: readonly WalletAddressEntry[],
+    addressId: string | null,
+  ): WalletAddressEntry {
+    const deliverable = deliverableAddresses(current, addresses);
+    if (deliverable.length === 0) {
+      throw invalid(
+        `None of the buyer's addresses can be chosen for this checkout (deliverySpecifications): ${excludedList(current, addresses)}`,
+      );
+    }
+    const after = addresses.slice(addresses.findIndex((entry) => entry.addressId === addressId) + 1);
+    return after.find((entry) => deliverable.includes(entry)) ?? (deliverable[0] as WalletAddressEntry);
   }
 
   private reviewUrlOf(current: BuyerSession): string {
@@ -198,6 +230,37 @@ export class CheckoutFlow {
       "InvalidCheckoutSessionStatus",
       `No buyer has signed in on Checkout Session ${checkoutSessionId} yet.`,
     );
+  }
+}
+
+/** Whether the buyer chooses a shipping address: not for PayOnly, not when an APB merchant gives it. */
+export function buyerPicksAddress(current: BuyerSession): boolean {
+  return (
+    current.session.productType !== "PayOnly" &&
+    current.session.webCheckoutDetails.checkoutMode !== "ProcessOrder"
+  );
+}
+
+/** Why the session's `deliverySpecifications` exclude this wallet address, or `null`. */
+export function exclusionOf(current: BuyerSession, entry: WalletAddressEntry): string | null {
+  return addressExclusion(current.session.deliverySpecifications, entry.address);
+}
+
+function deliverableAddresses(
+  current: BuyerSession,
+  addresses: readonly WalletAddressEntry[],
+): WalletAddressEntry[] {
+  return addresses.filter((entry) => exclusionOf(current, entry) === null);
+}
+
+function excludedList(current: BuyerSession, addresses: readonly WalletAddressEntry[]): string {
+  return addresses.map((entry) => `${entry.addressId}: ${exclusionOf(current, entry)}`).join(" ");
+}
+
+function assertDeliverable(current: BuyerSession, entry: WalletAddressEntry): void {
+  const exclusion = exclusionOf(current, entry);
+  if (exclusion !== null) {
+    throw invalid(`The address ${entry.addressId} cannot be chosen for this checkout: ${exclusion}`);
   }
 }
 

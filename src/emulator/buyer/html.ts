@@ -58,6 +58,8 @@ h2{font-size:16px;margin:20px 0 8px}
 .option{display:flex;gap:10px;align-items:flex-start;border:1px solid #d5d9d9;border-radius:6px;padding:10px 12px;margin:8px 0;cursor:pointer}
 .option:has(input:checked){border-color:#e77600;background:#fcf5ee}
 .option input{margin-top:4px}
+.option.unavailable{color:#888c8c;cursor:not-allowed;background:#f7f7f7}
+.unavailable-reason{color:#b12704;font-size:13px}
 .muted{color:#565959;font-size:13px}
 .amount{font-size:20px;font-weight:700;color:#b12704}
 .summary{border:1px solid #d5d9d9;border-radius:6px;padding:10px 14px;margin:10px 0}

@@ -3,6 +3,7 @@
  * the input and call the checkout flow; these functions only render.
  */
 import type { Address, CheckoutSession, Price } from "../../amazon/wire.js";
+import { addressExclusion } from "../state/delivery-specifications.js";
 import type { BuyerSession, SignInView } from "./engine-port.js";
 import { html, page, type SafeHtml } from "./html.js";
 import { BUYER_PATHS } from "./paths.js";
@@ -42,13 +43,28 @@ function errorBox(message: string | undefined): SafeHtml {
   return message ? html`<div class="error" role="alert">${message}</div>` : html``;
 }
 
-function addressOptions(entries: readonly WalletAddressEntry[], checkedId: string | null): SafeHtml {
-  return html`${entries.map(
-    (entry, index) =>
-      html`<label class="option"><input type="radio" name="addressId" value="${entry.addressId}" ${
-        (checkedId === null ? index === 0 : entry.addressId === checkedId) ? "checked" : ""
-      } required><span><strong>${entry.label}</strong><br>${addressLines(entry.address)}</span></label>`,
-  )}`;
+/**
+ * The buyer's addresses; those the session's `deliverySpecifications` exclude are shown
+ * disabled with the reason. Without `checkedId` the first available one is preselected.
+ */
+function addressOptions(
+  view: BuyerSession,
+  entries: readonly WalletAddressEntry[],
+  checkedId: string | null,
+): SafeHtml {
+  const exclusion = (entry: WalletAddressEntry) =>
+    addressExclusion(view.session.deliverySpecifications, entry.address);
+  const checked = checkedId ?? entries.find((entry) => exclusion(entry) === null)?.addressId ?? null;
+  return html`${entries.map((entry) => {
+    const excluded = exclusion(entry);
+    return html`<label class="option${excluded ? " unavailable" : ""}"><input type="radio" name="addressId" value="${entry.addressId}" ${
+      entry.addressId === checked && !excluded ? "checked" : ""
+    } ${excluded ? "disabled" : "required"}><span><strong>${entry.label}</strong><br>${addressLines(entry.address)}${
+      excluded
+        ? html`<br><span class="unavailable-reason">Not available for this order: ${excluded}</span>`
+        : ""
+    }</span></label>`;
+  })}`;
 }
 
 function instrumentOptions(instruments: readonly WalletInstrument[], checkedId: string | null): SafeHtml {
@@ -190,7 +206,7 @@ ${
       }</div>`
     : ""
 }
-${needsAddress ? html`<h2>Shipping address</h2>${addressOptions(buyer.addresses, null)}` : ""}
+${needsAddress ? html`<h2>Shipping address</h2>${addressOptions(view, buyer.addresses, null)}` : ""}
 <h2>Payment method</h2>
 ${instrumentOptions(buyer.instruments, null)}
 <div class="actions"><button type="submit" id="continue">${processOrder ? "Pay now" : "Continue"}</button>
@@ -217,7 +233,7 @@ ${errorBox(error)}
 ${hidden({ amazonCheckoutSessionId: view.session.checkoutSessionId, token, changeAction: action })}
 ${
   address
-    ? addressOptions(buyer.addresses, view.choice?.addressId ?? null)
+    ? addressOptions(view, buyer.addresses, view.choice?.addressId ?? null)
     : instrumentOptions(buyer.instruments, view.choice?.instrumentId ?? null)
 }
 <div class="actions"><button type="submit" id="save">Use this ${address ? "address" : "payment method"}</button></div>

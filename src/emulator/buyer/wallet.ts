@@ -326,6 +326,20 @@ export const TEST_BUYERS: readonly TestBuyer[] = [
           phoneNumber: "+1 415 555 0199",
         }),
       ],
+      // For deliverySpecifications' RestrictPOBoxes (§11.2).
+      [
+        "pobox",
+        "PO Box",
+        address({
+          name: "Jane Doe",
+          addressLine1: "PO Box 2231",
+          city: "Seattle",
+          stateOrRegion: "WA",
+          postalCode: "98111",
+          countryCode: "US",
+          phoneNumber: "+1 206 555 0100",
+        }),
+      ],
     ],
     "all",
   ),
