@@ -40,6 +40,7 @@ import {
   authenticateSession,
   completeSession,
   createSession,
+  isRetained,
   renderSession,
   resultRedirectUrl,
   type SessionPatch,
@@ -56,6 +57,7 @@ import type { SimulationEffect } from "./state/simulation.js";
 import { choiceDetails } from "./state/wallet-choice.js";
 import {
   type Database,
+  deleteObject,
   findDue,
   findMerchant,
   findPublicKey,
@@ -269,9 +271,11 @@ export class EmulatorEngine implements BuyerEngine {
     const stored = await loadObject<SessionRecord>(tx, "CheckoutSession", id, true);
     if (
       stored === undefined ||
+      !isRetained(stored.record, now) ||
       (context !== undefined &&
         (stored.merchantId !== context.merchant.merchantId || stored.environment !== context.environment))
     ) {
+      // A session past retention is gone even before the sweep deleted its row.
       throw notFound("Checkout Session", id);
     }
     const ticked = tickSession(stored.record, now);
@@ -330,6 +334,14 @@ export class EmulatorEngine implements BuyerEngine {
       throw notFound(kind, id);
     }
     return this.#family(tx, stored.parentId, context, now, notify);
+  }
+
+  /** A session's timers in the sweep: expiry, or deletion once past retention (§4.2). */
+  async #sweepSession(tx: Queryable, id: string, now: number): Promise<void> {
+    const stored = await loadObject<SessionRecord>(tx, "CheckoutSession", id, true);
+    if (stored === undefined) return;
+    if (isRetained(stored.record, now)) await this.#session(tx, id, undefined, now);
+    else await deleteObject(tx, "CheckoutSession", id);
   }
 
   #renderSession(session: SessionRecord): unknown {
@@ -1051,7 +1063,7 @@ export class EmulatorEngine implements BuyerEngine {
       for (const entry of due) {
         await this.transact(async (tx, notify) => {
           if (entry.kind === "CheckoutSession") {
-            await this.#session(tx, entry.id, undefined, now);
+            await this.#sweepSession(tx, entry.id, now);
           } else {
             const rows = await loadFamilyRows(tx, entry.id);
             if (rows.some((row) => row.kind === "ChargePermission"))

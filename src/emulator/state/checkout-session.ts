@@ -42,6 +42,9 @@ export type CheckoutSessionState = CheckoutSession["statusDetails"]["state"];
 
 export const SESSION_LIFETIME = 1 * DAY;
 
+/** Checkout Sessions are deleted 30 days after creation (§4.2, §5.5). */
+export const SESSION_RETENTION = 30 * DAY;
+
 export interface SessionPaymentDetails {
   readonly paymentIntent: PaymentIntent | null;
   readonly canHandlePendingAuthorization: boolean;
@@ -569,8 +572,14 @@ export function completeSession(
   };
 }
 
-export function sessionDueAt(session: SessionRecord): number | null {
-  return session.status.state === "Open" ? session.expiresAt : null;
+/** The next timer: expiry while Open, afterwards deletion (§5.5). */
+export function sessionDueAt(session: SessionRecord): number {
+  return session.status.state === "Open" ? session.expiresAt : session.createdAt + SESSION_RETENTION;
+}
+
+/** Whether the session still exists at `now`: deleted 30 days after creation (§4.2). */
+export function isRetained(session: SessionRecord, now: number): boolean {
+  return now < session.createdAt + SESSION_RETENTION;
 }
 
 /** 24 h without completion: Canceled/Expired (§5.1). */

@@ -206,6 +206,10 @@ export async function saveObject(db: Queryable, write: ObjectWrite): Promise<voi
   );
 }
 
+export async function deleteObject(db: Queryable, kind: ObjectKind, id: string): Promise<void> {
+  await db.query("delete from objects where kind = $1 and id = $2", [kind, id]);
+}
+
 /** Objects with a timer due by `now`: sessions by id, families by their permission id. */
 export async function findDue(
   db: Queryable,
