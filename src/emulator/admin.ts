@@ -167,7 +167,10 @@ export async function adminRoutes(app: FastifyInstance, options: AdminOptions): 
     offsetSeconds: Math.trunc(engine.clock.offsetMs / 1000),
   });
 
-  app.get("/__admin/clock", async () => clockAnswer());
+  app.get("/__admin/clock", async () => {
+    await engine.currentTime();
+    return clockAnswer();
+  });
 
   app.post("/__admin/clock", async (request, reply) => {
     try {

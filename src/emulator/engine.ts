@@ -172,12 +172,30 @@ export class EmulatorEngine implements BuyerEngine {
     return this.options.ids;
   }
 
-  /** Runs `fn` in one transaction and wakes the IPN worker when it enqueued notifications. */
+  /**
+   * Runs `fn` in one transaction and wakes the IPN worker when it enqueued notifications. On
+   * PostgreSQL, where several emulator processes may share the schema, the clock offset is read
+   * first, so a `POST /__admin/clock` answered by another process counts here at once.
+   */
   async transact<T>(fn: (tx: Queryable, notify: (count: number) => void) => Promise<T>): Promise<T> {
     let enqueued = 0;
-    const result = await this.options.db.transaction((tx) => fn(tx, (count) => (enqueued += count)));
+    const result = await this.options.db.transaction(async (tx) => {
+      await this.#refreshSharedClock(tx);
+      return fn(tx, (count) => (enqueued += count));
+    });
     if (enqueued > 0) this.options.onNotices?.();
     return result;
+  }
+
+  /** PGlite belongs to one process, whose clock is always current; PostgreSQL may be shared. */
+  async #refreshSharedClock(db: Queryable): Promise<void> {
+    if (this.options.db.engine === "postgres") await this.options.clock.load(db);
+  }
+
+  /** The emulated now, current across processes sharing the database. */
+  async currentTime(): Promise<number> {
+    await this.#refreshSharedClock(this.options.db);
+    return this.#now();
   }
 
   // ─── persistence of records ────────────────────────────────────────────────────────────────
@@ -1054,6 +1072,7 @@ export class EmulatorEngine implements BuyerEngine {
    * without anyone reading the objects. Returns how many sessions and families it touched.
    */
   async sweep(): Promise<number> {
+    await this.#refreshSharedClock(this.options.db);
     let touched = 0;
     // Bounded: a record whose timer does not move it would otherwise be found again and again.
     for (let round = 0; round < 20; round++) {

@@ -71,6 +71,8 @@ export interface RunningEmulator {
   readonly faults: Faults;
   /** Runs due timers now (also runs on every clock advance and every `sweepIntervalMs`). */
   sweep(): Promise<number>;
+  /** Sends the IPNs due now and waits until they are settled (nothing without an IPN worker). */
+  drainIpn(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -115,7 +117,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
   registerSnsRoutes(app, identity);
   setUpReports(app, engine, {
     db,
-    emulatedNow: async () => clock.now(),
+    emulatedNow: () => engine.currentTime(),
     realClock,
     publicOrigin: () => origin,
     linkSecret: derivedSecret(identity, "report-document-links"),
@@ -170,6 +172,9 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     clock,
     faults,
     sweep,
+    async drainIpn() {
+      await worker?.drain();
+    },
     async close() {
       clearInterval(timer);
       await sweeping;
