@@ -169,6 +169,46 @@ describe("hard decline → PaymentMethodInvalid → the buyer updates the paymen
   });
 });
 
+describe("the buyer's account page (payments.amazon.com/jr/your-account/ba/{id} on the emulator)", () => {
+  it("a person updates the declined card and then cancels the subscription", async () => {
+    const permissionId = await subscription();
+    await failure(charge(permissionId, "HardDeclined"));
+    const url = `/jr/your-account/ba/${permissionId}`;
+    const shown = await emulator.app.inject({ method: "GET", url });
+    assert.equal(shown.statusCode, 200);
+    assert.match(shown.body, /<strong id="state">NonChargeable<\/strong> \(PaymentMethodInvalid\)/);
+    assert.match(shown.body, /Your payment method was declined/);
+    const token = /name="token" value="([^"]+)"/.exec(shown.body)?.[1] as string;
+    const form = (path: string, fields: Record<string, string>) =>
+      emulator.app.inject({
+        method: "POST",
+        url: `${url}/${path}`,
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        payload: new URLSearchParams(fields).toString(),
+      });
+
+    const forged = await form("payment-method", { token: "x", instrumentId: "eu-anna-card-4444" });
+    assert.equal(forged.statusCode, 400);
+    const updated = await form("payment-method", { token, instrumentId: "eu-anna-card-4444" });
+    assert.equal(updated.statusCode, 303);
+    assert.equal(updated.headers.location, url);
+    const after = (await client.getChargePermission(permissionId)).data;
+    assert.equal(after.statusDetails.state, "Chargeable");
+    assert.deepEqual(after.paymentPreferences, [{ paymentDescriptor: "Mastercard ****4444 (Amazon Pay)" }]);
+
+    const closed = await form("close", { token });
+    assert.equal(closed.statusCode, 303);
+    const page = await emulator.app.inject({ method: "GET", url });
+    assert.match(page.body, /<strong id="state">Closed<\/strong> \(BuyerClosed\)/);
+    assert.doesNotMatch(page.body, /id="close"/);
+    assert.equal(
+      (await emulator.app.inject({ method: "GET", url: "/jr/your-account/ba/S01-0000000-0000000" }))
+        .statusCode,
+      404,
+    );
+  });
+});
+
 describe("the buyer cancels the subscription in their account", () => {
   it("Closed/BuyerClosed with an IPN; no more charges; closing again changes nothing", async () => {
     const permissionId = await subscription();

@@ -5,7 +5,7 @@
  * the buyer side (`buyer/`, through {@link BuyerEngine}) are its only callers.
  */
 
-import type { Address, RecurringMetadata, SignInBuyer } from "../amazon/wire.js";
+import type { Address, ChargePermission, RecurringMetadata, SignInBuyer } from "../amazon/wire.js";
 import type { Money } from "../core/money.js";
 import { CREATE_CHECKOUT_SESSION, SIGN_IN_PAYLOAD } from "./api/request-schemas.js";
 import { parseBody } from "./api/schema.js";
@@ -366,7 +366,7 @@ export class EmulatorEngine implements BuyerEngine {
     return renderSession(session, this.#redirectUrl(session.id), releaseEnvironment(session.environment));
   }
 
-  #renderPermission(family: Family, now: number): unknown {
+  #renderPermission(family: Family, now: number): ChargePermission {
     return renderPermission(
       family.permission,
       family.charges,
@@ -595,6 +595,23 @@ export class EmulatorEngine implements BuyerEngine {
       if (result.permission !== family.permission)
         await this.#saveFamily(tx, next, new Set([chargePermissionId]), result.notices, now, notify);
       return this.#renderPermission(next, now);
+    });
+  }
+
+  /** A permission as its buyer's account page shows it (timers applied), or undefined. */
+  async loadBuyerAccount(
+    chargePermissionId: string,
+  ): Promise<{ merchantName: string; permission: ChargePermission } | undefined> {
+    return this.transact(async (tx, notify) => {
+      const rows = await loadFamilyRows(tx, chargePermissionId);
+      if (!rows.some((row) => row.kind === "ChargePermission")) return undefined;
+      const now = this.#now();
+      const family = await this.#tickAndSave(tx, rowsToFamily(rows), now, notify);
+      const merchant = await findMerchant(tx, family.permission.merchantId);
+      return {
+        merchantName: merchant?.name ?? family.permission.merchantId,
+        permission: this.#renderPermission(family, now),
+      };
     });
   }
 

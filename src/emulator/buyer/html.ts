@@ -3,6 +3,8 @@
  * unless it is already `SafeHtml`, and the page frame with the "Emulator" banner.
  */
 
+import type { FastifyReply } from "fastify";
+
 /** Markup that has been built by {@link html} and must not be escaped again. */
 export class SafeHtml {
   constructor(readonly markup: string) {}
@@ -93,4 +95,18 @@ ${content}
 <footer>Amazon Pay v2 emulator · test buyers only</footer>
 </body>
 </html>`.markup;
+}
+
+/** Sends a buyer page: no caching, no framing, no scripts (the pages need none). */
+export function sendHtml(reply: FastifyReply, status: number, body: string) {
+  return reply
+    .code(status)
+    .header("content-type", "text/html; charset=utf-8")
+    .header("cache-control", "no-store")
+    .header("x-frame-options", "DENY")
+    .header(
+      "content-security-policy",
+      "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action *; frame-ancestors 'none'",
+    )
+    .send(body);
 }

@@ -2,7 +2,7 @@
  * The buyer pages as pure views: data in, HTML out. Routes (`routes.ts`) load the data, check
  * the input and call the checkout flow; these functions only render.
  */
-import type { Address, CheckoutSession, Price } from "../../amazon/wire.js";
+import type { Address, ChargePermission, CheckoutSession, Price } from "../../amazon/wire.js";
 import { addressExclusion } from "../state/delivery-specifications.js";
 import type { BuyerSession, SignInView } from "./engine-port.js";
 import { html, page, type SafeHtml } from "./html.js";
@@ -271,6 +271,54 @@ ${hidden({ amazonCheckoutSessionId: session.checkoutSessionId, token })}
 <div class="actions"><button type="submit" id="confirm">Confirm payment</button></div>
 </form>
 <div class="actions">${cancelForm}</div>`,
+  );
+}
+
+/**
+ * The buyer's Amazon account page for one charge permission (what
+ * `payments.amazon.com/jr/your-account/ba/{id}` shows, §12): its state, the payment method, a
+ * form to pick another one, and for subscriptions a way to cancel.
+ */
+export function buyerAccountPage(
+  view: { merchantName: string; permission: ChargePermission },
+  buyer: TestBuyer,
+  paths: { paymentMethod: string; close: string },
+  token: string,
+): string {
+  const { permission } = view;
+  const { state, reasons } = permission.statusDetails;
+  const current = permission.paymentPreferences?.[0]?.paymentDescriptor ?? null;
+  const currentId =
+    buyer.instruments.find((card) => card.paymentDescriptor === current)?.instrumentId ?? null;
+  const closable = state !== "Closed" && permission.chargePermissionType !== "OneTime";
+  return page(
+    "Your payment agreement",
+    html`<h1>Payment agreement with ${view.merchantName}</h1>
+<div class="merchant">${buyer.name} · ${permission.chargePermissionType} · <code>${permission.chargePermissionId}</code></div>
+<div class="summary">
+<div>Status: <strong id="state">${state}</strong>${reasons?.length ? html` (${reasons.map((reason) => reason.reasonCode).join(", ")})` : ""}</div>
+<div>Pays with: <span id="payment">${current ?? "–"}</span></div>
+</div>
+${
+  state === "NonChargeable" && reasons?.some((reason) => reason.reasonCode === "PaymentMethodInvalid")
+    ? html`<div class="error" role="alert">Your payment method was declined. Choose another one so that ${view.merchantName} can charge you again.</div>`
+    : ""
+}
+${
+  state === "Closed"
+    ? ""
+    : html`<form method="post" action="${paths.paymentMethod}">
+${hidden({ token })}
+<h2>Payment method</h2>
+${instrumentOptions(buyer.instruments, currentId)}
+<div class="actions"><button type="submit" id="update-payment">Use this payment method</button></div>
+</form>`
+}
+${
+  closable
+    ? html`<form method="post" action="${paths.close}">${hidden({ token })}<div class="actions"><button type="submit" class="secondary" id="close">Cancel this agreement</button></div></form>`
+    : ""
+}`,
   );
 }
 

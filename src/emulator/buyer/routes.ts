@@ -10,6 +10,7 @@ import { AmazonError } from "../errors.js";
 import { CHANGE_ACTIONS, type ChangeAction, CheckoutFlow } from "./checkout-flow.js";
 import type { BuyerEngine, BuyerSession } from "./engine-port.js";
 import { createFormTokens, type FormTokens } from "./form-token.js";
+import { sendHtml } from "./html.js";
 import {
   changePage,
   confirmPage,
@@ -163,19 +164,6 @@ function buttonClickOf(body: Fields) {
       ...(typeof body.merchantId === "string" ? { merchantId: body.merchantId } : {}),
     },
   };
-}
-
-function sendHtml(reply: FastifyReply, status: number, body: string) {
-  return reply
-    .code(status)
-    .header("content-type", "text/html; charset=utf-8")
-    .header("cache-control", "no-store")
-    .header("x-frame-options", "DENY")
-    .header(
-      "content-security-policy",
-      "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action *; frame-ancestors 'none'",
-    )
-    .send(body);
 }
 
 export async function buyerRoutes(app: FastifyInstance, options: BuyerRoutesOptions): Promise<void> {
