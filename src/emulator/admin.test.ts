@@ -87,6 +87,11 @@ describe("admin API", () => {
     assert.deepEqual([failed.statusCode, failed.json().reasonCode], [503, "ServiceUnavailable"]);
     const next = await call();
     assert.deepEqual([next.statusCode, next.json().reasonCode], [404, "ResourceNotFound"]);
+    await post("/__admin/faults", {
+      failures: [{ operation: "getCheckoutSession", status: "dropConnection" }],
+    });
+    await assert.rejects(call(), /destroyed/, "a dropped connection gives no answer at all");
+    assert.deepEqual([(await call()).statusCode], [404]);
     assert.equal((await post("/__admin/faults", { failures: [{ status: 418 }] })).statusCode, 400);
     assert.equal(
       (await post("/__admin/faults", { failures: [{ status: 500, phase: "later" }] })).statusCode,

@@ -87,7 +87,7 @@ async function handle(
   if ("dropConnection" in result) {
     request.log.debug({ requestId, method: request.method, path }, "amazon api connection dropped (fault)");
     reply.hijack();
-    request.raw.socket.destroy();
+    reply.raw.destroy();
     return reply;
   }
   const reasonCode = (result.body as { reasonCode?: string } | null)?.reasonCode;
