@@ -8,6 +8,7 @@ import { httpsServerOptions } from "../http/tls.js";
 import type { Logger } from "../log.js";
 import type { Database } from "../store/database.js";
 import { type MerchantAdminOptions, merchantAdminRoutes } from "./admin-merchants.js";
+import { type NotificationAdminOptions, notificationAdminRoutes } from "./admin-notifications.js";
 import { isAuthorizedBearer } from "./admin-token.js";
 
 export interface GatewayAppOptions {
@@ -15,6 +16,8 @@ export interface GatewayAppOptions {
   readonly logger: Logger;
   readonly adminToken: string;
   readonly merchantAdmin: MerchantAdminOptions;
+  /** The URLNotify outbox's admin routes (list, resend). */
+  readonly notificationAdmin?: NotificationAdminOptions;
   /** Omitted in in-process tests (`inject`); every real listener speaks HTTPS. */
   readonly tls?: CertificatePem;
 }
@@ -40,6 +43,7 @@ export function createGatewayApp(options: GatewayAppOptions): FastifyInstance {
       });
       admin.get("/health", async () => ({ status: "ok" }));
       admin.register(merchantAdminRoutes, options.merchantAdmin);
+      if (options.notificationAdmin) admin.register(notificationAdminRoutes, options.notificationAdmin);
     },
     { prefix: "/api/admin" },
   );

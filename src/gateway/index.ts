@@ -11,7 +11,7 @@ import { type Database, openDatabase } from "../store/database.js";
 import { resolveAdminToken } from "./admin-token.js";
 import { AmazonLinks, type EmulatorEndpoint } from "./amazon-link.js";
 import { createGatewayApp } from "./app.js";
-import { setUpPaygate } from "./flows/setup.js";
+import { type AsyncSide, setUpPaygate } from "./flows/setup.js";
 import { MerchantDirectory } from "./merchant-directory.js";
 import { loadMasterKey, SecretBox } from "./secrets.js";
 
@@ -36,6 +36,12 @@ export interface GatewayOptions {
   readonly clock?: Clock;
   /** URLNotify retry delays (`--notify-retry-schedule`); default 8 retries, n³ minutes apart. */
   readonly notifyRetryScheduleMs?: readonly number[];
+  /** Timeout of one URLNotify POST; default 10 s. */
+  readonly notifyTimeoutMs?: number;
+  /** Delays between Amazon checks of a pending outcome that no IPN settled (docs/async.md). */
+  readonly reconcileScheduleMs?: readonly number[];
+  /** Real milliseconds between the background jobs' looks for due work (tests shorten them). */
+  readonly pollIntervalMs?: number;
 }
 
 export interface RunningGateway {
@@ -64,6 +70,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const merchants = new MerchantDirectory({ db, secrets, clock });
   const amazon = new AmazonLinks({ clock, ...(options.emulator ? { emulator: options.emulator } : {}) });
   let url = "";
+  let notifier: AsyncSide | undefined;
   const app = createGatewayApp({
     db,
     logger: options.logger,
@@ -74,8 +81,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       publicUrl: () => url,
       ...(options.emulator ? { emulator: options.emulator } : {}),
     },
+    notificationAdmin: { db, clock, merchants, wake: () => notifier?.notifications.wake() },
   });
-  const notifier = setUpPaygate(app, {
+  notifier = setUpPaygate(app, {
     db,
     clock,
     logger: options.logger,
@@ -83,6 +91,12 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     links: amazon,
     publicUrl: () => url,
     ...(options.notifyRetryScheduleMs ? { notifyRetryScheduleMs: options.notifyRetryScheduleMs } : {}),
+    ...(options.notifyTimeoutMs ? { notifyTimeoutMs: options.notifyTimeoutMs } : {}),
+    ...(options.reconcileScheduleMs ? { reconcileScheduleMs: options.reconcileScheduleMs } : {}),
+    ...(options.pollIntervalMs
+      ? { notifyPollIntervalMs: options.pollIntervalMs, reconcilePollIntervalMs: options.pollIntervalMs }
+      : {}),
+    ...(options.emulator ? { emulator: options.emulator } : {}),
   });
   try {
     await app.listen({ host: options.host, port: options.port });

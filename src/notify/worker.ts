@@ -1,18 +1,21 @@
 /**
  * URLNotify delivery (reference §1.7): POSTs each queued notify (`Len=…&Data=…` form) to the
- * shop's URLNotify at least once — any 2xx counts as delivered, anything else is retried on the
- * schedule, then given up. Woken when a flow queues a notify; otherwise it looks every
- * `pollIntervalMs` for due retries and for refunds that Amazon may have settled meanwhile
- * (their CreditNotification; the Amazon IPN intake takes this over later).
+ * shop's URLNotify until the shop acknowledges it — any 2xx — and then never again; anything
+ * else (an error status, a timeout, a connection that hangs or answers garbage) is logged and
+ * retried on the schedule (default 8 retries, n³ minutes), then given up (`failed`, resendable
+ * through the admin API).
  *
- * Simple on purpose (the robust worker is the next issue): one loop per process, leases so
- * several processes do not send the same row at once.
+ * Durable: the outbox rows are the only state. Rows are claimed with a lease and a token
+ * (`FOR UPDATE SKIP LOCKED`), so several processes on one PostgreSQL share the work; a process
+ * killed mid-delivery leaves a lease that lapses and the row goes out again from any process.
+ * The lease is longer than the request timeout, so a row is never sent by two processes at once.
  */
 import { Agent, request } from "undici";
 import type { Clock } from "../core/clock.js";
 import type { Logger } from "../log.js";
 import type { Database } from "../store/database.js";
 import { claimDue, type DueNotification, recordAttempt } from "./outbox.js";
+import { PeriodicTask } from "./periodic.js";
 import { DEFAULT_RETRY_SCHEDULE_MS } from "./schedule.js";
 
 export interface NotifyWorkerOptions {
@@ -21,90 +24,76 @@ export interface NotifyWorkerOptions {
   readonly logger: Logger;
   /** Delay before retry n (index n−1); the length is the number of retries. */
   readonly retryScheduleMs?: readonly number[];
+  /** Real milliseconds between looks for due rows (a flow's wake() comes sooner). Default 1 s. */
   readonly pollIntervalMs?: number;
+  /** Connect, headers and body timeout of one POST. Default 10 s. */
   readonly timeoutMs?: number;
-  /** Extra periodic work (the refund poll); errors are logged, never fatal. */
-  readonly onPoll?: () => Promise<void>;
 }
 
-const LEASE_MS = 60_000;
 const BATCH = 20;
+/** Most of a shop's answer that is read (and ignored): a shop streaming garbage cannot hold a worker. */
+const ANSWER_LIMIT = 64 * 1024;
 
 export class NotifyWorker {
   readonly #options: NotifyWorkerOptions;
   readonly #schedule: readonly number[];
+  readonly #timeoutMs: number;
   readonly #agent: Agent;
-  #timer: NodeJS.Timeout | undefined;
-  #running: Promise<void> = Promise.resolve();
-  #again = false;
-  #busy = false;
-  #stopped = true;
+  readonly #task: PeriodicTask;
 
   constructor(options: NotifyWorkerOptions) {
     this.#options = options;
     this.#schedule = options.retryScheduleMs ?? DEFAULT_RETRY_SCHEDULE_MS;
-    const timeout = options.timeoutMs ?? 15_000;
+    this.#timeoutMs = options.timeoutMs ?? 10_000;
+    const timeout = this.#timeoutMs;
     this.#agent = new Agent({ connectTimeout: timeout, headersTimeout: timeout, bodyTimeout: timeout });
+    this.#task = new PeriodicTask(
+      () => this.#cycle(),
+      options.pollIntervalMs ?? 1_000,
+      (error) => options.logger.error({ err: error }, "URLNotify cycle failed"),
+    );
+  }
+
+  /**
+   * The lease of a claimed row: twice the longest one POST can take (connect, headers and body
+   * timeouts in a row), so it cannot lapse while its holder is still sending.
+   */
+  get leaseMs(): number {
+    return 2 * 3 * this.#timeoutMs;
   }
 
   start(): void {
-    this.#stopped = false;
-    this.#arm(0);
+    this.#task.start();
   }
 
-  /** Run now (a flow queued a notify). */
+  /** Run now (a flow queued a notify, or an admin resent one). */
   wake(): void {
-    if (this.#stopped) return;
-    if (this.#busy) {
-      this.#again = true;
-      return;
-    }
-    this.#arm(0);
+    this.#task.wake();
   }
 
   async stop(): Promise<void> {
-    this.#stopped = true;
-    clearTimeout(this.#timer);
-    await this.#running;
+    await this.#task.stop();
     await this.#agent.close();
   }
 
-  #arm(delay: number): void {
-    clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => {
-      this.#running = this.#cycle();
-    }, delay);
-    this.#timer.unref();
-  }
-
   async #cycle(): Promise<void> {
-    this.#busy = true;
-    try {
-      do {
-        this.#again = false;
-        if (this.#options.onPoll)
-          await this.#options.onPoll().catch((error) => this.#log(error, "refund poll failed"));
-        let due: DueNotification[];
-        do {
-          due = await claimDue(this.#options.db, this.#options.clock.now(), LEASE_MS, BATCH);
-          await Promise.all(due.map((notification) => this.#deliver(notification)));
-        } while (due.length === BATCH && !this.#stopped);
-      } while (this.#again && !this.#stopped);
-    } catch (error) {
-      this.#log(error, "notify cycle failed");
-    } finally {
-      this.#busy = false;
-      if (!this.#stopped) this.#arm(this.#nextDelay());
-    }
-  }
-
-  #nextDelay(): number {
-    const poll = this.#options.pollIntervalMs ?? 5_000;
-    return Math.min(poll, ...this.#schedule.filter((delay) => delay > 0));
+    let due: DueNotification[];
+    do {
+      due = await claimDue(this.#options.db, this.#options.clock.now(), this.leaseMs, BATCH);
+      await Promise.all(due.map((notification) => this.#deliver(notification)));
+    } while (due.length === BATCH && !this.#task.stopped);
   }
 
   async #deliver(notification: DueNotification): Promise<void> {
-    let error: string | undefined;
+    const { logger } = this.#options;
+    const where = {
+      merchantId: notification.merchantId,
+      notificationId: notification.notificationId,
+      payId: notification.payId,
+      event: notification.event,
+      attempt: notification.attempts + 1,
+    };
+    let error: string;
     try {
       const response = await request(notification.url, {
         method: "POST",
@@ -112,35 +101,34 @@ export class NotifyWorker {
         headers: { "content-type": "application/x-www-form-urlencoded; charset=utf-8" },
         dispatcher: this.#agent,
       });
-      await response.body.dump();
+      await response.body.dump({ limit: ANSWER_LIMIT }).catch(() => undefined);
       if (response.statusCode >= 200 && response.statusCode < 300) {
-        await recordAttempt(this.#options.db, notification, { delivered: true }, this.#options.clock.now());
+        const recorded = await recordAttempt(
+          this.#options.db,
+          notification,
+          { delivered: true },
+          this.#options.clock.now(),
+        );
+        if (!recorded) logger.warn(where, "URLNotify delivered, but the row's lease was lost meanwhile");
+        else logger.info({ ...where, status: response.statusCode }, "URLNotify delivered");
         return;
       }
       error = `HTTP ${response.statusCode}`;
     } catch (cause) {
-      error = cause instanceof Error ? cause.message : String(cause);
+      // Timeouts, refused connections, TLS failures and answers that are not HTTP.
+      error = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
     }
     const now = this.#options.clock.now();
-    const delay = this.#schedule[notification.attempts];
+    const delay = this.#schedule[notification.retryIndex];
     await recordAttempt(
       this.#options.db,
       notification,
       { delivered: false, error, nextAttemptAt: delay === undefined ? undefined : now + delay },
       now,
     );
-    this.#options.logger.warn(
-      {
-        merchantId: notification.merchantId,
-        payId: notification.payId,
-        attempt: notification.attempts + 1,
-        error,
-      },
+    logger.warn(
+      { ...where, error, ...(delay === undefined ? {} : { retryInMs: delay }) },
       delay === undefined ? "URLNotify given up" : "URLNotify failed; retry scheduled",
     );
-  }
-
-  #log(error: unknown, message: string): void {
-    this.#options.logger.error({ err: error }, message);
   }
 }

@@ -8,7 +8,7 @@
  * - a page answers either S2S (`Len=…&Data=…` as the body) or with a redirect of the buyer's
  *   browser whose query carries `Len` and `Data`.
  */
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyReply } from "fastify";
 
 export type PageOutcome =
   /** A server-to-server answer: the body `Len=…&Data=…[&custom pairs]`, always HTTP 200. */
@@ -19,7 +19,12 @@ export type PageOutcome =
 export interface PaygatePage {
   /** Path segment as the documents spell it, e.g. `capture.aspx`. */
   readonly name: string;
-  handle(fields: URLSearchParams): Promise<PageOutcome>;
+  /**
+   * The body is not a form: it is handed over as text and only the query becomes `fields`
+   * (Amazon's IPN intake, whose body is SNS JSON sent as `text/plain`).
+   */
+  readonly rawBody?: boolean;
+  handle(fields: URLSearchParams, body?: string): Promise<PageOutcome>;
 }
 
 const FORM = "application/x-www-form-urlencoded";
@@ -39,19 +44,27 @@ export function registerPaygateRoutes(app: FastifyInstance, pages: readonly Payg
         const page = byName.get(request.params.page.toLowerCase());
         if (page === undefined) return reply.callNotFound();
         const fields = new URLSearchParams(queryOf(request.raw.url ?? ""));
+        if (page.rawBody) {
+          const { body } = request;
+          const text = typeof body === "string" ? body : body === undefined ? "" : JSON.stringify(body);
+          return send(reply, await page.handle(fields, text));
+        }
         if (typeof request.body === "string") {
           for (const [key, value] of new URLSearchParams(request.body)) fields.append(key, value);
         }
-        const outcome = await page.handle(fields);
-        reply.header("cache-control", "no-store");
-        if (outcome.kind === "redirect") return reply.redirect(outcome.location, 302);
-        return reply
-          .code(outcome.status ?? 200)
-          .type("text/plain; charset=utf-8")
-          .send(outcome.body);
+        return send(reply, await page.handle(fields));
       },
     });
   });
+}
+
+function send(reply: FastifyReply, outcome: PageOutcome): FastifyReply {
+  reply.header("cache-control", "no-store");
+  if (outcome.kind === "redirect") return reply.redirect(outcome.location, 302);
+  return reply
+    .code(outcome.status ?? 200)
+    .type("text/plain; charset=utf-8")
+    .send(outcome.body);
 }
 
 function queryOf(url: string): string {

@@ -1,6 +1,6 @@
 /**
  * capture.aspx, credit.aspx and reverse.aspx as flow steps (reference §5.6–§5.8), one function
- * each, and the settlement of refunds Amazon finishes later (§5.7: the final CreditNotification).
+ * each; what Amazon finishes later is settled in `settle.ts`.
  * Each: ReqId replay → begin (stored with the planned call and its key) → Amazon → outcome,
  * events and notifies in one transaction.
  */
@@ -18,7 +18,8 @@ import { ReqIdReplayError } from "../store/payment-changes.js";
 import { outcomeOfCharge, outcomeOfRefund } from "./amazon-outcome.js";
 import { notifyRow, simulation } from "./buyer-return.js";
 import type { FlowDeps, NotifyRow, PaymentRecord } from "./ports.js";
-import { answerContextOf, applyOutcome, refused, replayed, resultOf, runAmazonAction } from "./support.js";
+import { settlePendingActions } from "./settle.js";
+import { answerContextOf, refused, replayed, resultOf, runAmazonAction } from "./support.js";
 import type { ActionCommand, ActionResult, FlowResult } from "./types.js";
 
 type ActionFlowResult = FlowResult<{ result: ActionResult }>;
@@ -180,34 +181,6 @@ async function linkOf(deps: FlowDeps, merchantId: string) {
   return link;
 }
 
-/**
- * Asks Amazon about the payment's captures and refunds that have not settled, and records those
- * that have (a CaptureNotification or CreditNotification each). Called from inquire and from the
- * notify worker's poll, until the Amazon IPN intake takes this over.
- */
-export async function settlePendingActions(deps: FlowDeps, merchantId: string, payId: string): Promise<void> {
-  const record = await deps.store.load(deps.db, merchantId, payId);
-  if (record === undefined) return;
-  const pending = record.payment.actions.filter(
-    (a) => a.state === "pending" && (a.kind === "capture" || (a.kind === "credit" && a.amazonId)),
-  );
-  if (pending.length === 0) return;
-  const link = await deps.amazonFor(merchantId);
-  const merchant = await deps.findMerchant(merchantId);
-  const chargeId = record.payment.amazon.chargeId;
-  if (link === undefined || merchant === undefined || chargeId === undefined) return;
-  for (const action of pending) {
-    const outcome =
-      action.kind === "credit"
-        ? outcomeOfRefund((await link.client.getRefund(action.amazonId as string)).body)
-        : outcomeOfCharge((await link.client.getCharge(chargeId)).body);
-    if (outcome.kind === "refundPending" || outcome.kind === "capturePending") continue;
-    await applyOutcome(deps, merchantId, payId, action.xid, outcome, (current, events) =>
-      actionNotifies(merchant, current, events),
-    );
-  }
-}
-
 /** `inquire.aspx`: the payment as it stands, captures and refunds Amazon settled meanwhile included. */
 export async function inquirePayment(
   deps: FlowDeps,
@@ -217,7 +190,7 @@ export async function inquirePayment(
   try {
     await settlePendingActions(deps, merchantId, payId);
   } catch {
-    // Amazon unreachable: answer with what is known; the worker's poll settles it later.
+    // Amazon unreachable: answer with what is known; an IPN or the reconciliation settles it later.
   }
   const record = await deps.store.load(deps.db, merchantId, payId);
   if (record === undefined) return refused("PAYMENT_UNKNOWN");
@@ -245,7 +218,7 @@ async function onceForReqId(
 }
 
 /** Capture and credit notifies. Pure: it runs inside the outcome's transaction. */
-function actionNotifies(
+export function actionNotifies(
   merchant: PaygateMerchant,
   record: PaymentRecord,
   events: readonly PaymentEvent[],

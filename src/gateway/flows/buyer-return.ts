@@ -95,7 +95,10 @@ async function review(
   if (!check.ok) return failure(paygateCodeOfRefusal(check.refusal));
   let session: CheckoutSession;
   try {
-    ({ body: session } = await link.client.updateCheckoutSession(checkoutSessionId, sessionUpdate(record)));
+    ({ body: session } = await link.client.updateCheckoutSession(
+      checkoutSessionId,
+      sessionUpdate(record, link),
+    ));
   } catch (error) {
     if (!(error instanceof AmazonPayError)) throw error;
     return failure(paygateCode("AMAZON_REQUEST_REFUSED"), undefined, {
@@ -131,13 +134,14 @@ async function review(
 }
 
 /** The session update on the buyer's return (§11.1 step 3): result URL, amount, intent. */
-function sessionUpdate(record: PaymentRecord): UpdateCheckoutSessionRequest {
+function sessionUpdate(record: PaymentRecord, link: AmazonLink): UpdateCheckoutSessionRequest {
   const { payment, context } = record;
   return {
     webCheckoutDetails: { checkoutResultReturnUrl: context.returns.result },
     paymentDetails: {
       paymentIntent: context.intent,
-      canHandlePendingAuthorization: false,
+      // The merchant's setting (admin API); Amazon may then answer AuthorizationInitiated (§5.3).
+      canHandlePendingAuthorization: link.canHandlePendingAuthorization,
       chargeAmount: priceFromMoney({ minor: payment.amount, currency: payment.currency }),
       ...(context.presentmentCurrency === undefined
         ? {}
@@ -229,10 +233,15 @@ async function complete(
       result,
     );
     const cancelledByBuyer = action.reasonCode === "BuyerCanceled" && checkout.shop.urlCancel !== undefined;
-    location = redirectTo(
-      cancelledByBuyer ? (checkout.shop.urlCancel as string) : checkout.shop.urlFailure,
-      body,
-    );
+    // An authorisation Amazon decides later (AuthorizationInitiated) is an accepted order: the
+    // buyer goes to URLSuccess with Status=PENDING; the completion notify brings OK or FAILED.
+    const target =
+      action.state === "pending"
+        ? checkout.shop.urlSuccess
+        : cancelledByBuyer
+          ? (checkout.shop.urlCancel as string)
+          : checkout.shop.urlFailure;
+    location = redirectTo(target, body);
   }
   if (action.state !== "inFlight") await rememberLocation(deps, payment.payId, location);
   return location;
@@ -284,7 +293,8 @@ async function cancelled(
   return location;
 }
 
-function completionNotifies(
+/** Completion notifies of the events. Pure: it runs inside the outcome's transaction. */
+export function completionNotifies(
   context: AnswerContext,
   record: PaymentRecord,
   events: readonly PaymentEvent[],

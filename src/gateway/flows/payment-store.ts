@@ -76,13 +76,5 @@ export function gatewayPaymentStore(db: Database, clock: Clock): PaymentStore {
         clock.now(),
       );
     },
-    async unsettled(q, limit) {
-      const rows = await q.query<{ merchant_id: string; pay_id: string }>(
-        `SELECT merchant_id, pay_id FROM payments WHERE credit_pending > 0 OR status = 'CapturePending'
-         ORDER BY updated_at LIMIT $1`,
-        [limit],
-      );
-      return rows.map((row) => ({ merchantId: row.merchant_id, payId: row.pay_id }));
-    },
   };
 }

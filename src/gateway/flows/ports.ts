@@ -19,6 +19,8 @@ export interface AmazonLink {
   readonly publicKeyId: string;
   /** Live accounts get no simulation codes (Amazon refuses them there). */
   readonly live: boolean;
+  /** The merchant's setting: completion may end `AuthorizationInitiated`, settled later. */
+  readonly canHandlePendingAuthorization: boolean;
   /** Button signature, algorithm AMZN-PAY-RSASSA-PSS: Paygate shops pass no algorithm (§5.0). */
   signButtonPayload(payloadJson: string): string;
 }
@@ -80,8 +82,6 @@ export interface PaymentStore {
     state: "succeeded" | "failed" | "unknown",
     reasonCode?: string,
   ): Promise<void>;
-  /** Payments with a capture or refund Amazon has not settled yet (polled by the notify worker). */
-  unsettled(q: Queryable, limit: number): Promise<readonly { merchantId: string; payId: string }[]>;
 }
 
 export interface FlowDeps {

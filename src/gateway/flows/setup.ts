@@ -1,12 +1,16 @@
 /**
  * Assembles the Paygate side of the gateway: flows over the store and the merchants' Amazon
- * links, the pages on the app, and the URLNotify worker (with the refund poll). `startGateway`
- * calls {@link setUpPaygate} once and stops the worker on close.
+ * links, the pages on the app, Amazon's IPN intake, the URLNotify worker and the reconciliation
+ * job (docs/async.md). `startGateway` calls {@link setUpPaygate} once, starts the background
+ * side once it listens and stops it on close.
  */
 import { randomBytes } from "node:crypto";
 import type { FastifyInstance } from "fastify";
+import { request } from "undici";
 import { SIGNATURE_ALGORITHMS, stringToSign } from "../../amazon/canonical.js";
 import { signText } from "../../amazon/signer.js";
+import { createCertificateFetcher, createTargetDispatchers } from "../../amazon/sns-http.js";
+import { createSnsVerifier } from "../../amazon/sns-verify.js";
 import type { Clock } from "../../core/clock.js";
 import type { Logger } from "../../log.js";
 import { NotifyWorker } from "../../notify/worker.js";
@@ -17,12 +21,14 @@ import { inquirePage } from "../../paygate/pages/inquire.js";
 import { reversePage } from "../../paygate/pages/reverse.js";
 import { registerPaygateRoutes } from "../../paygate/routes.js";
 import type { Database } from "../../store/database.js";
-import type { AmazonLinks } from "../amazon-link.js";
+import type { AmazonLinks, EmulatorEndpoint } from "../amazon-link.js";
+import { ipnIntakePage } from "../ipn/intake.js";
 import type { MerchantDirectory } from "../merchant-directory.js";
-import { settlePendingActions } from "./actions.js";
+import { paymentsOfAmazonObject } from "../store/settlements.js";
 import { createFlows } from "./index.js";
 import { gatewayPaymentStore } from "./payment-store.js";
 import type { AmazonLink, FlowDeps } from "./ports.js";
+import { SettleJob } from "./settle-job.js";
 
 export interface PaygateSetupOptions {
   readonly db: Database;
@@ -34,6 +40,13 @@ export interface PaygateSetupOptions {
   readonly publicUrl: () => string;
   readonly notifyRetryScheduleMs?: readonly number[];
   readonly notifyPollIntervalMs?: number;
+  /** Timeout of one URLNotify POST (connect, headers, body each). */
+  readonly notifyTimeoutMs?: number;
+  /** Delays between Amazon checks of a pending outcome no IPN settled. */
+  readonly reconcileScheduleMs?: readonly number[];
+  readonly reconcilePollIntervalMs?: number;
+  /** The built-in emulator: its `/__sns/cert.pem` is trusted for emulator merchants' IPNs. */
+  readonly emulator?: EmulatorEndpoint;
   /** PayID/XID source; default 16 random bytes as hex (a UUID v4's entropy, reference §4). */
   readonly newId?: () => string;
 }
@@ -41,7 +54,14 @@ export interface PaygateSetupOptions {
 /** Buttons are signed with AMZN-PAY-RSASSA-PSS: Paygate shops pass no algorithm (§5.0). */
 const BUTTON_ALGORITHM = SIGNATURE_ALGORITHMS["AMZN-PAY-RSASSA-PSS"];
 
-export function setUpPaygate(app: FastifyInstance, options: PaygateSetupOptions): NotifyWorker {
+/** The gateway's background side: URLNotify delivery and the reconciliation of pending outcomes. */
+export interface AsyncSide {
+  readonly notifications: NotifyWorker;
+  start(): void;
+  stop(): Promise<void>;
+}
+
+export function setUpPaygate(app: FastifyInstance, options: PaygateSetupOptions): AsyncSide {
   let worker: NotifyWorker | undefined;
   const findMerchant = (merchantId: string) => options.merchants.find(merchantId);
   const deps: FlowDeps = {
@@ -59,6 +79,7 @@ export function setUpPaygate(app: FastifyInstance, options: PaygateSetupOptions)
         storeId: amazon.storeId,
         publicKeyId: amazon.publicKeyId,
         live: merchant.amazon.environment === "live",
+        canHandlePendingAuthorization: merchant.settings.canHandlePendingAuthorization === true,
         signButtonPayload: (json) =>
           signText(amazon.privateKey, BUTTON_ALGORITHM, stringToSign(BUTTON_ALGORITHM.name, json)),
       };
@@ -69,6 +90,44 @@ export function setUpPaygate(app: FastifyInstance, options: PaygateSetupOptions)
   };
   const flows = createFlows(deps);
   const pageDeps = { findMerchant, flows };
+  const notifications = new NotifyWorker({
+    db: options.db,
+    clock: options.clock,
+    logger: options.logger,
+    ...(options.notifyRetryScheduleMs ? { retryScheduleMs: options.notifyRetryScheduleMs } : {}),
+    ...(options.notifyPollIntervalMs ? { pollIntervalMs: options.notifyPollIntervalMs } : {}),
+    ...(options.notifyTimeoutMs ? { timeoutMs: options.notifyTimeoutMs } : {}),
+  });
+  worker = notifications;
+  const settleJob = new SettleJob(deps, {
+    logger: options.logger,
+    ...(options.reconcileScheduleMs ? { scheduleMs: options.reconcileScheduleMs } : {}),
+    ...(options.reconcilePollIntervalMs ? { pollIntervalMs: options.reconcilePollIntervalMs } : {}),
+  });
+  const snsHttp = createTargetDispatchers({ timeoutMs: 10_000 });
+  const fetchCertificate = createCertificateFetcher(snsHttp);
+  const amazonVerifier = createSnsVerifier({ fetchCertificate });
+  const emulatorVerifier = options.emulator
+    ? createSnsVerifier({ fetchCertificate, extraCertificateUrl: `${options.emulator.url}/__sns/cert.pem` })
+    : amazonVerifier;
+  const ipnPage = ipnIntakePage({
+    findMerchant: (merchantId) => options.merchants.find(merchantId),
+    verifierFor: (merchant) =>
+      merchant.amazon.environment === "emulator" ? emulatorVerifier : amazonVerifier,
+    paymentsOf: (merchantId, ipn) =>
+      paymentsOfAmazonObject(options.db, merchantId, {
+        ...(ipn.ObjectType === "CHARGE" ? { chargeId: ipn.ObjectId } : {}),
+        chargePermissionId: ipn.ChargePermissionId,
+      }),
+    settle: (merchantId, payId, context) => settleJob.settle(merchantId, payId, context),
+    confirmSubscription: async (url) => {
+      const target = new URL(url);
+      const response = await request(target, { dispatcher: snsHttp.forUrl(target) });
+      await response.body.dump();
+      if (response.statusCode !== 200) throw new Error(`SubscribeURL answered ${response.statusCode}`);
+    },
+    logger: options.logger,
+  });
   registerPaygateRoutes(app, [
     amazonApaPage(pageDeps, options.publicUrl),
     ...amazonReturnPages(pageDeps),
@@ -76,20 +135,18 @@ export function setUpPaygate(app: FastifyInstance, options: PaygateSetupOptions)
     creditPage(pageDeps),
     reversePage(pageDeps),
     inquirePage(pageDeps),
+    ipnPage,
   ]);
-  worker = new NotifyWorker({
-    db: options.db,
-    clock: options.clock,
-    logger: options.logger,
-    ...(options.notifyRetryScheduleMs ? { retryScheduleMs: options.notifyRetryScheduleMs } : {}),
-    ...(options.notifyPollIntervalMs ? { pollIntervalMs: options.notifyPollIntervalMs } : {}),
-    onPoll: async () => {
-      for (const { merchantId, payId } of await deps.store.unsettled(options.db, 20)) {
-        await settlePendingActions(deps, merchantId, payId).catch((error) =>
-          options.logger.warn({ err: error, merchantId, payId }, "refund poll failed"),
-        );
-      }
+  return {
+    notifications,
+    start() {
+      notifications.start();
+      settleJob.start();
     },
-  });
-  return worker;
+    async stop() {
+      await settleJob.stop();
+      await notifications.stop();
+      await snsHttp.close();
+    },
+  };
 }

@@ -1,0 +1,151 @@
+/**
+ * Settling what Amazon finishes later (reference amazon-pay-v2.md §5.3–§5.4, paygate-protocol.md
+ * §5.5–§5.7, §5.11): a pending authorisation (`AuthorizationInitiated`), a capture
+ * (`CaptureInitiated`, also the capture of `AuthorizeWithCapture`) and a refund
+ * (`RefundInitiated`). Amazon is asked for the object's current state — an IPN only says that
+ * something changed, never what (§10) — and the answer goes through the aggregate's
+ * `recordOutcome`, which ignores outcomes for actions already settled. So IPNs, duplicated or out
+ * of order, the reconciliation job and `inquire.aspx` can all call this at any time: each final
+ * state is recorded once and its notify (completion, CaptureNotification, CreditNotification)
+ * queued once, in the same transaction.
+ */
+import type { Charge } from "../../amazon/wire.js";
+import {
+  type AmazonOutcome,
+  type PaymentAction,
+  type PaymentEvent,
+  recordChargeCanceled,
+} from "../../core/payment.js";
+import type { CheckoutValues } from "../../paygate/pages/checkout-answer.js";
+import { buyerValues } from "../../paygate/pages/checkout-answer.js";
+import type { PaygateMerchant } from "../../paygate/pages/receive.js";
+import { actionNotifies } from "./actions.js";
+import { outcomeOfCharge, outcomeOfRefund } from "./amazon-outcome.js";
+import { completionNotifies } from "./buyer-return.js";
+import type { AmazonLink, FlowDeps, NotifyRow, PaymentRecord } from "./ports.js";
+import { answerContextOf, applyOutcome, transact } from "./support.js";
+
+/** What a settlement run did: state changes recorded, and whether Amazon still has work open. */
+export interface Settlement {
+  readonly applied: number;
+  readonly stillPending: boolean;
+}
+
+const NOTHING: Settlement = { applied: 0, stillPending: false };
+
+/** Outcomes that leave a pending action where it is (Amazon has not decided yet). */
+function stillOpen(action: PaymentAction, record: PaymentRecord, outcome: AmazonOutcome): boolean {
+  switch (outcome.kind) {
+    case "authorizationPending":
+    case "refundPending":
+      return true;
+    case "capturePending":
+      // A pending authorisation of AuthorizeWithCapture that became CaptureInitiated has moved on.
+      return action.kind === "capture" || record.payment.status === "CapturePending";
+    default:
+      return false;
+  }
+}
+
+/**
+ * Asks Amazon about the payment's pending actions and records those it has decided. Also notices
+ * an authorisation Amazon cancelled on its own (30 days unused, AmazonCanceled) when
+ * `chargeChanged` says Amazon reported a change of the charge.
+ */
+export async function settlePendingActions(
+  deps: FlowDeps,
+  merchantId: string,
+  payId: string,
+  options: { readonly chargeChanged?: boolean } = {},
+): Promise<Settlement> {
+  const record = await deps.store.load(deps.db, merchantId, payId);
+  if (record === undefined) return NOTHING;
+  const chargeId = record.payment.amazon.chargeId;
+  const pending = record.payment.actions.filter(
+    (a) => a.state === "pending" && (a.kind !== "credit" || a.amazonId !== undefined),
+  );
+  if (pending.length === 0 && !(options.chargeChanged && record.payment.status === "Authorized")) {
+    return NOTHING;
+  }
+  const [link, merchant] = await Promise.all([deps.amazonFor(merchantId), deps.findMerchant(merchantId)]);
+  if (link === undefined || merchant === undefined || chargeId === undefined) return NOTHING;
+
+  let charge: Charge | undefined;
+  const readCharge = async () => {
+    charge ??= (await link.client.getCharge(chargeId)).body;
+    return charge;
+  };
+  let applied = 0;
+  let stillPending = false;
+  for (const action of pending) {
+    const outcome =
+      action.kind === "credit"
+        ? outcomeOfRefund((await link.client.getRefund(action.amazonId as string)).body)
+        : outcomeOfCharge(await readCharge());
+    if (stillOpen(action, record, outcome)) {
+      stillPending = true;
+      continue;
+    }
+    const details = action.kind === "complete" ? await checkoutDetails(link, record) : {};
+    const done = await applyOutcome(deps, merchantId, payId, action.xid, outcome, (current, events) =>
+      notifiesOf(merchant, current, events, details),
+    );
+    if (done.ok) applied += 1;
+    if (done.ok && done.action.state === "pending") stillPending = true;
+  }
+  if (pending.length === 0 && (await readCharge()).statusDetails.state === "Canceled") {
+    applied += await recordAmazonCancel(
+      deps,
+      merchant,
+      record,
+      (await readCharge()).statusDetails.reasonCode,
+    );
+  }
+  return { applied, stillPending };
+}
+
+/** The buyer's data for a completion notify (the session is kept 30 days, §5.5). */
+async function checkoutDetails(link: AmazonLink, record: PaymentRecord): Promise<CheckoutValues> {
+  const sessionId = record.payment.amazon.checkoutSessionId;
+  if (sessionId === undefined) return {};
+  try {
+    return buyerValues((await link.client.getCheckoutSession(sessionId)).body, link.amazonMerchantId);
+  } catch {
+    // The notify still carries the payment's ids and amounts; buyer data is a courtesy here.
+    return {};
+  }
+}
+
+/** Amazon cancelled an unused authorisation (30 days, AmazonCanceled; §5.3). */
+async function recordAmazonCancel(
+  deps: FlowDeps,
+  merchant: PaygateMerchant,
+  record: PaymentRecord,
+  reasonCode: string | null,
+): Promise<number> {
+  const changed = await transact(deps, async (tx) => {
+    const current = await deps.store.load(tx, record.payment.merchantId, record.payment.payId, true);
+    if (current === undefined) return false;
+    const result = recordChargeCanceled(current.payment, deps.newId(), reasonCode ?? "AmazonCanceled");
+    if (!result.ok) return false;
+    const next = { ...current, payment: result.payment };
+    await deps.store.save(tx, next);
+    for (const row of notifiesOf(merchant, next, result.events, {})) await deps.store.enqueueNotify(tx, row);
+    return true;
+  });
+  if (changed) deps.notified();
+  return changed ? 1 : 0;
+}
+
+/** Completion, capture and credit notifies of the events. Pure: it runs inside the transaction. */
+function notifiesOf(
+  merchant: PaygateMerchant,
+  record: PaymentRecord,
+  events: readonly PaymentEvent[],
+  details: CheckoutValues,
+): NotifyRow[] {
+  return [
+    ...completionNotifies(answerContextOf(merchant, record), record, events, details),
+    ...actionNotifies(merchant, record, events),
+  ];
+}
