@@ -32,7 +32,7 @@ function normalized(value: string | null): string {
 }
 
 function listed(values: readonly string[] | undefined, value: string | null): boolean {
-  return values !== undefined && values.some((candidate) => normalized(candidate) === normalized(value));
+  return values?.some((candidate) => normalized(candidate) === normalized(value)) ?? false;
 }
 
 function lines(address: DeliveryAddress): string {
