@@ -18,8 +18,12 @@ import { refundCeiling } from "./refund-cap.js";
 
 export type TxType = "Authorize" | "AuthorizeWithCapture";
 
-/** `Standard`: review page at the shop; `ProcessOrder`: Additional Payment Button (§5.0 B). */
-export type CheckoutMode = "Standard" | "ProcessOrder";
+/**
+ * `Standard`: review page at the shop; `ProcessOrder`: Additional Payment Button (§5.0 B);
+ * `MerchantInitiated`: an RTF=R charge on a recurring permission (§5.9), no buyer involved — its
+ * completion is Amazon's Create Charge, straight from `Initialized`.
+ */
+export type CheckoutMode = "Standard" | "ProcessOrder" | "MerchantInitiated";
 
 export type PaymentStatus =
   /** Button payload handed out; the buyer has not come back from Amazon. */

@@ -29,7 +29,7 @@ describe("recurring terms (seed 004, Anfangszahlung)", () => {
         assert.deepEqual(recurringTermsOf(unit, String(min - 1), undefined), { parameter: "Value" });
     }
     assert.deepEqual(recurringTermsOf("Year", "4", undefined), { parameter: "Value" });
-    assert.deepEqual(recurringTermsOf("Day", "1095", "0").installmentAmount, undefined);
+    assert.deepEqual(recurringTermsOf("Day", "1095", "0"), { frequency: { unit: "Day", value: 1095 }, installmentAmount: undefined });
     assert.deepEqual(recurringTermsOf("Variable", "1", undefined), { parameter: "Value" });
   });
 

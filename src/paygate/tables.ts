@@ -668,6 +668,96 @@ export const recurringChargeRequest = table(
     currency,
     countryCode,
     row("ChargepermissionId", "ans..256", "M", "charge permission id from the answer to the initial payment"),
+    // The seed lists only the rows above "in addition to the standard request"; a merchant-initiated
+    // charge has no buyer, so of the init table only what a server-to-server charge needs is kept
+    // (reference §5.9: TransID/MAC/URLs unconfirmed; docs/recurring.md).
+    fromReference(merchantId),
+    fromReference(transId),
+    fromReference(refnrAns),
+    row("TxType", "an..20", "O", "AuthorizeWithCapture (default) or Authorize", {
+      origin: "reference",
+      values: ["AuthorizeWithCapture", "Authorize"],
+    }),
+    row(
+      "URLNotify",
+      "ans..256",
+      "O",
+      "where the charge's notify goes; default: the initial payment's URLNotify",
+      {
+        origin: "reference",
+      },
+    ),
+    row("ChDesc", "ans..16", "O", "soft descriptor, only with AuthorizeWithCapture", { origin: "reference" }),
+    fromReference(orderDescAction),
+    fromReference(simulationCode),
+  ],
+);
+
+/**
+ * The answer to an RTF=R request (not in the seeds, reference §5.9): the capture answer's fields
+ * — the same head, Amazon's ids, the charge's amount and the running totals of its own PayID.
+ */
+export const recurringChargeResponse = table(
+  "recurring-charge-response",
+  "Recurring: answer to a merchant-initiated charge (RTF=R)",
+  "amazonAPA.aspx",
+  ["response"],
+  "reference §5.9 (not in the seeds; shaped like seed 004's capture answer)",
+  [
+    ...actionResponseHead,
+    row("chargeid", "ans..256", "C", "Amazon Pay charge id", {
+      condition: "when Amazon created a charge (not on a refused request)",
+    }),
+    amazonStatusOrder,
+    chargePermissionId,
+    ...runningTotals,
+  ].map(fromReference),
+);
+
+/** The URLNotify of an RTF=R charge: its answer plus RTF, NotificationType and the response MAC. */
+export const recurringChargeNotify = table(
+  "recurring-charge-notify",
+  "Recurring: merchant-initiated charge result (URLNotify)",
+  "URLNotify",
+  ["notify"],
+  "reference §5.9, §5.11 (not in the seeds)",
+  [
+    ...recurringChargeResponse.rows,
+    row("RTF", "ans1", "M", "R = recurring", { origin: "reference", values: ["R"] }),
+    row("NotificationType", "a..25", "M", "fixed value RecurringNotification", {
+      origin: "reference",
+      values: ["RecurringNotification"],
+    }),
+    responseMacRow,
+  ],
+);
+
+/**
+ * Kasse's own subscriptions (docs/recurring.md): a due charge failed for good (hard decline,
+ * closed permission, retries used up) and the subscription is paused.
+ */
+export const subscriptionDunningNotify = table(
+  "subscription-dunning-notify",
+  "Subscription run by Kasse: due charge failed, subscription paused (URLNotify)",
+  "URLNotify",
+  ["notify"],
+  "Kasse (not in the seeds or the reference)",
+  [
+    ...[mid, row("PayID", "an32", "O", "the failed charge's payment, when one was made"), transId].map(
+      fromReference,
+    ),
+    row("SubscriptionId", "an32", "M", "Kasse's subscription id", { origin: "reference" }),
+    fromReference({ ...statusOkFailed, meaning: "FAILED", values: ["FAILED"] }),
+    ...[description, code, codeExt, errorText, chargePermissionId, amount, currency].map(fromReference),
+    row("Cycle", "n..5", "M", "the cycle that could not be charged (1 = first due date)", {
+      origin: "reference",
+    }),
+    row("Attempts", "n..3", "M", "charge attempts made on that cycle", { origin: "reference" }),
+    row("NotificationType", "a..25", "M", "fixed value DunningNotification", {
+      origin: "reference",
+      values: ["DunningNotification"],
+    }),
+    responseMacRow,
   ],
 );
 
@@ -949,6 +1039,9 @@ export const PARAMETER_TABLES: readonly ParameterTable[] = [
   reverseResponse,
   recurringInitialRequest,
   recurringChargeRequest,
+  recurringChargeResponse,
+  recurringChargeNotify,
+  subscriptionDunningNotify,
   apbInitRequest,
   apbInitResponse,
   apbAddressEu,

@@ -18,6 +18,7 @@ import type {
   Scope,
 } from "../../amazon/wire.js";
 import { formatDecimal } from "../../core/money.js";
+import type { RecurringTerms } from "../../core/recurring.js";
 import type { PaymentIntent } from "./types.js";
 
 export interface CheckoutPayloadInput {
@@ -37,6 +38,8 @@ export interface CheckoutPayloadInput {
   readonly processOrder: boolean;
   /** APB with physical goods: the shipping address the shop collected. */
   readonly addressDetails?: AddressDetails | undefined;
+  /** RTF=I: a Recurring charge permission with `recurringMetadata` (amazon-pay-v2.md §12). */
+  readonly recurring?: RecurringTerms | undefined;
 }
 
 export function buildCheckoutPayload(input: CheckoutPayloadInput): CreateCheckoutSessionRequest {
@@ -51,7 +54,7 @@ export function buildCheckoutPayload(input: CheckoutPayloadInput): CreateCheckou
     webCheckoutDetails,
     storeId: input.storeId,
     ...(input.scopes === undefined ? {} : { scopes: [...input.scopes] }),
-    chargePermissionType: "OneTime",
+    ...recurringFields(input),
     paymentDetails: {
       paymentIntent: input.intent,
       canHandlePendingAuthorization: false,
@@ -71,6 +74,31 @@ export function buildCheckoutPayload(input: CheckoutPayloadInput): CreateCheckou
     ...(input.addressDetails === undefined ? {} : { addressDetails: input.addressDetails }),
   };
   return payload;
+}
+
+/**
+ * `chargePermissionType` and, for RTF=I, `recurringMetadata`: the frequency as Amazon's numeric
+ * string, the fixed amount per cycle in the order's currency when the shop named one.
+ */
+function recurringFields(
+  input: CheckoutPayloadInput,
+): Pick<CreateCheckoutSessionRequest, "chargePermissionType" | "recurringMetadata"> {
+  const terms = input.recurring;
+  if (terms === undefined) return { chargePermissionType: "OneTime" };
+  return {
+    chargePermissionType: "Recurring",
+    recurringMetadata: {
+      frequency: { unit: terms.frequency.unit, value: String(terms.frequency.value) },
+      ...(terms.installmentAmount === undefined
+        ? {}
+        : {
+            amount: {
+              amount: formatDecimal(terms.installmentAmount, input.currency),
+              currencyCode: input.currency,
+            },
+          }),
+    },
+  };
 }
 
 /** The payload as the JSON text that is signed and sent: no literal `&` (reference §5.0). */

@@ -5,7 +5,13 @@
 import { type ActionFlow, captureCharge, inquirePayment, refundCharge, reverseCharge } from "./actions.js";
 import { buyerReturn, type ReturnStep } from "./buyer-return.js";
 import { initCheckout, type ReturnUrls } from "./init.js";
-import type { FlowDeps, PaymentRecord } from "./ports.js";
+import type { PaymentRecord } from "./ports.js";
+import {
+  chargeRecurring,
+  type RecurringChargeCommand,
+  type RecurringChargeDone,
+  type RecurringDeps,
+} from "./recurring-charge.js";
 import type { ActionCommand, ActionResult, FlowResult, InitCommand, InitResult } from "./types.js";
 import { type UpdateAmountCommand, updateAuthorizeAmount } from "./update-amount.js";
 
@@ -25,9 +31,14 @@ export interface Flows {
   credit: ActionFlow;
   reverse: ActionFlow;
   inquire(merchantId: string, payId: string): Promise<FlowResult<{ record: PaymentRecord }>>;
+  /** RTF=R: a merchant-initiated charge on a recurring charge permission (§5.9). */
+  recurringCharge(
+    merchantId: string,
+    command: RecurringChargeCommand,
+  ): Promise<FlowResult<RecurringChargeDone>>;
 }
 
-export function createFlows(deps: FlowDeps): Flows {
+export function createFlows(deps: RecurringDeps): Flows {
   return {
     init: (merchantId, command, returnsFor) => initCheckout(deps, merchantId, command, returnsFor),
     updateAmount: (merchantId, command) => updateAuthorizeAmount(deps, merchantId, command),
@@ -36,5 +47,6 @@ export function createFlows(deps: FlowDeps): Flows {
     credit: (merchantId, command) => refundCharge(deps, merchantId, command),
     reverse: (merchantId, command) => reverseCharge(deps, merchantId, command),
     inquire: (merchantId, payId) => inquirePayment(deps, merchantId, payId),
+    recurringCharge: (merchantId, command) => chargeRecurring(deps, merchantId, command),
   };
 }

@@ -77,6 +77,7 @@ export async function initCheckout(
       returns,
       processOrder: command.processOrder,
       addressDetails: command.addressDetails,
+      recurring: command.recurring,
     }),
   );
   const button = { payload, signature: link.signButtonPayload(payload), publicKeyId: link.publicKeyId };

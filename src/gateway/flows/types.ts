@@ -4,6 +4,7 @@
  */
 import type { AddressDetails, DeliverySpecifications, Scope } from "../../amazon/wire.js";
 import type { Payment, PaymentAction } from "../../core/payment.js";
+import type { RecurringTerms } from "../../core/recurring.js";
 import type { PaygateCode } from "../../paygate/codes.js";
 
 /** The result of one action on a payment (an XID), final or pending. */
@@ -45,6 +46,8 @@ export interface InitCommand {
   readonly deliverySpecifications: DeliverySpecifications | undefined;
   readonly processOrder: boolean;
   readonly addressDetails: AddressDetails | undefined;
+  /** RTF=I (§5.9): the checkout creates a Recurring charge permission with these terms. */
+  readonly recurring?: RecurringTerms | undefined;
   /** Everything a later browser return or notify needs to answer the shop. */
   readonly shop: ShopReturn;
 }

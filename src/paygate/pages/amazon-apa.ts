@@ -15,6 +15,7 @@
  */
 import type { AddressDetails } from "../../amazon/wire.js";
 import { isSupportedCurrency } from "../../core/money.js";
+import { recurringTermsOf } from "../../core/recurring.js";
 import { parseAddressRestriction, parseScopes } from "../../gateway/flows/checkout-payload.js";
 import type { InitCommand, PaymentIntent } from "../../gateway/flows/types.js";
 import { type PaygateCode, paygateCode } from "../codes.js";
@@ -28,6 +29,8 @@ import {
   initRequest,
   initResponse,
   type ParameterTable,
+  recurringChargeRequest,
+  recurringInitialRequest,
   STATE_NOT_SUPPORTED,
   updateAmountRequest,
   updateAmountResponse,
@@ -35,6 +38,7 @@ import {
 import { totalValues } from "./action-answer.js";
 import type { PageDeps } from "./deps.js";
 import { answerBody, answered, type PageRule, type PaygateMerchant, receive, refusal } from "./receive.js";
+import { recurringChargeAnswer } from "./recurring-charge.js";
 import { simulationCodeOf } from "./test-mode.js";
 
 /** Kasse's return pages, as named in the button payload. */
@@ -72,10 +76,15 @@ function ruleFor(pairs: DataPairs): PageRule | PaygateCode {
   if (get("eventtoken") !== undefined) {
     return { tables: [updateAmountRequest], mac: { table: updateAmountRequest, required: false } };
   }
-  // Recurring payments (RTF=I, RTF=R) are not offered yet.
-  if (get("rtf") !== undefined) return paygateCode("PARAMETER_VALUE_NOT_ALLOWED", "RTF");
+  const rtf = get("rtf");
+  // RTF=R (§5.9): a merchant-initiated charge; its table lists no MAC, so one is checked when sent.
+  if (rtf === "R") {
+    return { tables: [recurringChargeRequest], mac: { table: recurringChargeRequest, required: false } };
+  }
+  if (rtf !== undefined && rtf !== "I") return paygateCode("PARAMETER_VALUE_NOT_ALLOWED", "RTF");
   if (get("checkoutmode") === undefined) {
-    return { tables: [initRequest], mac: { table: initRequest, required: true } };
+    const tables = rtf === "I" ? [initRequest, recurringInitialRequest] : [initRequest];
+    return { tables, mac: { table: initRequest, required: true } };
   }
   const tables: ParameterTable[] = [apbInitRequest];
   if (ADDRESS_KEYS.some((key) => get(key) !== undefined)) {
@@ -115,6 +124,8 @@ export function amazonApaPage(deps: PageDeps, gatewayUrl: () => string): Paygate
           }),
         );
       }
+
+      if (get("rtf") === "R") return recurringChargeAnswer(deps, received);
 
       const command = initCommandOf(get, merchant, received);
       if ("code" in command) return refusal(merchant, command, echo);
@@ -212,6 +223,17 @@ function initCommandOf(
     if ("code" in address) return address;
     addressDetails = address;
   }
+  let recurring: InitCommand["recurring"];
+  if (get("rtf") === "I") {
+    // The APB table marks cycle and Value conditional; with RTF=I they are required (§5.9).
+    const cycle = get("cycle");
+    const value = get("value");
+    if (cycle === undefined) return paygateCode("PARAMETER_MISSING", "cycle");
+    if (value === undefined) return paygateCode("PARAMETER_MISSING", "Value");
+    const terms = recurringTermsOf(cycle, value, get("installmentamount"));
+    if ("parameter" in terms) return paygateCode("PARAMETER_VALUE_NOT_ALLOWED", terms.parameter);
+    recurring = terms;
+  }
   const orderDesc = get("orderdesc");
   return {
     transId: get("transid") as string,
@@ -229,6 +251,7 @@ function initCommandOf(
     deliverySpecifications,
     processOrder,
     addressDetails,
+    recurring,
     shop: {
       urlSuccess: get("urlsuccess") as string,
       urlFailure: get("urlfailure") as string,
@@ -283,7 +306,7 @@ function isWebUrl(text: string): boolean {
  * emulator may use plain http on any port of a loopback address (the issue's rule for local
  * development and tests).
  */
-function isNotifyUrl(text: string, environment: PaygateMerchant["environment"]): boolean {
+export function isNotifyUrl(text: string, environment: PaygateMerchant["environment"]): boolean {
   let url: URL;
   try {
     url = new URL(text);

@@ -8,6 +8,8 @@
  */
 const FAILURE_BY_STEP = {
   complete: "Declined",
+  // RTF=R's Create Charge: a soft decline, which leaves the permission chargeable.
+  charge: "SoftDeclined",
   capture: "AmazonRejected",
   credit: "RefundDeclined",
 } as const;

@@ -1,0 +1,70 @@
+/**
+ * RTF=R on `amazonAPA.aspx` (seed 004 "Wiederkehrende Zahlung", reference §5.9): the request,
+ * read against the recurring charge table, becomes the recurring charge flow's command; its
+ * result is answered S2S and, once Amazon decided, notified (`NotificationType`
+ * `RecurringNotification`) with the same fields.
+ */
+import { isSupportedCurrency } from "../../core/money.js";
+import type { RecurringChargeCommand } from "../../gateway/flows/recurring-charge.js";
+import type { ActionResult, PaymentIntent } from "../../gateway/flows/types.js";
+import type { AnswerValues } from "../answer.js";
+import { paygateCode } from "../codes.js";
+import type { PageOutcome } from "../routes.js";
+import { type ParameterTable, recurringChargeNotify, recurringChargeResponse } from "../tables.js";
+import { actionValues } from "./action-answer.js";
+import { isNotifyUrl } from "./amazon-apa.js";
+import type { PageDeps } from "./deps.js";
+import { type AnswerContext, answerBody, answered, type Received, refusal } from "./receive.js";
+import { simulationCodeOf } from "./test-mode.js";
+
+export async function recurringChargeAnswer(
+  deps: PageDeps,
+  received: Received<ParameterTable>,
+): Promise<PageOutcome> {
+  const { merchant } = received;
+  const get = (key: string) => received.pairs.pairs.get(key)?.value || undefined;
+  const echo = { ...received, transId: get("transid") };
+  const currency = get("currency") as string;
+  if (!isSupportedCurrency(currency)) {
+    return refusal(merchant, paygateCode("PARAMETER_VALUE_NOT_ALLOWED", "Currency"), echo);
+  }
+  const urlNotify = get("urlnotify");
+  if (urlNotify !== undefined && !isNotifyUrl(urlNotify, merchant.environment)) {
+    return refusal(merchant, paygateCode("PARAMETER_INVALID", "URLNotify"), echo);
+  }
+  const command: RecurringChargeCommand = {
+    chargePermissionId: get("chargepermissionid") as string,
+    transId: get("transid") as string,
+    refnr: get("refnr"),
+    reqId: received.reqId,
+    countryCode: get("countrycode") as string,
+    amount: Number(get("amount")),
+    currency,
+    intent: (get("txtype") ?? "AuthorizeWithCapture") as PaymentIntent,
+    softDescriptor: get("chdesc"),
+    simulationCode: simulationCodeOf("charge", get("amazonpaysimulationcode"), get("orderdesc")),
+    urlNotify,
+    echo: { userData: received.userData, custom: received.custom, scheme: received.scheme },
+  };
+  const done = await deps.flows.recurringCharge(merchant.merchantId, command);
+  if (!done.ok) return refusal(merchant, done.code, { ...echo, payId: done.payment?.payId });
+  return answered(
+    answerBody(received, recurringChargeResponse, recurringValues(merchant.merchantId, done.result)),
+  );
+}
+
+/** The capture answer's values; no `chargeid` when Amazon refused before creating a charge. */
+function recurringValues(merchantId: string, result: ActionResult): AnswerValues<ParameterTable> {
+  const values = actionValues(merchantId, result);
+  return { ...values, chargeid: values.chargeid || undefined } as AnswerValues<ParameterTable>;
+}
+
+/** The URLNotify of a recurring charge: the answer's fields, `RTF=R`, `NotificationType`, MAC. */
+export function recurringNotifyBody(context: AnswerContext, result: ActionResult): string {
+  const values = {
+    ...recurringValues(context.merchant.merchantId, result),
+    RTF: "R",
+    NotificationType: "RecurringNotification",
+  };
+  return answerBody(context, recurringChargeNotify, values as AnswerValues<ParameterTable>, { mac: true });
+}

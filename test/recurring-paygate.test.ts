@@ -1,0 +1,189 @@
+/**
+ * Recurring payments through the Paygate wire protocol (seed 004 "Einrichtung wiederkehrender
+ * Zahlungen", reference §5.9), end to end against the real gateway and emulator: RTF=I checkout
+ * with a Recurring charge permission, RTF=R charges and their notifies, Amazon's monthly limit,
+ * a hard decline fixed by the buyer, a permission the buyer closed, ReqId replay, and another
+ * merchant's permission id.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import type { ShopCredentials } from "../src/paygate/client.js";
+import {
+  captureRequest,
+  captureResponse,
+  initResponse,
+  recurringChargeNotify,
+} from "../src/paygate/tables.js";
+import { buyer, call, createShop, startWorld, type World } from "./paygate-support.js";
+import {
+  chargeAgain,
+  notifyOf,
+  recurringInitTable,
+  recurringInitValues,
+  subscribe,
+} from "./recurring-support.js";
+
+let world: World;
+let shop: ShopCredentials;
+
+before(async () => {
+  world = await startWorld();
+  shop = await createShop(world, "shop-recurring");
+});
+after(() => world.close());
+
+describe("RTF=I: the initial payment of a series", () => {
+  it("creates a Recurring charge permission with the cycle and amount, first payment as usual", async () => {
+    const { payload, chargePermissionId } = await subscribe(world, shop, "R-I-1");
+    assert.equal(payload.chargePermissionType, "Recurring");
+    assert.deepEqual(payload.recurringMetadata, {
+      frequency: { unit: "Month", value: "1" },
+      amount: { amount: "9.90", currencyCode: "EUR" },
+    });
+    assert.match(chargePermissionId, /^[A-Z0-9-]+$/);
+  });
+
+  it("refuses cycles outside the seed's ranges, naming the parameter", async () => {
+    const cases: Array<[Record<string, string | number | undefined>, string]> = [
+      [{ cycle: "Month", Value: 37 }, "20160029"],
+      [{ cycle: "Year", Value: 4 }, "20160029"],
+      [{ cycle: "Week", Value: 0 }, "20160029"],
+      [{ cycle: "Variable", Value: 1 }, "20160029"],
+      [{ cycle: "Quarter", Value: 1 }, "20160028"],
+      [{ RTF: "X" }, "20160027"],
+    ];
+    for (const [extra, code] of cases) {
+      const answer = await call(
+        world,
+        shop,
+        "amazonAPA.aspx",
+        recurringInitTable,
+        recurringInitValues(world, "R-I-bad", extra),
+        initResponse,
+      );
+      assert.equal(answer.values.Status, "FAILED", JSON.stringify(extra));
+      assert.equal(answer.code, code, `${JSON.stringify(extra)}: ${answer.values.Description}`);
+    }
+    const variable = await call(
+      world,
+      shop,
+      "amazonAPA.aspx",
+      recurringInitTable,
+      recurringInitValues(world, "R-I-var", { cycle: "Variable", Value: 0, InstallmentAmount: 0 }),
+      initResponse,
+    );
+    assert.equal(variable.code, "00000000");
+    const payload = JSON.parse(variable.values.buttonpayload as string);
+    assert.deepEqual(payload.recurringMetadata, { frequency: { unit: "Variable", value: "0" } });
+  });
+});
+
+describe("RTF=R: merchant-initiated charges", () => {
+  it("charges with its own PayID, answers S2S and notifies; Authorize leaves a capture to do", async () => {
+    const initial = await subscribe(world, shop, "R-R-1");
+    const charged = await chargeAgain(world, shop, initial.chargePermissionId, "R-R-1-c1");
+    assert.equal(charged.values.Status, "OK");
+    assert.equal(charged.code, "00000000");
+    assert.notEqual(charged.values.PayID, initial.payId);
+    assert.equal(charged.values.chargepermissionid, initial.chargePermissionId);
+    assert.ok(charged.values.chargeid);
+    assert.equal(charged.values.AmountCap, "990");
+    assert.equal(charged.values.AmazonStatus, "Completed");
+
+    const notified = await notifyOf(world, shop, recurringChargeNotify, charged.values.PayID as string);
+    assert.equal(notified.macVerified, true);
+    assert.equal(notified.values.Status, "OK");
+    assert.equal(notified.values.NotificationType, "RecurringNotification");
+    assert.equal(notified.values.RTF, "R");
+    assert.equal(notified.values.chargeid, charged.values.chargeid);
+
+    const authorized = await chargeAgain(world, shop, initial.chargePermissionId, "R-R-1-c2", {
+      amount: 1290,
+      extra: { TxType: "Authorize" },
+    });
+    assert.equal(authorized.code, "00000000");
+    assert.equal(authorized.values.AmountAuth, "1290");
+    assert.equal(authorized.values.AmountCap, "0");
+    const capture = await call(
+      world,
+      shop,
+      "capture.aspx",
+      captureRequest,
+      { PayID: authorized.values.PayID, TransID: "R-R-1-c2", Amount: 1290, Currency: "EUR" },
+      captureResponse,
+    );
+    assert.equal(capture.code, "00000000");
+    assert.equal(capture.values.AmountCap, "1290");
+  });
+
+  it("respects Amazon's monthly limit (PeriodicAmountExceeded)", async () => {
+    const { chargePermissionId } = await subscribe(world, shop, "R-L-1");
+    const refused = await chargeAgain(world, shop, chargePermissionId, "R-L-1-c1", { amount: 60_000 });
+    assert.equal(refused.values.Status, "FAILED");
+    assert.equal(refused.code, "2A200105");
+    assert.equal(refused.values.CodeExt, "PeriodicAm");
+    assert.match(refused.values.ErrorText ?? "", /^PeriodicAmountExceeded/);
+    const small = await chargeAgain(world, shop, chargePermissionId, "R-L-1-c2", { amount: 1000 });
+    assert.equal(small.code, "00000000", "the limit refused only what exceeded it");
+  });
+
+  it("a hard decline stops charges until the buyer updates the payment method", async () => {
+    const { chargePermissionId } = await subscribe(world, shop, "R-H-1");
+    const declined = await chargeAgain(world, shop, chargePermissionId, "R-H-1-c1", {
+      extra: { AmazonpaySimulationCode: "HardDeclined" },
+    });
+    assert.equal(declined.values.Status, "FAILED");
+    assert.equal(declined.code, "2A200100");
+    assert.equal(declined.values.CodeExt, "HardDeclin");
+    const declineNotify = await notifyOf(world, shop, recurringChargeNotify, declined.values.PayID as string);
+    assert.equal(declineNotify.values.Status, "FAILED");
+    assert.equal(declineNotify.values.CodeExt, "HardDeclin");
+
+    const blocked = await chargeAgain(world, shop, chargePermissionId, "R-H-1-c2");
+    assert.equal(blocked.values.Status, "FAILED");
+    assert.equal(blocked.code, "2A200207");
+    assert.match(blocked.values.ErrorText ?? "", /^InvalidChargePermissionStatus/);
+
+    await buyer(world, `/__admin/charge-permissions/${chargePermissionId}/update-payment-method`, {
+      buyer: { card: "4444" },
+    });
+    const again = await chargeAgain(world, shop, chargePermissionId, "R-H-1-c3");
+    assert.equal(again.code, "00000000", again.values.ErrorText);
+  });
+
+  it("refuses a permission the buyer closed, without a charge", async () => {
+    const { chargePermissionId } = await subscribe(world, shop, "R-C-1");
+    await buyer(world, `/__admin/charge-permissions/${chargePermissionId}/buyer-close`);
+    const refused = await chargeAgain(world, shop, chargePermissionId, "R-C-1-c1");
+    assert.equal(refused.values.Status, "FAILED");
+    assert.equal(refused.code, "2A200207");
+    assert.equal(refused.values.CodeExt, "InvalidCha");
+    assert.match(refused.values.ErrorText ?? "", /BuyerClosed/);
+    assert.equal(refused.values.chargeid, undefined);
+  });
+
+  it("a ReqId replay answers the original charge and charges once", async () => {
+    const { chargePermissionId } = await subscribe(world, shop, "R-Q-1");
+    const first = await chargeAgain(world, shop, chargePermissionId, "R-Q-1-c1", { reqId: "rq-1" });
+    const second = await chargeAgain(world, shop, chargePermissionId, "R-Q-1-c1", { reqId: "rq-1" });
+    assert.equal(first.code, "00000000");
+    assert.equal(second.values.PayID, first.values.PayID);
+    assert.equal(second.values.XID, first.values.XID);
+    assert.equal(second.values.chargeid, first.values.chargeid);
+    const rows = await world.gateway.db.query<{ n: number | string }>(
+      `SELECT count(*) AS n FROM payments WHERE merchant_id = $1 AND charge_permission_id = $2
+       AND checkout_mode = 'MerchantInitiated'`,
+      [shop.merchantId, chargePermissionId],
+    );
+    assert.equal(Number(rows[0]?.n), 1);
+  });
+
+  it("refuses another merchant's charge permission", async () => {
+    const { chargePermissionId } = await subscribe(world, shop, "R-O-1");
+    const other = await createShop(world, "shop-recurring-other");
+    const refused = await chargeAgain(world, other, chargePermissionId, "R-O-1-c1");
+    assert.equal(refused.values.Status, "FAILED");
+    assert.equal(refused.code, "20160031");
+    assert.equal(refused.values.PayID, undefined);
+  });
+});
