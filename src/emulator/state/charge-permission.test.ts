@@ -4,11 +4,13 @@ import { AUTHORIZATION_VALIDITY, type ChargeRecord, captureCharge, openCharge } 
 import {
   assertChargeable,
   closePermission,
+  invalidatePaymentMethod,
   openPermission,
   overchargeLimit,
   type PermissionRecord,
   permissionLimits,
   renderPermission,
+  replacePaymentMethod,
   settlePermission,
   updatePermission,
 } from "./charge-permission.js";
@@ -231,5 +233,43 @@ describe("update and close", () => {
       amountBalance: { amount: "100.00", currencyCode: "EUR" },
     });
     assert.equal(wire.statusDetails.reasons, null);
+  });
+});
+
+describe("payment method invalid and replaced (§5.2, §12)", () => {
+  it("a Chargeable permission becomes NonChargeable/PaymentMethodInvalid once, stamped with the decline", () => {
+    const invalid = invalidatePaymentMethod(permission("Recurring"), T0 + 5);
+    assert.equal(invalid.permission.status.state, "NonChargeable");
+    assert.deepEqual(
+      invalid.permission.status.reasons.map((reason) => reason.reasonCode),
+      ["PaymentMethodInvalid"],
+    );
+    assert.equal(invalid.permission.status.lastUpdated, T0 + 5);
+    assert.equal(invalid.notices[0]?.notificationType, "STATE_CHANGE");
+    assert.equal(invalidatePaymentMethod(invalid.permission, T0 + 6).notices.length, 0);
+    const closed = closePermission(permission(), "MerchantClosed", null, T0).permission;
+    assert.equal(invalidatePaymentMethod(closed, T0).permission, closed);
+    assert.equal(
+      refusal(() => assertChargeable(invalid.permission, [], EUR(1_00), T0)),
+      "InvalidChargePermissionStatus",
+    );
+  });
+
+  it("a new instrument makes it Chargeable (STATE_CHANGE); on a Chargeable one it is an ATTRIBUTE_CHANGE; Closed refuses", () => {
+    const other = walletChoice("4444").instrument;
+    const invalid = invalidatePaymentMethod(permission("Recurring"), T0).permission;
+    const repaired = replacePaymentMethod(invalid, other, T0 + 10);
+    assert.equal(repaired.permission.status.state, "Chargeable");
+    assert.deepEqual(repaired.permission.status.reasons, []);
+    assert.equal(repaired.permission.instrument.last4, "4444");
+    assert.equal(repaired.notices[0]?.notificationType, "STATE_CHANGE");
+    const swapped = replacePaymentMethod(permission(), other, T0);
+    assert.equal(swapped.permission.status.state, "Chargeable");
+    assert.equal(swapped.notices[0]?.notificationType, "ATTRIBUTE_CHANGE");
+    const closed = closePermission(permission(), "BuyerClosed", null, T0).permission;
+    assert.equal(
+      refusal(() => replacePaymentMethod(closed, other, T0)),
+      "InvalidChargePermissionStatus",
+    );
   });
 });

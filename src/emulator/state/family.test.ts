@@ -94,3 +94,37 @@ describe("family ticks", () => {
     );
   });
 });
+
+describe("hard declines", () => {
+  function declined(reasonCode: string, at: number) {
+    const start = family();
+    const charge = openCharge(
+      { ...start.charges[0], id: "C2", amount: EUR(10_00) } as Parameters<typeof openCharge>[0],
+      { kind: "pending", after: PENDING_DELAY, state: "Declined", reasonCode },
+      at,
+    ).charge;
+    return { ...start, charges: [...start.charges, charge] };
+  }
+
+  it("a charge reaching Declined/HardDeclined makes the permission NonChargeable at the decline's time", () => {
+    const result = tickFamily(declined("HardDeclined", T0), T0 + DAY);
+    assert.equal(result.family.permission.status.state, "NonChargeable");
+    assert.equal(result.family.permission.status.reasons[0]?.reasonCode, "PaymentMethodInvalid");
+    assert.equal(result.family.permission.status.lastUpdated, T0 + PENDING_DELAY);
+    assert.ok(result.changed.has("P"));
+    assert.deepEqual(
+      result.notices.map((notice) => notice.objectType),
+      ["CHARGE", "CHARGE_PERMISSION"],
+    );
+    // Later ticks see an old decline: nothing more happens.
+    const again = tickFamily(result.family, T0 + 2 * DAY);
+    assert.equal(again.notices.length, 0);
+  });
+
+  it("other decline reasons, and settling without the charge among the changes, leave it Chargeable", () => {
+    const soft = tickFamily(declined("SoftDeclined", T0), T0 + DAY);
+    assert.equal(soft.family.permission.status.state, "Chargeable");
+    const settledLater = settle(tickFamily(declined("HardDeclined", T0), T0 + DAY).family, T0 + DAY);
+    assert.equal(settledLater.notices.length, 0);
+  });
+});
