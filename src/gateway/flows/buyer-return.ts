@@ -243,7 +243,11 @@ async function complete(
           : checkout.shop.urlFailure;
     location = redirectTo(target, body);
   }
-  if (action.state !== "inFlight") await rememberLocation(deps, payment.payId, location);
+  if (action.state !== "inFlight") {
+    // A pending completion's notify comes later, when Amazon's session no longer shows the
+    // buyer's redirect URL: the completion data is kept for it.
+    await rememberLocation(deps, payment.payId, location, action.state === "pending" ? details : undefined);
+  }
   return location;
 }
 
@@ -325,13 +329,22 @@ export function notifyRow(record: PaymentRecord, event: PaymentEvent, body: stri
   };
 }
 
-async function rememberLocation(deps: FlowDeps, payId: string, location: string): Promise<void> {
+async function rememberLocation(
+  deps: FlowDeps,
+  payId: string,
+  location: string,
+  completionDetails?: CheckoutValues,
+): Promise<void> {
   await transact(deps, async (tx) => {
     const current = await deps.store.loadByPayId(tx, payId, true);
     if (current !== undefined) {
       await deps.store.save(tx, {
         ...current,
-        context: { ...current.context, completionLocation: location },
+        context: {
+          ...current.context,
+          completionLocation: location,
+          ...(completionDetails === undefined ? {} : { completionDetails }),
+        },
       });
     }
   });

@@ -6,6 +6,7 @@
 import type { AmazonPayClient } from "../../amazon/client.js";
 import type { Clock } from "../../core/clock.js";
 import type { Payment, PaymentEvent } from "../../core/payment.js";
+import type { CheckoutValues } from "../../paygate/pages/checkout-answer.js";
 import type { PaygateMerchant } from "../../paygate/pages/receive.js";
 import type { Database, Queryable } from "../../store/database.js";
 import type { PaymentIntent, ShopReturn } from "./types.js";
@@ -40,6 +41,8 @@ export interface CheckoutContext {
   readonly button: { readonly payload: string; readonly signature: string; readonly publicKeyId: string };
   /** Where the buyer was sent after completion (a reload of the result page goes there again). */
   readonly completionLocation?: string | undefined;
+  /** Buyer data of a completion Amazon decides later, for its notify (settle.ts). */
+  readonly completionDetails?: CheckoutValues | undefined;
 }
 
 export interface PaymentRecord {

@@ -17,12 +17,11 @@ import {
   recordChargeCanceled,
 } from "../../core/payment.js";
 import type { CheckoutValues } from "../../paygate/pages/checkout-answer.js";
-import { buyerValues } from "../../paygate/pages/checkout-answer.js";
 import type { PaygateMerchant } from "../../paygate/pages/receive.js";
 import { actionNotifies } from "./actions.js";
 import { outcomeOfCharge, outcomeOfRefund } from "./amazon-outcome.js";
 import { completionNotifies } from "./buyer-return.js";
-import type { AmazonLink, FlowDeps, NotifyRow, PaymentRecord } from "./ports.js";
+import type { FlowDeps, NotifyRow, PaymentRecord } from "./ports.js";
 import { answerContextOf, applyOutcome, transact } from "./support.js";
 
 /** What a settlement run did: state changes recorded, and whether Amazon still has work open. */
@@ -86,7 +85,7 @@ export async function settlePendingActions(
       stillPending = true;
       continue;
     }
-    const details = action.kind === "complete" ? await checkoutDetails(link, record) : {};
+    const details = action.kind === "complete" ? checkoutDetails(record) : {};
     const done = await applyOutcome(deps, merchantId, payId, action.xid, outcome, (current, events) =>
       notifiesOf(merchant, current, events, details),
     );
@@ -104,16 +103,17 @@ export async function settlePendingActions(
   return { applied, stillPending };
 }
 
-/** The buyer's data for a completion notify (the session is kept 30 days, §5.5). */
-async function checkoutDetails(link: AmazonLink, record: PaymentRecord): Promise<CheckoutValues> {
-  const sessionId = record.payment.amazon.checkoutSessionId;
-  if (sessionId === undefined) return {};
-  try {
-    return buyerValues((await link.client.getCheckoutSession(sessionId)).body, link.amazonMerchantId);
-  } catch {
-    // The notify still carries the payment's ids and amounts; buyer data is a courtesy here.
-    return {};
+/**
+ * The buyer's data for a completion notify, kept when the completion went pending (Amazon's
+ * session no longer shows the redirect URL after completion). Not kept yet: the completing
+ * request is still recording it — this settlement is retried (IPN redelivery, reconciliation).
+ */
+function checkoutDetails(record: PaymentRecord): CheckoutValues {
+  const details = record.context.completionDetails;
+  if (details === undefined) {
+    throw new Error(`payment ${record.payment.payId}: completion data not recorded yet`);
   }
+  return details;
 }
 
 /** Amazon cancelled an unused authorisation (30 days, AmazonCanceled; §5.3). */
