@@ -2,6 +2,7 @@
  * The long-running commands. Each one declares its flags (which drive parsing and `--help`),
  * starts its parts, announces readiness once, and drains on SIGTERM/SIGINT.
  */
+import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { startEmulator } from "../emulator/index.js";
 import { startGateway } from "../gateway/index.js";
@@ -46,7 +47,8 @@ export const emulatorCommand: Command = {
 
 export const startCommand: Command = {
   name: "start",
-  usage: "kasse start [--port 8443] [--emulator-port 8444 | --no-emulator] [--data DIR] [--host ADDR]",
+  usage:
+    "kasse start [--port 8443] [--emulator-port 8444 | --no-emulator [--emulator-url URL]] [--data DIR] [--host ADDR]",
   summary:
     "Runs the gateway (Paygate endpoints, admin API) and, unless --no-emulator, the built-in Amazon Pay emulator.\nUses PGlite in DIR/gateway, or PostgreSQL when DATABASE_URL is set. The admin token comes from\nKASSE_ADMIN_TOKEN or is generated on first start (reported once as adminToken).",
   flags: [
@@ -54,10 +56,31 @@ export const startCommand: Command = {
     EMULATOR_PORT,
     { name: "no-emulator", type: "boolean", description: "do not start the built-in emulator" },
     {
+      name: "emulator-url",
+      type: "string",
+      value: "URL",
+      description:
+        "with --no-emulator: an emulator running elsewhere (kasse emulator) for emulator merchants",
+    },
+    {
+      name: "emulator-ca",
+      type: "string",
+      value: "FILE",
+      description:
+        "certificate (PEM) to trust for --emulator-url (default: this data directory's TLS certificate)",
+    },
+    {
       name: "notify-retry-schedule",
       type: "string",
       value: "LIST",
       description: "URLNotify retry delays, e.g. 1s,2s,5s (default: 8 retries, n³ minutes apart)",
+    },
+    {
+      name: "notify-timeout",
+      type: "string",
+      value: "DELAY",
+      description:
+        "timeout of one URLNotify POST, e.g. 2s (default 10s); a killed process's claims lapse after 6x",
     },
     ...COMMON_FLAGS,
   ],
@@ -65,7 +88,7 @@ export const startCommand: Command = {
     const { dataDir, tls, logger } = await commonSetup(flags);
     const running: Running[] = [];
     const ready: Record<string, unknown> = {};
-    let emulatorEndpoint: { url: string; ca: string } | undefined;
+    let emulatorEndpoint = await externalEmulator(flags, tls);
     try {
       if (!flags["no-emulator"]) {
         const emulator = await startStoredEmulator(
@@ -85,11 +108,15 @@ export const startCommand: Command = {
         tls,
         logger: logger.child({ part: "gateway" }),
         ...(process.env.DATABASE_URL ? { databaseUrl: process.env.DATABASE_URL } : {}),
+        ...(process.env.KASSE_DATABASE_SCHEMA ? { databaseSchema: process.env.KASSE_DATABASE_SCHEMA } : {}),
         ...(process.env.KASSE_ADMIN_TOKEN ? { adminToken: process.env.KASSE_ADMIN_TOKEN } : {}),
         ...(process.env.KASSE_MASTER_KEY ? { masterKey: process.env.KASSE_MASTER_KEY } : {}),
         ...(emulatorEndpoint ? { emulator: emulatorEndpoint } : {}),
         ...(typeof flags["notify-retry-schedule"] === "string"
-          ? { notifyRetryScheduleMs: retryScheduleFlag(flags["notify-retry-schedule"]) }
+          ? { notifyRetryScheduleMs: delaysFlag("notify-retry-schedule", flags["notify-retry-schedule"]) }
+          : {}),
+        ...(typeof flags["notify-timeout"] === "string"
+          ? { notifyTimeoutMs: singleDelayFlag("notify-timeout", flags["notify-timeout"]) }
           : {}),
       });
       running.push(gateway);
@@ -142,10 +169,39 @@ async function resolveTls(flags: ParsedFlags, dataDir: string): Promise<Certific
   return loadOrCreateCertificate(dataDir);
 }
 
-function retryScheduleFlag(text: string): number[] {
+/**
+ * `--no-emulator --emulator-url URL`: the gateway uses an emulator started on its own (another
+ * process or host), trusting `--emulator-ca`, or the certificate this data directory holds (what
+ * a `kasse emulator --data` on the same directory serves).
+ */
+async function externalEmulator(
+  flags: ParsedFlags,
+  tls: CertificatePem,
+): Promise<{ url: string; ca: string } | undefined> {
+  const url = flags["emulator-url"];
+  const ca = flags["emulator-ca"];
+  if (url === undefined) {
+    if (ca !== undefined) throw new UsageError("--emulator-ca goes with --emulator-url");
+    return undefined;
+  }
+  if (!flags["no-emulator"]) throw new UsageError("--emulator-url needs --no-emulator");
+  const parsed = URL.canParse(String(url)) ? new URL(String(url)) : undefined;
+  if (parsed?.protocol !== "https:" || parsed.pathname !== "/")
+    throw new UsageError(`--emulator-url must be https://host:port, got ${url}`);
+  return { url: parsed.origin, ca: typeof ca === "string" ? await readFile(ca, "utf8") : tls.cert };
+}
+
+function delaysFlag(name: string, text: string): number[] {
   try {
     return parseRetrySchedule(text);
   } catch (error) {
-    throw new UsageError(`--notify-retry-schedule: ${(error as Error).message}`);
+    throw new UsageError(`--${name}: ${(error as Error).message}`);
   }
+}
+
+function singleDelayFlag(name: string, text: string): number {
+  const [delay, ...more] = delaysFlag(name, text);
+  if (delay === undefined || delay <= 0 || more.length > 0)
+    throw new UsageError(`--${name} is one positive delay like 2s, got ${text}`);
+  return delay;
 }

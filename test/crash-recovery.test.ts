@@ -1,0 +1,626 @@
+/**
+ * The crash test (issue 4, "Crash safety"): the gateway runs as its own process beside an emulator
+ * process; shops run a load of whole payments (init → buyer → review → result → capture → one or
+ * two refunds, several at once) while the gateway is killed with SIGKILL at random moments and
+ * restarted on the same data directory. Shops whose request died retry it with the same ReqId, as
+ * real shops do; buyers reload the page that failed. Then a full audit: Kasse's answers
+ * (inquire.aspx) and Kasse's database against the emulator's own records — every charge, capture
+ * and refund at Amazon matches Kasse's state, none exists twice, no acknowledged payment is lost —
+ * and every final notification reached the shop.
+ *
+ * Notifications: the set of distinct (PayID, XID, event) must be exactly the expected one. A copy
+ * of one notification may arrive again only after a restart (the process died between the shop's
+ * 2xx and recording it: at least once is all HTTP allows, and PayID+XID let the shop drop the
+ * copy); two copies sent by one running process are a bug.
+ *
+ * Replay: the seed (printed; `KASSE_CRASH_SEED`) fixes the plan — amounts, TxTypes, refunds, the
+ * request counts at which kills fire and their delays — not the exact interleaving, which depends
+ * on the machine. `KASSE_CRASH_PAYMENTS` (default 24) and `KASSE_CRASH_KILLS` (default 2–4 by seed)
+ * make longer runs. With `DATABASE_URL` the gateway uses a fresh schema of that PostgreSQL
+ * (`KASSE_DATABASE_SCHEMA`); the emulator stays on PGlite (it plays Amazon, not the system under test).
+ */
+import assert from "node:assert/strict";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { setTimeout as delay } from "node:timers/promises";
+import { Agent, request } from "undici";
+import { EMULATOR_MIGRATIONS_DIR } from "../src/emulator/index.js";
+import { GATEWAY_MIGRATIONS_DIR } from "../src/gateway/index.js";
+import {
+  buildRequest,
+  type PaygateAnswer,
+  type RequestValues,
+  readAnswer,
+  type ShopCredentials,
+} from "../src/paygate/client.js";
+import {
+  captureRequest,
+  captureResponse,
+  completionResult,
+  creditNotify,
+  creditRequest,
+  creditResponse,
+  initRequest,
+  initResponse,
+  inquireRequest,
+  inquireResponse,
+  type ParameterTable,
+  reviewRedirect,
+} from "../src/paygate/tables.js";
+import { type Database, openDatabase } from "../src/store/database.js";
+import {
+  freePort,
+  type KasseProcess,
+  killHard,
+  startKasse,
+  stopGracefully,
+} from "./support/kasse-process.js";
+import { NotifyLog } from "./support/notify-log.js";
+import { type SeededRandom, seededRandom } from "./support/seeded-random.js";
+
+const SEED = Number(process.env.KASSE_CRASH_SEED ?? Math.floor(Math.random() * 2 ** 31));
+const random = seededRandom(SEED);
+const PAYMENTS = Number(process.env.KASSE_CRASH_PAYMENTS ?? 24);
+const KILLS = Number(process.env.KASSE_CRASH_KILLS ?? random.int(2, 4));
+/** Shops working at once. */
+const CONCURRENCY = 6;
+const ADMIN_TOKEN = "crash-test-admin-token";
+const MERCHANT = "crash-shop";
+const SHOP = "https://shop.example";
+/** How long one shop step keeps retrying before the test gives up on it (a lost request). */
+const STEP_DEADLINE_MS = 45_000;
+/** How long the audit waits for outstanding notifications (leases of a killed process: 6 × 1 s). */
+const NOTIFY_DEADLINE_MS = 30_000;
+const databaseUrl = process.env.DATABASE_URL;
+const gatewaySchema = `t_crash_gw_${process.pid}_${Date.now()}`;
+
+/** What a shop was told about one payment: only acknowledged steps count. */
+interface ShopPayment {
+  readonly index: number;
+  readonly transId: string;
+  readonly amount: number;
+  readonly txType: "Authorize" | "AuthorizeWithCapture";
+  readonly refunds: readonly number[];
+  payId?: string;
+  completionXid?: string;
+  chargeId?: string;
+  captureXid?: string;
+  readonly refundXids: string[];
+}
+
+let workDir: string;
+let emulator: KasseProcess;
+let gateway: KasseProcess | undefined;
+let gatewayUrl: string;
+let agent: Agent;
+let amazonAgent: Agent;
+let shop: ShopCredentials;
+const notify = new NotifyLog();
+/** Requests sent to the gateway so far; kills fire at planned counts. */
+let gatewayRequests = 0;
+const killLog: string[] = [];
+
+function log(message: string): void {
+  process.stdout.write(`# crash-recovery: ${message}\n`);
+}
+
+const gatewayArgs = (port: number) => [
+  "start",
+  "--no-emulator",
+  "--emulator-url",
+  emulator.ready.emulator as string,
+  "--emulator-ca",
+  join(workDir, "emulator", "tls-cert.pem"),
+  "--port",
+  String(port),
+  "--data",
+  join(workDir, "gateway"),
+  "--notify-retry-schedule",
+  "100ms,200ms,500ms,1s,1s,1s,1s,1s",
+  "--notify-timeout",
+  "1s",
+];
+
+function baseEnv(): NodeJS.ProcessEnv {
+  const { DATABASE_URL: _ignored, KASSE_DATABASE_SCHEMA: _alsoIgnored, ...rest } = process.env;
+  return { ...rest, KASSE_LOG_LEVEL: "warn" };
+}
+
+const gatewayEnv = (): NodeJS.ProcessEnv => ({
+  ...baseEnv(),
+  KASSE_ADMIN_TOKEN: ADMIN_TOKEN,
+  ...(databaseUrl ? { DATABASE_URL: databaseUrl, KASSE_DATABASE_SCHEMA: gatewaySchema } : {}),
+});
+
+let gatewayPort: number;
+
+async function startGatewayProcess(): Promise<void> {
+  gateway = await startKasse(gatewayArgs(gatewayPort), gatewayEnv());
+  gatewayUrl = gateway.ready.gateway as string;
+}
+
+before(async () => {
+  log(`seed ${SEED}, ${PAYMENTS} payments, ${KILLS} kills, store ${databaseUrl ? "postgres" : "pglite"}`);
+  workDir = await mkdtemp(join(tmpdir(), "kasse-crash-"));
+  emulator = await startKasse(["emulator", "--port", "0", "--data", join(workDir, "emulator")], baseEnv());
+  gatewayPort = await freePort();
+  await startGatewayProcess();
+  await notify.start();
+  // One agent per server: both certificates are self-signed with the same subject, and TLS
+  // looks a trusted issuer up by subject.
+  agent = new Agent({ connect: { ca: await readFile(join(workDir, "gateway", "tls-cert.pem"), "utf8") } });
+  amazonAgent = new Agent({
+    connect: { ca: await readFile(join(workDir, "emulator", "tls-cert.pem"), "utf8") },
+  });
+  shop = await createMerchant();
+});
+
+after(async () => {
+  if (gateway && gateway.child.exitCode === null && gateway.child.signalCode === null)
+    await stopGracefully(gateway);
+  if (emulator.child.exitCode === null && emulator.child.signalCode === null) await stopGracefully(emulator);
+  await notify.close();
+  await agent?.close();
+  await amazonAgent?.close();
+  if (databaseUrl) {
+    const db = await openDatabase({ migrationsDir: GATEWAY_MIGRATIONS_DIR, url: databaseUrl });
+    await db.query(`DROP SCHEMA IF EXISTS ${gatewaySchema} CASCADE`);
+    await db.close();
+  }
+  await rm(workDir, { recursive: true, force: true });
+});
+
+async function createMerchant(): Promise<ShopCredentials> {
+  const response = await request(`${gatewayUrl}/api/admin/merchants`, {
+    method: "POST",
+    dispatcher: agent,
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
+    body: JSON.stringify({
+      merchantId: MERCHANT,
+      name: "Crash Shop",
+      amazon: { environment: "emulator", region: "eu" },
+    }),
+  });
+  const body = (await response.body.json()) as { merchantId: string; hmacKey: string; blowfishKey: string };
+  assert.equal(response.statusCode, 201, JSON.stringify(body));
+  return { merchantId: body.merchantId, hmacKey: body.hmacKey, blowfishKey: body.blowfishKey };
+}
+
+// ─── Kills ────────────────────────────────────────────────────────────────────────────────────
+
+interface KillPlan {
+  /** Fire once this many gateway requests were sent… */
+  readonly atRequest: number;
+  /** …this much later (ms), so kills land inside requests, not only between them. */
+  readonly afterMs: number;
+  /** How long the gateway stays down before the restart. */
+  readonly downMs: number;
+}
+
+function planKills(rng: SeededRandom, kills: number, payments: number): KillPlan[] {
+  // About five gateway requests per payment; kills spread over the first 85 % of the load.
+  const last = Math.max(kills + 5, Math.floor(payments * 5 * 0.85));
+  const points = new Set<number>();
+  while (points.size < kills) points.add(rng.int(5, last));
+  return [...points]
+    .sort((a, b) => a - b)
+    .map((atRequest) => ({ atRequest, afterMs: rng.int(0, 25), downMs: rng.int(20, 400) }));
+}
+
+const kills = planKills(random, KILLS, PAYMENTS);
+let killing: Promise<void> = Promise.resolve();
+let killsDone = 0;
+
+/** Counts a gateway request and fires the next planned kill when its count is reached. */
+function countGatewayRequest(): void {
+  gatewayRequests += 1;
+  const next = kills[killsDone];
+  if (next === undefined || gatewayRequests < next.atRequest) return;
+  killsDone += 1;
+  const number = killsDone;
+  killing = killing.then(async () => {
+    await delay(next.afterMs);
+    const victim = gateway as KasseProcess;
+    await killHard(victim);
+    killLog.push(`kill ${number} at request ${gatewayRequests}`);
+    // Let whatever the dead process sent be read before the next incarnation exists.
+    await delay(next.downMs);
+    notify.incarnation += 1;
+    await startGatewayProcess();
+  });
+}
+
+// ─── The shop and the buyer ───────────────────────────────────────────────────────────────────
+
+/**
+ * A shop step against the gateway: repeated, unchanged (same ReqId), until the gateway answers —
+ * a refused connection or a connection cut by the kill means "try again".
+ */
+async function untilAnswered<T>(what: string, step: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + STEP_DEADLINE_MS;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      countGatewayRequest();
+      return await step();
+    } catch (error) {
+      if (Date.now() > deadline) {
+        throw new Error(`${what}: no answer after ${attempt} attempts: ${(error as Error).message}`);
+      }
+      await delay(50 + Math.floor(Math.random() * 150));
+    }
+  }
+}
+
+class NoAnswer extends Error {}
+
+async function shopCall<T extends ParameterTable, A extends ParameterTable>(
+  what: string,
+  table: T,
+  values: RequestValues<T>,
+  answerTable: A,
+  reqId?: string,
+): Promise<PaygateAnswer<A> & { ok: true }> {
+  const built = buildRequest(shop, table, values, reqId ? { extra: [["ReqId", reqId]] } : {});
+  return untilAnswered(what, async () => {
+    const response = await request(`${gatewayUrl}/${table.page}`, {
+      method: "POST",
+      dispatcher: agent,
+      body: built.body,
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
+    const body = await response.body.text();
+    if (response.statusCode >= 500) throw new NoAnswer(`HTTP ${response.statusCode}`);
+    assert.equal(response.statusCode, 200, `${what}: ${body}`);
+    const answer = readAnswer(shop, answerTable, body);
+    assert.ok(answer.ok, `${what}: unreadable answer ${body}`);
+    return answer as PaygateAnswer<A> & { ok: true };
+  });
+}
+
+/** The buyer's browser on a gateway page: reloaded until it redirects. */
+function browse(what: string, url: string): Promise<string> {
+  return untilAnswered(what, async () => {
+    const response = await request(url, { method: "GET", dispatcher: agent });
+    await response.body.dump();
+    if (response.statusCode !== 302) throw new NoAnswer(`HTTP ${response.statusCode}`);
+    return response.headers.location as string;
+  });
+}
+
+/** The buyer's clicks at "Amazon" (emulator admin shortcuts; the emulator is never killed). */
+async function atAmazon(path: string, payload: object = {}): Promise<Record<string, string>> {
+  const response = await request(`${emulator.ready.emulator}${path}`, {
+    method: "POST",
+    dispatcher: amazonAgent,
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(payload),
+  });
+  const body = (await response.body.json()) as Record<string, string>;
+  assert.ok(response.statusCode < 300, `${path} answered ${response.statusCode}: ${JSON.stringify(body)}`);
+  return body;
+}
+
+function planPayment(rng: SeededRandom, index: number): ShopPayment {
+  const amount = rng.int(1_000, 20_000);
+  const first = rng.int(100, Math.floor(amount / 2));
+  const refunds = rng.next() < 0.5 ? [first] : [first, rng.int(100, amount - first)];
+  return {
+    index,
+    transId: `CR-${index}`,
+    amount,
+    txType: rng.next() < 0.7 ? "Authorize" : "AuthorizeWithCapture",
+    refunds,
+    refundXids: [],
+  };
+}
+
+async function runPayment(payment: ShopPayment): Promise<void> {
+  const tag = `payment ${payment.index}`;
+  const init = await shopCall(
+    `${tag} init`,
+    initRequest,
+    {
+      TransID: payment.transId,
+      CountryCode: "EU",
+      Amount: payment.amount,
+      Currency: "EUR",
+      TxType: payment.txType,
+      URLSuccess: `${SHOP}/success`,
+      URLFailure: `${SHOP}/failure`,
+      URLNotify: notify.url,
+      URLCancel: `${SHOP}/cancel`,
+      ShopUrl: `${SHOP}/review`,
+    },
+    initResponse,
+    `I-${payment.index}`,
+  );
+  assert.equal(init.code, "00000000", `${tag} init: ${init.code}`);
+  payment.payId = init.values.PayID as string;
+
+  const click = await atAmazon("/__admin/button-checkout", {
+    payloadJSON: init.values.buttonpayload,
+    signature: init.values.buttonsignature,
+    publicKeyId: init.values.buttonpublickeyid,
+  });
+  const review = readAnswer(shop, reviewRedirect, await browse(`${tag} review`, click.redirectUrl as string));
+  assert.ok(review.ok && review.macVerified, `${tag}: review hand-off unreadable`);
+  assert.equal(review.values.PayID, payment.payId);
+
+  const confirmed = await atAmazon(`/__admin/checkout-sessions/${click.checkoutSessionId}/authenticate`);
+  const back = await browse(`${tag} result`, confirmed.redirectUrl as string);
+  assert.ok(back.startsWith(`${SHOP}/success?`), `${tag}: the buyer went to ${back}`);
+  const completion = readAnswer(shop, completionResult, back);
+  assert.ok(completion.ok && completion.macVerified, `${tag}: completion unreadable`);
+  assert.equal(completion.values.Status, "OK");
+  payment.completionXid = completion.values.XID as string;
+  payment.chargeId = completion.values.chargeid as string;
+
+  if (payment.txType === "Authorize") {
+    const capture = await shopCall(
+      `${tag} capture`,
+      captureRequest,
+      { PayID: payment.payId, TransID: payment.transId, Amount: payment.amount, Currency: "EUR" },
+      captureResponse,
+      `C-${payment.index}`,
+    );
+    // OK, or PENDING when the first attempt's answer was lost with the process (its outcome is
+    // then settled after the restart and told by CaptureNotification).
+    assert.ok(["OK", "PENDING"].includes(capture.values.Status as string), `${tag} capture: ${capture.code}`);
+    payment.captureXid = capture.values.XID as string;
+  }
+  for (const [n, amount] of payment.refunds.entries()) {
+    const credit = await shopCall(
+      `${tag} credit ${n + 1}`,
+      creditRequest,
+      { PayID: payment.payId, TransID: payment.transId, Amount: amount, Currency: "EUR" },
+      creditResponse,
+      `R${n + 1}-${payment.index}`,
+    );
+    assert.ok(["OK", "PENDING"].includes(credit.values.Status as string), `${tag} credit: ${credit.code}`);
+    payment.refundXids.push(credit.values.XID as string);
+  }
+}
+
+async function runLoad(payments: readonly ShopPayment[]): Promise<void> {
+  const queue = [...payments];
+  const worker = async () => {
+    for (let next = queue.shift(); next; next = queue.shift()) await runPayment(next);
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  await killing;
+}
+
+// ─── The audit ────────────────────────────────────────────────────────────────────────────────
+
+interface Inquiry {
+  readonly AmountAuth?: string;
+  readonly AmountCap?: string;
+  readonly AmountCred?: string;
+  readonly LastStatus?: string;
+}
+
+const inquire = async (payment: ShopPayment): Promise<Inquiry> =>
+  (
+    await shopCall(
+      `payment ${payment.index} inquire`,
+      inquireRequest,
+      { PayID: payment.payId as string },
+      inquireResponse,
+    )
+  ).values;
+
+function expectedInquiry(payment: ShopPayment): Inquiry {
+  return {
+    AmountAuth: String(payment.amount),
+    AmountCap: String(payment.amount),
+    AmountCred: String(payment.refunds.reduce((sum, amount) => sum + amount, 0)),
+    LastStatus: "CREDITED",
+  };
+}
+
+const pick = (inquiry: Inquiry): Inquiry => ({
+  AmountAuth: inquiry.AmountAuth,
+  AmountCap: inquiry.AmountCap,
+  AmountCred: inquiry.AmountCred,
+  LastStatus: inquiry.LastStatus,
+});
+
+/** Every notification the shops must hear: (PayID, XID, event). */
+function expectedNotifications(payments: readonly ShopPayment[]): Set<string> {
+  const expected = new Set<string>();
+  for (const payment of payments) {
+    expected.add(`${payment.payId}|${payment.completionXid}|completion`);
+    if (payment.captureXid) expected.add(`${payment.payId}|${payment.captureXid}|CaptureNotification`);
+    for (const xid of payment.refundXids) expected.add(`${payment.payId}|${xid}|CreditNotification`);
+  }
+  return expected;
+}
+
+interface ReadNotify {
+  readonly key: string;
+  readonly status: string | undefined;
+  readonly incarnation: number;
+}
+
+function readNotifications(): ReadNotify[] {
+  return notify.received.map(({ body, incarnation }) => {
+    const answer = readAnswer(shop, creditNotify, body);
+    assert.ok(answer.ok && answer.macVerified, `unreadable notification ${body}`);
+    const { PayID, XID, NotificationType, Status } = answer.values;
+    return { key: `${PayID}|${XID}|${NotificationType ?? "completion"}`, status: Status, incarnation };
+  });
+}
+
+function openGatewayStore(): Promise<Database> {
+  return databaseUrl
+    ? openDatabase({ migrationsDir: GATEWAY_MIGRATIONS_DIR, url: databaseUrl, schema: gatewaySchema })
+    : openDatabase({ migrationsDir: GATEWAY_MIGRATIONS_DIR, dataDir: join(workDir, "gateway", "gateway") });
+}
+
+interface EmulatorObject {
+  readonly kind: string;
+  readonly id: string;
+  readonly parent_id: string | null;
+  readonly state: string;
+  readonly record: Record<string, unknown>;
+}
+
+test(`SIGKILL under load, restart, full audit against the emulator (seed ${SEED})`, async (t) => {
+  t.diagnostic(
+    `replay with KASSE_CRASH_SEED=${SEED} KASSE_CRASH_PAYMENTS=${PAYMENTS} KASSE_CRASH_KILLS=${KILLS}`,
+  );
+  const payments = Array.from({ length: PAYMENTS }, (_, index) => planPayment(random, index + 1));
+  try {
+    await runLoad(payments);
+  } finally {
+    for (const line of killLog) t.diagnostic(line);
+  }
+  assert.equal(killsDone, kills.length, `planned ${kills.length} kills, fired ${killsDone}`);
+
+  // Amazon settles the refunds 30 s after they were requested (emulated clock).
+  await atAmazon("/__admin/clock", { advanceSeconds: 31 });
+
+  // Kasse's answers: inquire settles what is still pending at Amazon, then reports.
+  const mismatches: string[] = [];
+  for (const payment of payments) {
+    const got = pick(await inquire(payment));
+    const want = expectedInquiry(payment);
+    if (JSON.stringify(got) !== JSON.stringify(want))
+      mismatches.push(
+        `payment ${payment.index} ${payment.payId}: inquire ${JSON.stringify(got)}, expected ${JSON.stringify(want)}`,
+      );
+  }
+
+  // Notifications: every expected one at least once, nothing else, copies only across restarts.
+  const expected = expectedNotifications(payments);
+  const covered = () => {
+    const seen = new Set(readNotifications().map((read) => read.key));
+    return [...expected].every((key) => seen.has(key));
+  };
+  await notify.until(covered, NOTIFY_DEADLINE_MS);
+  const reads = readNotifications();
+  const missing = [...expected].filter((key) => !reads.some((read) => read.key === key));
+  const unexpected = [...new Set(reads.map((read) => read.key))].filter((key) => !expected.has(key));
+  const notOk = reads.filter((read) => read.status !== "OK").map((read) => `${read.key}: ${read.status}`);
+  const sameProcessCopies = [...expected].filter((key) => {
+    const incarnations = reads.filter((read) => read.key === key).map((read) => read.incarnation);
+    return new Set(incarnations).size !== incarnations.length;
+  });
+  const redelivered = reads.length - new Set(reads.map((read) => read.key)).size;
+  t.diagnostic(
+    `${reads.length} notifications, ${expected.size} expected, ${redelivered} redelivered after a restart`,
+  );
+
+  // Stop both (drained), then read their databases.
+  assert.equal(await stopGracefully(gateway as KasseProcess), 0, (gateway as KasseProcess).stderr());
+  assert.equal(await stopGracefully(emulator), 0, emulator.stderr());
+
+  const kasse = await openGatewayStore();
+  const amazon = await openDatabase({
+    migrationsDir: EMULATOR_MIGRATIONS_DIR,
+    dataDir: join(workDir, "emulator", "emulator"),
+  });
+  try {
+    const [merchant] = await kasse.query<{ amazon_merchant_id: string }>(
+      "SELECT amazon_merchant_id FROM merchants WHERE merchant_id = $1",
+      [MERCHANT],
+    );
+    assert.ok(merchant);
+    const objects = await amazon.query<EmulatorObject>(
+      "SELECT kind, id, parent_id, state, record FROM objects WHERE merchant_id = $1",
+      [merchant.amazon_merchant_id],
+    );
+    const rows = await kasse.query<{
+      pay_id: string;
+      status: string;
+      authorized: string;
+      captured: string;
+      credited: string;
+      credit_pending: string;
+      charge_id: string | null;
+      charge_permission_id: string | null;
+      actions: Array<{ kind: string; state: string; amount: number; amazonId?: string }>;
+    }>("SELECT * FROM payments WHERE merchant_id = $1", [MERCHANT]);
+    const kassePayments = new Map(rows.map((row) => [row.pay_id, row]));
+    const charges = objects.filter((o) => o.kind === "Charge");
+    const refunds = objects.filter((o) => o.kind === "Refund");
+    const permissions = objects.filter((o) => o.kind === "ChargePermission");
+
+    assert.equal(rows.length, payments.length, "one Kasse payment per acknowledged init, no more");
+    assert.equal(permissions.length, payments.length, "one charge permission per payment at Amazon");
+    assert.equal(charges.length, payments.length, "one charge per payment at Amazon");
+    for (const payment of payments) {
+      const tag = `payment ${payment.index} ${payment.payId}`;
+      const row = kassePayments.get(payment.payId as string);
+      if (!row) {
+        mismatches.push(`${tag}: lost from Kasse's store`);
+        continue;
+      }
+      const charge = charges.find((c) => c.id === row.charge_id);
+      if (!charge) {
+        mismatches.push(`${tag}: Kasse's charge ${row.charge_id} does not exist at Amazon`);
+        continue;
+      }
+      if (charge.id !== payment.chargeId)
+        mismatches.push(`${tag}: shop was told charge ${payment.chargeId}, Kasse has ${charge.id}`);
+      const captured = charge.record.captureAmount as number | null;
+      if (charge.state !== "Captured" || captured !== payment.amount || Number(row.captured) !== captured)
+        mismatches.push(
+          `${tag}: Amazon charge ${charge.state} captured ${captured}, Kasse ${row.status} captured ${row.captured}, shop captured ${payment.amount}`,
+        );
+      const atAmazonRefunds = refunds.filter(
+        (r) => r.parent_id === charge.id || r.record.chargeId === charge.id,
+      );
+      const amazonAmounts = atAmazonRefunds
+        .map((r) => (r.record.amount as { minor: number }).minor)
+        .sort((a, b) => a - b);
+      const kasseCredits = row.actions.filter((a) => a.kind === "credit");
+      const kasseAmounts = kasseCredits.map((a) => a.amount).sort((a, b) => a - b);
+      const shopAmounts = [...payment.refunds].sort((a, b) => a - b);
+      if (
+        JSON.stringify(amazonAmounts) !== JSON.stringify(shopAmounts) ||
+        JSON.stringify(kasseAmounts) !== JSON.stringify(shopAmounts)
+      )
+        mismatches.push(
+          `${tag}: refunds at Amazon ${JSON.stringify(amazonAmounts)}, Kasse credits ${JSON.stringify(kasseAmounts)}, shop asked ${JSON.stringify(shopAmounts)}`,
+        );
+      const notRefunded = atAmazonRefunds.filter((r) => r.state !== "Refunded");
+      if (notRefunded.length > 0)
+        mismatches.push(`${tag}: refunds not Refunded at Amazon: ${notRefunded.map((r) => r.state)}`);
+      const refundedSum = atAmazonRefunds.reduce(
+        (sum, r) => sum + (r.record.amount as { minor: number }).minor,
+        0,
+      );
+      if (Number(row.credited) !== refundedSum || Number(row.credit_pending) !== 0)
+        mismatches.push(
+          `${tag}: Kasse credited ${row.credited} (pending ${row.credit_pending}), Amazon refunded ${refundedSum}`,
+        );
+      const open = row.actions.filter((a) => a.state === "inFlight" || a.state === "pending");
+      if (open.length > 0)
+        mismatches.push(`${tag}: actions still open in Kasse: ${open.map((a) => `${a.kind}:${a.state}`)}`);
+    }
+    const openOperations = await kasse.query<{ pay_id: string; action: string; state: string }>(
+      "SELECT pay_id, action, state FROM operations WHERE merchant_id = $1 AND state IN ('planned', 'sent', 'unknown')",
+      [MERCHANT],
+    );
+    for (const op of openOperations)
+      mismatches.push(`operation ${op.action} of ${op.pay_id} left ${op.state}`);
+    const undelivered = await kasse.query<{ pay_id: string; event: string; status: string }>(
+      "SELECT pay_id, event, status FROM notifications WHERE merchant_id = $1 AND status <> 'delivered'",
+      [MERCHANT],
+    );
+    for (const row of undelivered)
+      mismatches.push(`notification ${row.event} of ${row.pay_id} is ${row.status}`);
+  } finally {
+    await kasse.close();
+    await amazon.close();
+  }
+
+  assert.deepEqual(
+    { mismatches, missing, unexpected, notOk, sameProcessCopies },
+    { mismatches: [], missing: [], unexpected: [], notOk: [], sameProcessCopies: [] },
+    `seed ${SEED}: the audit found differences (kills: ${killLog.join("; ")})`,
+  );
+});
