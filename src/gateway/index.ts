@@ -43,6 +43,10 @@ export interface GatewayOptions {
   /** Real milliseconds between the background jobs' looks for due work (tests shorten them). */
   readonly pollIntervalMs?: number;
 }
+  /** The clock of the reconciliation backoff (tests drive it); default `clock`. */
+  readonly reconcileClock?: Clock;
+  /** The clock of Kasse's subscription schedules (docs/recurring.md); default `clock`. */
+  readonly subscriptionClock?: Clock;
 
 export interface RunningGateway {
   readonly url: string;
@@ -97,6 +101,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       ? { notifyPollIntervalMs: options.pollIntervalMs, reconcilePollIntervalMs: options.pollIntervalMs }
       : {}),
     ...(options.emulator ? { emulator: options.emulator } : {}),
+    ...(options.reconcileClock ? { reconcileClock: options.reconcileClock } : {}),
   });
   try {
     await app.listen({ host: options.host, port: options.port });

@@ -3,6 +3,7 @@
  * Amazon itself, with backoff (docs/async.md). Due times come from the injected clock and are
  * stored with the payment, so the job survives restarts and several processes share it.
  */
+import type { Clock } from "../../core/clock.js";
 import type { Logger } from "../../log.js";
 import { PeriodicTask } from "../../notify/periodic.js";
 import { claimDueSettlements, resetSettlementSchedule } from "../store/settlements.js";
@@ -24,6 +25,8 @@ export const DEFAULT_RECONCILE_SCHEDULE_MS: readonly number[] = [
 
 export interface SettleJobOptions {
   readonly logger: Logger;
+  /** The clock of the schedule (tests drive the backoff with it); default the flows' clock. */
+  readonly clock?: Clock;
   readonly scheduleMs?: readonly number[];
   /** Real milliseconds between looks for due payments. Default 5 s. */
   readonly pollIntervalMs?: number;
@@ -63,7 +66,7 @@ export class SettleJob {
     do {
       due = await claimDueSettlements(
         this.#deps.db,
-        this.#deps.clock.now(),
+        (this.#options.clock ?? this.#deps.clock).now(),
         schedule[0] as number,
         delayOf,
         BATCH,

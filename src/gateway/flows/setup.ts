@@ -47,6 +47,8 @@ export interface PaygateSetupOptions {
   readonly reconcilePollIntervalMs?: number;
   /** The built-in emulator: its `/__sns/cert.pem` is trusted for emulator merchants' IPNs. */
   readonly emulator?: EmulatorEndpoint;
+  /** The clock of the reconciliation schedule (tests drive the backoff); default `clock`. */
+  readonly reconcileClock?: Clock;
   /** PayID/XID source; default 16 random bytes as hex (a UUID v4's entropy, reference §4). */
   readonly newId?: () => string;
 }
@@ -110,6 +112,7 @@ export function setUpPaygate(app: FastifyInstance, options: PaygateSetupOptions)
   const emulatorVerifier = options.emulator
     ? createSnsVerifier({ fetchCertificate, extraCertificateUrl: `${options.emulator.url}/__sns/cert.pem` })
     : amazonVerifier;
+    ...(options.reconcileClock ? { clock: options.reconcileClock } : {}),
   const ipnPage = ipnIntakePage({
     findMerchant: (merchantId) => options.merchants.find(merchantId),
     verifierFor: (merchant) =>
