@@ -11,6 +11,7 @@ import { createServer, type IncomingMessage, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Agent, request } from "undici";
+import type { Clock } from "../src/core/clock.js";
 import { type RunningEmulator, startEmulator } from "../src/emulator/index.js";
 import { type RunningGateway, startGateway } from "../src/gateway/index.js";
 import { createCertificate } from "../src/http/tls.js";
@@ -100,7 +101,8 @@ export interface World {
   close(): Promise<void>;
 }
 
-export async function startWorld(): Promise<World> {
+/** `subscriptionClock`: the clock of Kasse's subscription schedules (recurring scenarios). */
+export async function startWorld(options: { readonly subscriptionClock?: Clock } = {}): Promise<World> {
   const tls = await createCertificate();
   const dataDir = await mkdtemp(join(tmpdir(), "kasse-paygate-"));
   const emulator = await startEmulator({
@@ -118,6 +120,7 @@ export async function startWorld(): Promise<World> {
     adminToken: ADMIN_TOKEN,
     emulator: { url: emulator.url, ca: tls.cert },
     notifyRetryScheduleMs: [20, 20],
+    ...(options.subscriptionClock ? { subscriptionClock: options.subscriptionClock } : {}),
     ...(databaseUrl ? { databaseUrl, databaseSchema: freshSchema("gw") } : {}),
   });
   const notify = new NotifyReceiver();

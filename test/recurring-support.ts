@@ -114,17 +114,22 @@ export function chargeAgain(
   );
 }
 
-/** The first notify (in arrival order) whose decrypted PayID is `payId`, read against `table`. */
+/**
+ * The first notify (in arrival order) whose decrypted PayID is `payId` and whose
+ * NotificationType is the one `table` fixes, read against `table`.
+ */
 export async function notifyOf<T extends ParameterTable>(
   world: World,
   shop: ShopCredentials,
   table: T,
   payId: string,
 ): Promise<PaygateAnswer<T> & { ok: true }> {
+  const types = table.rows.find((row) => row.key === "NotificationType")?.values;
   for (let index = 0; ; index++) {
     const all = await world.notify.waitFor(index + 1);
     const answer = readAnswer(shop, table, (all[index] as { body: string }).body);
-    if (answer.ok && (answer.values as Record<string, string | undefined>).PayID === payId) {
+    const values = answer.ok ? (answer.values as Record<string, string | undefined>) : {};
+    if (values.PayID === payId && (types === undefined || types.includes(values.NotificationType ?? ""))) {
       return answer as PaygateAnswer<T> & { ok: true };
     }
   }

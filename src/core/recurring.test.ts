@@ -8,6 +8,7 @@ import {
   FREQUENCY_UNITS,
   failureHandlingOf,
   isExpiringSoon,
+  nextStepAfter,
   recurringTermsOf,
   retryDelayOf,
 } from "./recurring.js";
@@ -29,7 +30,10 @@ describe("recurring terms (seed 004, Anfangszahlung)", () => {
         assert.deepEqual(recurringTermsOf(unit, String(min - 1), undefined), { parameter: "Value" });
     }
     assert.deepEqual(recurringTermsOf("Year", "4", undefined), { parameter: "Value" });
-    assert.deepEqual(recurringTermsOf("Day", "1095", "0"), { frequency: { unit: "Day", value: 1095 }, installmentAmount: undefined });
+    assert.deepEqual(recurringTermsOf("Day", "1095", "0"), {
+      frequency: { unit: "Day", value: 1095 },
+      installmentAmount: undefined,
+    });
     assert.deepEqual(recurringTermsOf("Variable", "1", undefined), { parameter: "Value" });
   });
 
@@ -138,5 +142,70 @@ describe("failures, retries, expiry", () => {
     assert.equal(isExpiringSoon(now + 30 * DAY + 1, now), false);
     assert.equal(isExpiringSoon(now - 1, now), false);
     assert.equal(isExpiringSoon(undefined, now), false);
+  });
+});
+
+describe("a subscription after a due charge", () => {
+  const cursor = {
+    firstDueAt: Date.UTC(2026, 0, 15),
+    frequency: { unit: "Month", value: 1 } as const,
+    retryDelaysMs: [DAY, 3 * DAY],
+    cycle: 1,
+    attempt: 0,
+    attemptBase: 0,
+  };
+  const now = Date.UTC(2026, 0, 15, 1);
+
+  it("charged: the next cycle on its anchored due date", () => {
+    assert.deepEqual(nextStepAfter(cursor, { kind: "charged" }, now), {
+      status: "active",
+      cycle: 2,
+      attempt: 0,
+      nextAttemptAt: Date.UTC(2026, 1, 15),
+    });
+  });
+
+  it("soft declines: retried by the policy, then paused as RetriesExhausted", () => {
+    const soft = { kind: "failed", reasonCode: "SoftDeclined" } as const;
+    assert.deepEqual(nextStepAfter(cursor, soft, now), {
+      status: "active",
+      cycle: 1,
+      attempt: 1,
+      nextAttemptAt: now + DAY,
+    });
+    assert.deepEqual(nextStepAfter({ ...cursor, attempt: 1 }, soft, now), {
+      status: "active",
+      cycle: 1,
+      attempt: 2,
+      nextAttemptAt: now + 3 * DAY,
+    });
+    assert.deepEqual(nextStepAfter({ ...cursor, attempt: 2 }, soft, now), {
+      status: "paused",
+      cycle: 1,
+      attempt: 3,
+      reason: "RetriesExhausted",
+    });
+  });
+
+  it("after a resume the retry policy starts again, the attempt count goes on", () => {
+    const soft = { kind: "failed", reasonCode: "SoftDeclined" } as const;
+    assert.deepEqual(nextStepAfter({ ...cursor, attempt: 3, attemptBase: 3 }, soft, now), {
+      status: "active",
+      cycle: 1,
+      attempt: 4,
+      nextAttemptAt: now + DAY,
+    });
+  });
+
+  it("hard declines and closed permissions pause at once; open attempts are asked again", () => {
+    assert.deepEqual(nextStepAfter(cursor, { kind: "failed", reasonCode: "HardDeclined" }, now), {
+      status: "paused",
+      cycle: 1,
+      attempt: 1,
+      reason: "HardDeclined",
+    });
+    const open = nextStepAfter(cursor, { kind: "open" }, now);
+    assert.equal(open.status, "active");
+    assert.equal(open.attempt, 0);
   });
 });

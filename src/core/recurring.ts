@@ -142,3 +142,80 @@ export const EXPIRY_WARNING_MS = 30 * DAY_MS;
 export function isExpiringSoon(expiresAt: number | undefined, now: number): boolean {
   return expiresAt !== undefined && expiresAt > now && expiresAt - now <= EXPIRY_WARNING_MS;
 }
+
+/** Where a subscription stands: the cycle being charged and the attempts made on it. */
+export interface SubscriptionCursor {
+  readonly firstDueAt: number;
+  readonly frequency: Frequency;
+  readonly retryDelaysMs: readonly number[];
+  readonly cycle: number;
+  readonly attempt: number;
+  /**
+   * Attempts of this cycle made before the last resume: a resumed subscription gets the whole
+   * retry policy again, while its attempt numbers (and so its ReqIds) keep counting.
+   */
+  readonly attemptBase: number;
+}
+
+/** What one due charge came to, as the subscription sees it. */
+export type ChargeVerdict =
+  | { readonly kind: "charged" }
+  | { readonly kind: "failed"; readonly reasonCode: string | undefined }
+  /** No final answer yet (in flight or pending at Amazon): the same attempt is asked again. */
+  | { readonly kind: "open" };
+
+export type NextStep =
+  | {
+      readonly status: "active";
+      readonly cycle: number;
+      readonly attempt: number;
+      readonly nextAttemptAt: number;
+    }
+  | {
+      readonly status: "paused";
+      readonly cycle: number;
+      readonly attempt: number;
+      /** Amazon's reason, or `RetriesExhausted` after the last soft decline. */
+      readonly reason: string;
+    };
+
+/** How long an open attempt waits before it is asked again (its ReqId answers the same charge). */
+export const OPEN_ATTEMPT_RECHECK_MS = 5 * 60_000;
+
+/**
+ * The subscription after one attempt (`cursor.attempt` attempts were made before it): charged →
+ * the next cycle's due date; soft decline with retries left → the policy's delay; anything else →
+ * paused (the caller sends the dunning notification).
+ */
+export function nextStepAfter(cursor: SubscriptionCursor, verdict: ChargeVerdict, now: number): NextStep {
+  const attempts = cursor.attempt + 1;
+  switch (verdict.kind) {
+    case "charged": {
+      const cycle = cursor.cycle + 1;
+      return {
+        status: "active",
+        cycle,
+        attempt: 0,
+        nextAttemptAt: dueDateOf(cursor.firstDueAt, cursor.frequency, cycle),
+      };
+    }
+    case "open":
+      return {
+        status: "active",
+        cycle: cursor.cycle,
+        attempt: cursor.attempt,
+        nextAttemptAt: now + OPEN_ATTEMPT_RECHECK_MS,
+      };
+    case "failed": {
+      const delay = retryDelayOf(cursor.retryDelaysMs, attempts - cursor.attemptBase);
+      if (failureHandlingOf(verdict.reasonCode) === "retry" && delay !== undefined) {
+        return { status: "active", cycle: cursor.cycle, attempt: attempts, nextAttemptAt: now + delay };
+      }
+      const reason =
+        failureHandlingOf(verdict.reasonCode) === "retry"
+          ? "RetriesExhausted"
+          : (verdict.reasonCode ?? "Failed");
+      return { status: "paused", cycle: cursor.cycle, attempt: attempts, reason };
+    }
+  }
+}

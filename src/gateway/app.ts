@@ -10,6 +10,7 @@ import type { Database } from "../store/database.js";
 import { type MerchantAdminOptions, merchantAdminRoutes } from "./admin-merchants.js";
 import { type NotificationAdminOptions, notificationAdminRoutes } from "./admin-notifications.js";
 import { isAuthorizedBearer } from "./admin-token.js";
+import { type RecurringAdminOptions, recurringAdminRoutes } from "./subscriptions/admin-routes.js";
 
 export interface GatewayAppOptions {
   readonly db: Database;
@@ -18,6 +19,8 @@ export interface GatewayAppOptions {
   readonly merchantAdmin: MerchantAdminOptions;
   /** The URLNotify outbox's admin routes (list, resend). */
   readonly notificationAdmin?: NotificationAdminOptions;
+  /** Closing charge permissions and Kasse's subscriptions (docs/recurring.md). */
+  readonly recurringAdmin?: RecurringAdminOptions;
   /** Omitted in in-process tests (`inject`); every real listener speaks HTTPS. */
   readonly tls?: CertificatePem;
 }
@@ -44,6 +47,7 @@ export function createGatewayApp(options: GatewayAppOptions): FastifyInstance {
       admin.get("/health", async () => ({ status: "ok" }));
       admin.register(merchantAdminRoutes, options.merchantAdmin);
       if (options.notificationAdmin) admin.register(notificationAdminRoutes, options.notificationAdmin);
+      if (options.recurringAdmin) admin.register(recurringAdminRoutes, options.recurringAdmin);
     },
     { prefix: "/api/admin" },
   );

@@ -14,6 +14,7 @@ import { createGatewayApp } from "./app.js";
 import { type AsyncSide, setUpPaygate } from "./flows/setup.js";
 import { MerchantDirectory } from "./merchant-directory.js";
 import { loadMasterKey, SecretBox } from "./secrets.js";
+import type { SubscriptionRunner } from "./subscriptions/runner.js";
 
 export const GATEWAY_MIGRATIONS_DIR = fileURLToPath(new URL("../store/migrations/", import.meta.url));
 
@@ -42,11 +43,11 @@ export interface GatewayOptions {
   readonly reconcileScheduleMs?: readonly number[];
   /** Real milliseconds between the background jobs' looks for due work (tests shorten them). */
   readonly pollIntervalMs?: number;
-}
   /** The clock of the reconciliation backoff (tests drive it); default `clock`. */
   readonly reconcileClock?: Clock;
   /** The clock of Kasse's subscription schedules (docs/recurring.md); default `clock`. */
   readonly subscriptionClock?: Clock;
+}
 
 export interface RunningGateway {
   readonly url: string;
@@ -55,6 +56,8 @@ export interface RunningGateway {
   readonly amazon: AmazonLinks;
   /** Set only when this start generated the token (the ready line reports it once). */
   readonly generatedAdminToken?: string;
+  /** Kasse's subscription worker: `runDue()` charges what is due by the subscription clock. */
+  readonly subscriptions: SubscriptionRunner;
   close(): Promise<void>;
 }
 
@@ -86,6 +89,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       ...(options.emulator ? { emulator: options.emulator } : {}),
     },
     notificationAdmin: { db, clock, merchants, wake: () => notifier?.notifications.wake() },
+    recurringAdmin: { recurring: () => notifier?.recurring },
   });
   notifier = setUpPaygate(app, {
     db,
@@ -97,11 +101,12 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     ...(options.notifyRetryScheduleMs ? { notifyRetryScheduleMs: options.notifyRetryScheduleMs } : {}),
     ...(options.notifyTimeoutMs ? { notifyTimeoutMs: options.notifyTimeoutMs } : {}),
     ...(options.reconcileScheduleMs ? { reconcileScheduleMs: options.reconcileScheduleMs } : {}),
+    ...(options.reconcileClock ? { reconcileClock: options.reconcileClock } : {}),
     ...(options.pollIntervalMs
       ? { notifyPollIntervalMs: options.pollIntervalMs, reconcilePollIntervalMs: options.pollIntervalMs }
       : {}),
     ...(options.emulator ? { emulator: options.emulator } : {}),
-    ...(options.reconcileClock ? { reconcileClock: options.reconcileClock } : {}),
+    ...(options.subscriptionClock ? { subscriptionClock: options.subscriptionClock } : {}),
   });
   try {
     await app.listen({ host: options.host, port: options.port });
@@ -119,6 +124,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     merchants,
     amazon,
     ...(generated ? { generatedAdminToken: token } : {}),
+    subscriptions: notifier.recurring.runner,
     close: async () => {
       await notifier.stop();
       await app.close();

@@ -25,9 +25,11 @@ import type { AmazonLinks, EmulatorEndpoint } from "../amazon-link.js";
 import { ipnIntakePage } from "../ipn/intake.js";
 import type { MerchantDirectory } from "../merchant-directory.js";
 import { paymentsOfAmazonObject } from "../store/settlements.js";
+import { createRecurringSide, type RecurringSide } from "../subscriptions/side.js";
 import { createFlows } from "./index.js";
 import { gatewayPaymentStore } from "./payment-store.js";
-import type { AmazonLink, FlowDeps } from "./ports.js";
+import type { AmazonLink } from "./ports.js";
+import type { RecurringDeps } from "./recurring-charge.js";
 import { SettleJob } from "./settle-job.js";
 
 export interface PaygateSetupOptions {
@@ -45,12 +47,14 @@ export interface PaygateSetupOptions {
   /** Delays between Amazon checks of a pending outcome no IPN settled. */
   readonly reconcileScheduleMs?: readonly number[];
   readonly reconcilePollIntervalMs?: number;
-  /** The built-in emulator: its `/__sns/cert.pem` is trusted for emulator merchants' IPNs. */
-  readonly emulator?: EmulatorEndpoint;
   /** The clock of the reconciliation schedule (tests drive the backoff); default `clock`. */
   readonly reconcileClock?: Clock;
+  /** The built-in emulator: its `/__sns/cert.pem` is trusted for emulator merchants' IPNs. */
+  readonly emulator?: EmulatorEndpoint;
   /** PayID/XID source; default 16 random bytes as hex (a UUID v4's entropy, reference §4). */
   readonly newId?: () => string;
+  /** The clock of Kasse's subscription schedules (tests drive due dates); default `clock`. */
+  readonly subscriptionClock?: Clock;
 }
 
 /** Buttons are signed with AMZN-PAY-RSASSA-PSS: Paygate shops pass no algorithm (§5.0). */
@@ -59,6 +63,8 @@ const BUTTON_ALGORITHM = SIGNATURE_ALGORITHMS["AMZN-PAY-RSASSA-PSS"];
 /** The gateway's background side: URLNotify delivery and the reconciliation of pending outcomes. */
 export interface AsyncSide {
   readonly notifications: NotifyWorker;
+  /** Merchant closes and Kasse's subscriptions with their due-charge worker. */
+  readonly recurring: RecurringSide;
   start(): void;
   stop(): Promise<void>;
 }
@@ -66,7 +72,7 @@ export interface AsyncSide {
 export function setUpPaygate(app: FastifyInstance, options: PaygateSetupOptions): AsyncSide {
   let worker: NotifyWorker | undefined;
   const findMerchant = (merchantId: string) => options.merchants.find(merchantId);
-  const deps: FlowDeps = {
+  const deps: RecurringDeps = {
     db: options.db,
     store: gatewayPaymentStore(options.db, options.clock),
     findMerchant,
@@ -89,6 +95,7 @@ export function setUpPaygate(app: FastifyInstance, options: PaygateSetupOptions)
     newId: options.newId ?? (() => randomBytes(16).toString("hex")),
     clock: options.clock,
     notified: () => worker?.wake(),
+    logger: options.logger,
   };
   const flows = createFlows(deps);
   const pageDeps = { findMerchant, flows };
@@ -105,6 +112,7 @@ export function setUpPaygate(app: FastifyInstance, options: PaygateSetupOptions)
     logger: options.logger,
     ...(options.reconcileScheduleMs ? { scheduleMs: options.reconcileScheduleMs } : {}),
     ...(options.reconcilePollIntervalMs ? { pollIntervalMs: options.reconcilePollIntervalMs } : {}),
+    ...(options.reconcileClock ? { clock: options.reconcileClock } : {}),
   });
   const snsHttp = createTargetDispatchers({ timeoutMs: 10_000 });
   const fetchCertificate = createCertificateFetcher(snsHttp);
@@ -112,7 +120,6 @@ export function setUpPaygate(app: FastifyInstance, options: PaygateSetupOptions)
   const emulatorVerifier = options.emulator
     ? createSnsVerifier({ fetchCertificate, extraCertificateUrl: `${options.emulator.url}/__sns/cert.pem` })
     : amazonVerifier;
-    ...(options.reconcileClock ? { clock: options.reconcileClock } : {}),
   const ipnPage = ipnIntakePage({
     findMerchant: (merchantId) => options.merchants.find(merchantId),
     verifierFor: (merchant) =>
@@ -140,13 +147,20 @@ export function setUpPaygate(app: FastifyInstance, options: PaygateSetupOptions)
     inquirePage(pageDeps),
     ipnPage,
   ]);
+  const recurring = createRecurringSide(deps, {
+    clock: options.subscriptionClock ?? options.clock,
+    logger: options.logger,
+  });
   return {
     notifications,
+    recurring,
     start() {
       notifications.start();
       settleJob.start();
+      recurring.runner.start();
     },
     async stop() {
+      await recurring.runner.stop();
       await settleJob.stop();
       await notifications.stop();
       await snsHttp.close();

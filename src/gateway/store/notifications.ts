@@ -22,7 +22,8 @@ export interface NotificationRecord {
 export interface NotificationToEnqueue {
   readonly merchantId: string;
   readonly payId: string;
-  readonly event: PaymentEvent;
+  /** A payment's event, or a subscription's `dunning` (src/gateway/subscriptions/). */
+  readonly event: Pick<PaymentEvent, "xid"> & { readonly type: PaymentEvent["type"] | "dunning" };
   readonly payload: Record<string, unknown>;
 }
 

@@ -8,9 +8,14 @@ import { isSupportedCurrency } from "../../core/money.js";
 import type { RecurringChargeCommand } from "../../gateway/flows/recurring-charge.js";
 import type { ActionResult, PaymentIntent } from "../../gateway/flows/types.js";
 import type { AnswerValues } from "../answer.js";
-import { paygateCode } from "../codes.js";
+import { type PaygateCode, paygateCode } from "../codes.js";
 import type { PageOutcome } from "../routes.js";
-import { type ParameterTable, recurringChargeNotify, recurringChargeResponse } from "../tables.js";
+import {
+  type ParameterTable,
+  recurringChargeNotify,
+  recurringChargeResponse,
+  subscriptionDunningNotify,
+} from "../tables.js";
 import { actionValues } from "./action-answer.js";
 import { isNotifyUrl } from "./amazon-apa.js";
 import type { PageDeps } from "./deps.js";
@@ -67,4 +72,45 @@ export function recurringNotifyBody(context: AnswerContext, result: ActionResult
     NotificationType: "RecurringNotification",
   };
   return answerBody(context, recurringChargeNotify, values as AnswerValues<ParameterTable>, { mac: true });
+}
+
+/** What a dunning notification reports: the charge that failed for good, and where the subscription stopped. */
+export interface Dunning {
+  readonly subscriptionId: string;
+  readonly payId: string | undefined;
+  readonly transId: string;
+  readonly code: PaygateCode;
+  readonly codeExt: string | undefined;
+  readonly errorText: string | undefined;
+  readonly chargePermissionId: string;
+  readonly amount: number;
+  readonly currency: string;
+  readonly cycle: number;
+  readonly attempts: number;
+}
+
+/** The `DunningNotification` of a subscription Kasse runs (docs/recurring.md), with the response MAC. */
+export function dunningNotifyBody(context: AnswerContext, dunning: Dunning): string {
+  return answerBody(
+    context,
+    subscriptionDunningNotify,
+    {
+      mid: context.merchant.merchantId,
+      PayID: dunning.payId,
+      TransID: dunning.transId,
+      SubscriptionId: dunning.subscriptionId,
+      Status: "FAILED",
+      Description: dunning.code.description,
+      Code: dunning.code.code,
+      CodeExt: dunning.codeExt,
+      ErrorText: dunning.errorText,
+      chargepermissionid: dunning.chargePermissionId,
+      Amount: dunning.amount,
+      Currency: dunning.currency,
+      Cycle: dunning.cycle,
+      Attempts: dunning.attempts,
+      NotificationType: "DunningNotification",
+    } as AnswerValues<ParameterTable>,
+    { mac: true },
+  );
 }

@@ -7,7 +7,8 @@ ALTER TABLE payments ADD CONSTRAINT payments_checkout_mode_check
 
 -- Subscriptions Kasse runs itself on a recurring charge permission: one due charge (RTF=R) per
 -- cycle, soft declines retried with backoff, dunning notifications and a pause otherwise.
--- `cycle` is the cycle being charged (1 = first due date), `attempt` the attempts made on it.
+-- `cycle` is the cycle being charged (1 = first due date), `attempt` the attempts made on it
+-- (each attempt's ReqId is derived from cycle and attempt, so no attempt number is used twice).
 CREATE TABLE subscriptions (
   merchant_id text NOT NULL REFERENCES merchants (merchant_id),
   subscription_id text NOT NULL,
@@ -21,9 +22,13 @@ CREATE TABLE subscriptions (
   first_due_at bigint NOT NULL,
   retry_delays_ms jsonb NOT NULL,
   notify_url text NOT NULL,
+  -- Sandbox/emulator merchants only: a simulation code sent with every due charge.
+  simulation_code text,
   status text NOT NULL CHECK (status IN ('active', 'paused', 'canceled')),
   cycle integer NOT NULL DEFAULT 1,
   attempt integer NOT NULL DEFAULT 0,
+  -- `attempt` at the last resume: the retry policy counts from here, ReqIds from 0.
+  attempt_base integer NOT NULL DEFAULT 0,
   next_attempt_at bigint NOT NULL,
   lease_until bigint,
   paused_reason text,

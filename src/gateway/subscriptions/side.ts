@@ -1,0 +1,178 @@
+/**
+ * The recurring side of the gateway beyond Paygate: the merchant's close of a permission, the
+ * subscriptions Kasse runs on recurring permissions (per merchant, optional: a merchant that
+ * creates none has none), and their due-charge worker. The admin routes call this; `setUpPaygate`
+ * creates it over the flows' dependencies and starts and stops the worker.
+ */
+import type { Clock } from "../../core/clock.js";
+import type { FrequencyUnit } from "../../core/recurring.js";
+import type { Logger } from "../../log.js";
+import type { RecurringDeps } from "../flows/recurring-charge.js";
+import { closePermission, type PermissionResult, readPermission } from "../flows/recurring-close.js";
+import { findPermissionOwner } from "../flows/recurring-store.js";
+import { SubscriptionRunner } from "./runner.js";
+import {
+  cancelSubscriptionsOfPermission,
+  findSubscription,
+  insertSubscription,
+  listSubscriptions,
+  type Subscription,
+  setSubscriptionStatus,
+} from "./store.js";
+
+export interface SubscriptionRequest {
+  readonly chargePermissionId: string;
+  readonly amount: number;
+  /** Default: the currency of the checkout that created the permission. */
+  readonly currency: string | undefined;
+  /** Default: that checkout's marketplace. */
+  readonly countryCode: string | undefined;
+  readonly txType: "Authorize" | "AuthorizeWithCapture";
+  readonly interval: { readonly unit: Exclude<FrequencyUnit, "Variable">; readonly value: number };
+  readonly firstDueAt: number;
+  readonly retryDelaysMs: readonly number[];
+  /** Default: that checkout's URLNotify. */
+  readonly notifyUrl: string | undefined;
+  readonly simulationCode: string | undefined;
+}
+
+export type Created =
+  | {
+      readonly ok: true;
+      readonly subscription: Subscription;
+      readonly permissionExpiresAt: string | undefined;
+    }
+  | {
+      readonly ok: false;
+      readonly status: number;
+      readonly error: string;
+      readonly message: string;
+      readonly field?: string;
+    };
+
+export interface RecurringSide {
+  closePermission(
+    merchantId: string,
+    chargePermissionId: string,
+    options: { readonly reason?: string | undefined; readonly cancelPendingCharges?: boolean | undefined },
+  ): Promise<
+    | (PermissionResult & { readonly ok: false })
+    | ((PermissionResult & { readonly ok: true }) & { readonly canceledSubscriptions: number })
+  >;
+  createSubscription(merchantId: string, request: SubscriptionRequest): Promise<Created>;
+  listSubscriptions(merchantId: string): Promise<Subscription[]>;
+  findSubscription(merchantId: string, subscriptionId: string): Promise<Subscription | undefined>;
+  setStatus(
+    merchantId: string,
+    subscriptionId: string,
+    status: "active" | "canceled",
+  ): Promise<Subscription | undefined>;
+  readonly runner: SubscriptionRunner;
+}
+
+export interface RecurringSideOptions {
+  /** The subscriptions' schedule clock; the gateway's clock unless a test drives due dates. */
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly pollIntervalMs?: number;
+}
+
+export function createRecurringSide(deps: RecurringDeps, options: RecurringSideOptions): RecurringSide {
+  const { clock } = options;
+  const runner = new SubscriptionRunner({
+    deps,
+    clock,
+    logger: options.logger,
+    ...(options.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.pollIntervalMs }),
+  });
+  return {
+    runner,
+    async closePermission(merchantId, chargePermissionId, closeOptions) {
+      const closed = await closePermission(deps, merchantId, chargePermissionId, closeOptions);
+      if (!closed.ok) return closed;
+      const canceledSubscriptions = await cancelSubscriptionsOfPermission(
+        deps.db,
+        merchantId,
+        chargePermissionId,
+        clock.now(),
+      );
+      return { ...closed, canceledSubscriptions };
+    },
+    async createSubscription(merchantId, request) {
+      const merchant = await deps.findMerchant(merchantId);
+      if (merchant === undefined) {
+        return {
+          ok: false,
+          status: 404,
+          error: "not_found",
+          message: `no merchant ${merchantId}`,
+          field: "merchantId",
+        };
+      }
+      const owner = await findPermissionOwner(deps.db, merchantId, request.chargePermissionId);
+      if (owner === undefined) {
+        return {
+          ok: false,
+          status: 404,
+          error: "unknown_charge_permission",
+          message: "no such charge permission for this merchant",
+          field: "chargePermissionId",
+        };
+      }
+      const currency = request.currency ?? owner.payment.currency;
+      if (currency !== owner.payment.currency) {
+        return {
+          ok: false,
+          status: 400,
+          error: "invalid_request",
+          message: `the permission was agreed in ${owner.payment.currency}`,
+          field: "currency",
+        };
+      }
+      if (request.simulationCode !== undefined && merchant.environment === "live") {
+        return {
+          ok: false,
+          status: 400,
+          error: "invalid_request",
+          message: "simulation codes are for sandbox and emulator merchants",
+          field: "simulationCode",
+        };
+      }
+      // Amazon's view decides whether the permission can carry a schedule at all.
+      const read = await readPermission(deps, merchantId, request.chargePermissionId);
+      if (!read.ok) return { ok: false, status: 502, error: read.error, message: read.message };
+      if (read.permission.chargePermissionType !== "Recurring" || read.permission.state === "Closed") {
+        return {
+          ok: false,
+          status: 409,
+          error: "permission_not_usable",
+          message: `the permission is ${read.permission.chargePermissionType}, ${read.permission.state}`,
+          field: "chargePermissionId",
+        };
+      }
+      const subscription = await insertSubscription(
+        deps.db,
+        {
+          merchantId,
+          subscriptionId: deps.newId(),
+          chargePermissionId: request.chargePermissionId,
+          amount: request.amount,
+          currency,
+          countryCode: request.countryCode ?? owner.context.countryCode,
+          txType: request.txType,
+          interval: request.interval,
+          firstDueAt: request.firstDueAt,
+          retryDelaysMs: request.retryDelaysMs,
+          notifyUrl: request.notifyUrl ?? owner.context.shop.urlNotify,
+          simulationCode: request.simulationCode,
+        },
+        clock.now(),
+      );
+      return { ok: true, subscription, permissionExpiresAt: read.permission.expiresAt };
+    },
+    listSubscriptions: (merchantId) => listSubscriptions(deps.db, merchantId),
+    findSubscription: (merchantId, subscriptionId) => findSubscription(deps.db, merchantId, subscriptionId),
+    setStatus: (merchantId, subscriptionId, status) =>
+      setSubscriptionStatus(deps.db, merchantId, subscriptionId, status, clock.now()),
+  };
+}
