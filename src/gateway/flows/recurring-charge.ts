@@ -220,8 +220,11 @@ export function recurringResult(result: ActionResult): ActionResult {
   return { ...result, code, errorText };
 }
 
-/** Notifies for what Amazon decided (charged or declined); a refused request changed nothing. */
-function recurringNotifies(
+/**
+ * Notifies for what Amazon decided (charged or declined); a refused request changed nothing.
+ * Also used when a pending charge settles later (settle.ts).
+ */
+export function recurringNotifies(
   merchant: PaygateMerchant,
   record: PaymentRecord,
   events: readonly PaymentEvent[],

@@ -22,6 +22,7 @@ import { actionNotifies } from "./actions.js";
 import { outcomeOfCharge, outcomeOfRefund } from "./amazon-outcome.js";
 import { completionNotifies } from "./buyer-return.js";
 import type { FlowDeps, NotifyRow, PaymentRecord } from "./ports.js";
+import { recurringNotifies } from "./recurring-charge.js";
 import { answerContextOf, applyOutcome, transact } from "./support.js";
 
 /** What a settlement run did: state changes recorded, and whether Amazon still has work open. */
@@ -85,7 +86,11 @@ export async function settlePendingActions(
       stillPending = true;
       continue;
     }
-    const details = action.kind === "complete" ? checkoutDetails(record) : {};
+    // An RTF=R charge has no buyer data; its notify is the RecurringNotification.
+    const details =
+      action.kind === "complete" && record.payment.checkoutMode !== "MerchantInitiated"
+        ? checkoutDetails(record)
+        : {};
     const done = await applyOutcome(deps, merchantId, payId, action.xid, outcome, (current, events) =>
       notifiesOf(merchant, current, events, details),
     );
@@ -144,6 +149,7 @@ function notifiesOf(
   events: readonly PaymentEvent[],
   details: CheckoutValues,
 ): NotifyRow[] {
+  if (record.payment.checkoutMode === "MerchantInitiated") return recurringNotifies(merchant, record, events);
   return [
     ...completionNotifies(answerContextOf(merchant, record), record, events, details),
     ...actionNotifies(merchant, record, events),
