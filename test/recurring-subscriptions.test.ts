@@ -213,6 +213,27 @@ describe("subscriptions run by Kasse", () => {
     assert.match(refused.values.ErrorText ?? "", /MerchantClosed/);
   });
 
+  it("a permission the buyer closed: the due charge is refused without a charge, dunned, paused", async () => {
+    const { chargePermissionId } = await subscribe(world, shop, "S-6");
+    const { subscriptionId: id } = await createSubscription(chargePermissionId);
+    await buyer(world, `/__admin/charge-permissions/${chargePermissionId}/buyer-close`);
+    assert.equal((await world.gateway.subscriptions.runDue()).paused, 1);
+    const paused = await subscriptionOf(id);
+    assert.equal(paused.status, "paused");
+    assert.equal(paused.pausedReason, "InvalidChargePermissionStatus");
+    const dunning = await notifyOf(world, shop, subscriptionDunningNotify, paused.lastPayId as string);
+    assert.equal(dunning.values.Code, "2A200207");
+    assert.equal(dunning.values.CodeExt, "InvalidCha");
+    assert.match(dunning.values.ErrorText ?? "", /BuyerClosed/);
+    const onClosed = await admin("POST", `/merchants/${shop.merchantId}/subscriptions`, {
+      chargePermissionId,
+      amount: 100,
+      interval: { unit: "Week", value: 1 },
+      firstDueAt: "2031-06-01",
+    });
+    assert.equal(onClosed.status, 409, "no new subscription on a closed permission");
+  });
+
   it("refuses subscriptions that cannot run", async () => {
     const { chargePermissionId } = await subscribe(world, shop, "S-5");
     const path = `/merchants/${shop.merchantId}/subscriptions`;
