@@ -101,6 +101,8 @@ const notify = new NotifyLog();
 /** Requests sent to the gateway so far; kills fire at planned counts. */
 let gatewayRequests = 0;
 const killLog: string[] = [];
+/** Failed attempts by cause (refused: the gateway was down; others: cut or answered 5xx mid-request). */
+const retries = new Map<string, number>();
 
 function log(message: string): void {
   process.stdout.write(`# crash-recovery: ${message}\n`);
@@ -245,15 +247,21 @@ async function untilAnswered<T>(what: string, step: () => Promise<T>): Promise<T
       countGatewayRequest();
       return await step();
     } catch (error) {
+      const cause = (error as { code?: string }).code ?? (error as Error).name;
+      retries.set(cause, (retries.get(cause) ?? 0) + 1);
       if (Date.now() > deadline) {
-        throw new Error(`${what}: no answer after ${attempt} attempts: ${(error as Error).message}`);
+        throw new Error(
+          `${what}: no answer after ${attempt} attempts: ${(error as Error).message}\ngateway log (tail):\n${gateway?.stderr().slice(-4_000)}`,
+        );
       }
       await delay(50 + Math.floor(Math.random() * 150));
     }
   }
 }
 
-class NoAnswer extends Error {}
+class NoAnswer extends Error {
+  override name = "NoAnswer";
+}
 
 async function shopCall<T extends ParameterTable, A extends ParameterTable>(
   what: string,
@@ -271,7 +279,7 @@ async function shopCall<T extends ParameterTable, A extends ParameterTable>(
       headers: { "content-type": "application/x-www-form-urlencoded" },
     });
     const body = await response.body.text();
-    if (response.statusCode >= 500) throw new NoAnswer(`HTTP ${response.statusCode}`);
+    if (response.statusCode >= 500) throw new NoAnswer(`HTTP ${response.statusCode} ${body}`);
     assert.equal(response.statusCode, 200, `${what}: ${body}`);
     const answer = readAnswer(shop, answerTable, body);
     assert.ok(answer.ok, `${what}: unreadable answer ${body}`);
@@ -283,8 +291,8 @@ async function shopCall<T extends ParameterTable, A extends ParameterTable>(
 function browse(what: string, url: string): Promise<string> {
   return untilAnswered(what, async () => {
     const response = await request(url, { method: "GET", dispatcher: agent });
-    await response.body.dump();
-    if (response.statusCode !== 302) throw new NoAnswer(`HTTP ${response.statusCode}`);
+    const body = await response.body.text();
+    if (response.statusCode !== 302) throw new NoAnswer(`HTTP ${response.statusCode} ${body.slice(0, 300)}`);
     return response.headers.location as string;
   });
 }
@@ -476,6 +484,7 @@ test(`SIGKILL under load, restart, full audit against the emulator (seed ${SEED}
     await runLoad(payments);
   } finally {
     for (const line of killLog) t.diagnostic(line);
+    t.diagnostic(`shop retries by cause: ${JSON.stringify(Object.fromEntries(retries))}`);
   }
   assert.equal(killsDone, kills.length, `planned ${kills.length} kills, fired ${killsDone}`);
 
