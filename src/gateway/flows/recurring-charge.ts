@@ -130,7 +130,13 @@ async function chargeOnce(
     call: async (record, _action, amazon, idempotencyKey) => {
       const { body: permission } = await amazon.client.getChargePermission(command.chargePermissionId);
       permissionExpiresAt = expiryOf(permission);
-      warnIfExpiring(deps, merchantId, permission, permissionExpiresAt);
+      const warning = expiryWarning(permission, deps.clock.now());
+      if (warning !== undefined) {
+        deps.logger?.warn(
+          { merchantId, ...warning },
+          "recurring charge permission expires within 30 days; the buyer must check out again to continue",
+        );
+      }
       const closed = closedRefusal(permission);
       if (closed !== undefined) return closed;
       const { body: charge } = await amazon.client.createCharge(body(record), {
@@ -186,21 +192,17 @@ function expiryOf(permission: ChargePermission): number | undefined {
     : parseAmazonTimestamp(permission.expirationTimestamp);
 }
 
-function warnIfExpiring(
-  deps: RecurringDeps,
-  merchantId: string,
+/** The warning's fields when the permission expires within 30 days (and has not yet). */
+export function expiryWarning(
   permission: ChargePermission,
-  expiresAt: number | undefined,
-): void {
-  if (!isExpiringSoon(expiresAt, deps.clock.now())) return;
-  deps.logger?.warn(
-    {
-      merchantId,
-      chargePermissionId: permission.chargePermissionId,
-      expiresAt: new Date(expiresAt as number).toISOString(),
-    },
-    "recurring charge permission expires within 30 days; the buyer must check out again to continue",
-  );
+  now: number,
+): { readonly chargePermissionId: string; readonly expiresAt: string } | undefined {
+  const expiresAt = expiryOf(permission);
+  if (!isExpiringSoon(expiresAt, now)) return undefined;
+  return {
+    chargePermissionId: permission.chargePermissionId,
+    expiresAt: new Date(expiresAt as number).toISOString(),
+  };
 }
 
 /**
