@@ -324,7 +324,7 @@ function planPayment(rng: SeededRandom, index: number): ShopPayment {
   };
 }
 
-async function runPayment(payment: ShopPayment): Promise<void> {
+async function runPayment(payment: ShopPayment, refunds = true): Promise<void> {
   const tag = `payment ${payment.index}`;
   const init = await shopCall(
     `${tag} init`,
@@ -378,17 +378,50 @@ async function runPayment(payment: ShopPayment): Promise<void> {
     assert.ok(["OK", "PENDING"].includes(capture.values.Status as string), `${tag} capture: ${capture.code}`);
     payment.captureXid = capture.values.XID as string;
   }
-  for (const [n, amount] of payment.refunds.entries()) {
-    const credit = await shopCall(
-      `${tag} credit ${n + 1}`,
-      creditRequest,
-      { PayID: payment.payId, TransID: payment.transId, Amount: amount, Currency: "EUR" },
-      creditResponse,
-      `R${n + 1}-${payment.index}`,
-    );
-    assert.ok(["OK", "PENDING"].includes(credit.values.Status as string), `${tag} credit: ${credit.code}`);
-    payment.refundXids.push(credit.values.XID as string);
+  if (!refunds) return;
+  for (const [n, amount] of payment.refunds.entries()) await credit(payment, n, amount);
+}
+
+async function credit(payment: ShopPayment, n: number, amount: number): Promise<void> {
+  const what = `payment ${payment.index} credit ${n + 1}`;
+  const answer = await shopCall(
+    what,
+    creditRequest,
+    { PayID: payment.payId as string, TransID: payment.transId, Amount: amount, Currency: "EUR" },
+    creditResponse,
+    `R${n + 1}-${payment.index}`,
+  );
+  assert.ok(["OK", "PENDING"].includes(answer.values.Status as string), `${what}: ${answer.code}`);
+  payment.refundXids.push(answer.values.XID as string);
+}
+
+/**
+ * The one window a random kill rarely hits, made certain: Amazon has created the refund but its
+ * answer is lost (emulator fault: connection dropped after commit, on every retry), and the
+ * gateway dies while its connector is still retrying. After the restart the shop repeats its
+ * credit.aspx with the same ReqId; Kasse must finish that refund — the same one, not a second.
+ */
+async function refundInFlightWhenKilled(payment: ShopPayment): Promise<void> {
+  await runPayment(payment, false);
+  const drops = 50;
+  await atAmazon("/__admin/faults", {
+    reset: true,
+    failures: [{ operation: "createRefund", status: "dropConnection", phase: "afterCommit", count: drops }],
+  });
+  const asked = credit(payment, 0, payment.refunds[0] as number);
+  // Wait (by observing, not by time) until Amazon has processed the first attempt.
+  for (;;) {
+    const response = await request(`${emulator.ready.emulator}/__admin/faults`, { dispatcher: amazonAgent });
+    const { failures } = (await response.body.json()) as { failures: Array<{ count: number }> };
+    if ((failures[0]?.count ?? 0) < drops) break;
+    await delay(5);
   }
+  await killHard(gateway as KasseProcess);
+  killLog.push("kill while a refund's answer was lost");
+  await atAmazon("/__admin/faults", { reset: true });
+  notify.incarnation += 1;
+  await startGatewayProcess();
+  await asked;
 }
 
 async function runLoad(payments: readonly ShopPayment[]): Promise<void> {
@@ -487,6 +520,13 @@ test(`SIGKILL under load, restart, full audit against the emulator (seed ${SEED}
     t.diagnostic(`shop retries by cause: ${JSON.stringify(Object.fromEntries(retries))}`);
   }
   assert.equal(killsDone, kills.length, `planned ${kills.length} kills, fired ${killsDone}`);
+  const planned = planPayment(random, PAYMENTS + 1);
+  const inFlight = { ...planned, refunds: planned.refunds.slice(0, 1), refundXids: [] };
+  payments.push(inFlight);
+  await refundInFlightWhenKilled(inFlight);
+  t.diagnostic(
+    `payment ${inFlight.index}: refund answer lost, gateway killed while retrying, refund finished after restart`,
+  );
 
   // Amazon settles the refunds 30 s after they were requested (emulated clock).
   await atAmazon("/__admin/clock", { advanceSeconds: 31 });
