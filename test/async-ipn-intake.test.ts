@@ -104,7 +104,7 @@ describe("IPN intake", { timeout: 60_000 }, () => {
       ObjectType: "REFUND" as const,
       ObjectId: refundId,
       ChargePermissionId: chargePermissionId,
-      NotificationType: "STATE_CHANGE",
+      NotificationType: "STATE_CHANGE" as const,
     };
     const genuine = await signedIpn(world, ipn);
     const tampered = { ...genuine, Message: genuine.Message.replace("REFUND", "CHARGE") };
