@@ -90,7 +90,9 @@ describe("RTF=R: merchant-initiated charges", () => {
     assert.equal(charged.values.AmountCap, "990");
     assert.equal(charged.values.AmazonStatus, "Completed");
 
-    const notified = await notifyOf(world, shop, recurringChargeNotify, charged.values.PayID as string);
+    const notified = await notifyOf(world, shop, recurringChargeNotify, {
+      PayID: charged.values.PayID as string,
+    });
     assert.equal(notified.macVerified, true);
     assert.equal(notified.values.Status, "OK");
     assert.equal(notified.values.NotificationType, "RecurringNotification");
@@ -135,7 +137,9 @@ describe("RTF=R: merchant-initiated charges", () => {
     assert.equal(declined.values.Status, "FAILED");
     assert.equal(declined.code, "2A200100");
     assert.equal(declined.values.CodeExt, "HardDeclin");
-    const declineNotify = await notifyOf(world, shop, recurringChargeNotify, declined.values.PayID as string);
+    const declineNotify = await notifyOf(world, shop, recurringChargeNotify, {
+      PayID: declined.values.PayID as string,
+    });
     assert.equal(declineNotify.values.Status, "FAILED");
     assert.equal(declineNotify.values.CodeExt, "HardDeclin");
 

@@ -83,7 +83,7 @@ describe("subscriptions run by Kasse", () => {
     assert.equal(first.lastResult, "OK");
     // Anchored on 31 January: the next due date is the end of February.
     assert.equal(first.nextAttemptAt, "2031-02-28T08:00:00.000Z");
-    const notified = await notifyOf(world, shop, recurringChargeNotify, first.lastPayId as string);
+    const notified = await notifyOf(world, shop, recurringChargeNotify, { PayID: first.lastPayId as string });
     assert.equal(notified.values.Status, "OK");
     assert.equal(notified.values.Amount, "1500");
     assert.equal(notified.values.TransID, `SUB-${id}-1`);
@@ -135,7 +135,9 @@ describe("subscriptions run by Kasse", () => {
     assert.equal(paused.status, "paused");
     assert.equal(paused.pausedReason, "RetriesExhausted");
     assert.equal(paused.attempt, 3);
-    const dunning = await notifyOf(world, shop, subscriptionDunningNotify, paused.lastPayId as string);
+    const dunning = await notifyOf(world, shop, subscriptionDunningNotify, {
+      PayID: paused.lastPayId as string,
+    });
     assert.equal(dunning.macVerified, true);
     assert.equal(dunning.values.NotificationType, "DunningNotification");
     assert.equal(dunning.values.SubscriptionId, id);
@@ -172,7 +174,9 @@ describe("subscriptions run by Kasse", () => {
     );
     const paused = await subscriptionOf(id);
     assert.equal(paused.pausedReason, "HardDeclined");
-    const dunning = await notifyOf(world, shop, subscriptionDunningNotify, paused.lastPayId as string);
+    const dunning = await notifyOf(world, shop, subscriptionDunningNotify, {
+      PayID: paused.lastPayId as string,
+    });
     assert.equal(dunning.values.Code, "2A200100");
     assert.equal(dunning.values.Attempts, "1");
 
@@ -221,7 +225,9 @@ describe("subscriptions run by Kasse", () => {
     const paused = await subscriptionOf(id);
     assert.equal(paused.status, "paused");
     assert.equal(paused.pausedReason, "InvalidChargePermissionStatus");
-    const dunning = await notifyOf(world, shop, subscriptionDunningNotify, paused.lastPayId as string);
+    const dunning = await notifyOf(world, shop, subscriptionDunningNotify, {
+      PayID: paused.lastPayId as string,
+    });
     assert.equal(dunning.values.Code, "2A200207");
     assert.equal(dunning.values.CodeExt, "InvalidCha");
     assert.match(dunning.values.ErrorText ?? "", /BuyerClosed/);

@@ -115,21 +115,22 @@ export function chargeAgain(
 }
 
 /**
- * The first notify (in arrival order) whose decrypted PayID is `payId` and whose
+ * The first notify (in arrival order) whose decrypted values include `match` and whose
  * NotificationType is the one `table` fixes, read against `table`.
  */
 export async function notifyOf<T extends ParameterTable>(
   world: World,
   shop: ShopCredentials,
   table: T,
-  payId: string,
+  match: Readonly<Record<string, string>>,
 ): Promise<PaygateAnswer<T> & { ok: true }> {
   const types = table.rows.find((row) => row.key === "NotificationType")?.values;
   for (let index = 0; ; index++) {
     const all = await world.notify.waitFor(index + 1);
     const answer = readAnswer(shop, table, (all[index] as { body: string }).body);
     const values = answer.ok ? (answer.values as Record<string, string | undefined>) : {};
-    if (values.PayID === payId && (types === undefined || types.includes(values.NotificationType ?? ""))) {
+    const matches = Object.entries(match).every(([key, value]) => values[key] === value);
+    if (matches && (types === undefined || types.includes(values.NotificationType ?? ""))) {
       return answer as PaygateAnswer<T> & { ok: true };
     }
   }

@@ -114,6 +114,10 @@ export function setUpPaygate(app: FastifyInstance, options: PaygateSetupOptions)
     ...(options.reconcilePollIntervalMs ? { pollIntervalMs: options.reconcilePollIntervalMs } : {}),
     ...(options.reconcileClock ? { clock: options.reconcileClock } : {}),
   });
+  const recurring = createRecurringSide(deps, {
+    clock: options.subscriptionClock ?? options.clock,
+    logger: options.logger,
+  });
   const snsHttp = createTargetDispatchers({ timeoutMs: 10_000 });
   const fetchCertificate = createCertificateFetcher(snsHttp);
   const amazonVerifier = createSnsVerifier({ fetchCertificate });
@@ -130,6 +134,8 @@ export function setUpPaygate(app: FastifyInstance, options: PaygateSetupOptions)
         chargePermissionId: ipn.ChargePermissionId,
       }),
     settle: (merchantId, payId, context) => settleJob.settle(merchantId, payId, context),
+    permissionChanged: (merchantId, chargePermissionId) =>
+      recurring.permissionChanged(merchantId, chargePermissionId),
     confirmSubscription: async (url) => {
       const target = new URL(url);
       const response = await request(target, { dispatcher: snsHttp.forUrl(target) });
@@ -147,10 +153,6 @@ export function setUpPaygate(app: FastifyInstance, options: PaygateSetupOptions)
     inquirePage(pageDeps),
     ipnPage,
   ]);
-  const recurring = createRecurringSide(deps, {
-    clock: options.subscriptionClock ?? options.clock,
-    logger: options.logger,
-  });
   return {
     notifications,
     recurring,

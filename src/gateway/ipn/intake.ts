@@ -41,6 +41,11 @@ export interface IpnIntakeOptions {
     payId: string,
     context: { readonly chargeChanged: boolean },
   ) => Promise<number>;
+  /**
+   * A `CHARGE_PERMISSION` IPN: the recurring side re-reads the permission for its subscriptions
+   * (docs/recurring.md); throws when Amazon cannot be asked.
+   */
+  readonly permissionChanged?: (merchantId: string, chargePermissionId: string) => Promise<void>;
   /** GET of a genuine SNS `SubscribeURL`. */
   readonly confirmSubscription: (url: string) => Promise<void>;
   readonly logger: Logger;
@@ -113,6 +118,14 @@ export async function receiveIpn(
   if (ipn.ObjectType === "CHARGEBACK") {
     logger.info(about, "IPN about a chargeback; not handled by Kasse yet");
     return answer(200, "OK");
+  }
+  if (ipn.ObjectType === "CHARGE_PERMISSION" && options.permissionChanged) {
+    try {
+      await options.permissionChanged(merchant.merchantId, ipn.ObjectId);
+    } catch (error) {
+      logger.warn({ ...about, err: error }, "IPN: the permission could not be read; Amazon will retry");
+      return answer(503, "try again later");
+    }
   }
   const payIds = await options.paymentsOf(merchant.merchantId, ipn);
   if (payIds.length === 0) {

@@ -16,9 +16,8 @@ import type { Clock } from "../../core/clock.js";
 import { type ChargeVerdict, nextStepAfter } from "../../core/recurring.js";
 import type { Logger } from "../../log.js";
 import { paygateCode } from "../../paygate/codes.js";
-import { dunningNotifyBody } from "../../paygate/pages/recurring-charge.js";
 import { chargeRecurring, type RecurringDeps } from "../flows/recurring-charge.js";
-import { enqueueNotification } from "../store/notifications.js";
+import { queueDunning } from "./dunning.js";
 import { claimDueSubscriptions, recordAttempt, type Subscription } from "./store.js";
 
 export interface SubscriptionRunnerOptions {
@@ -158,29 +157,19 @@ export class SubscriptionRunner {
       if (!recorded || step.status !== "paused" || merchant === undefined) return;
       const code = done.ok ? (result?.code ?? paygateCode("INTERNAL_ERROR")) : done.code;
       const amazonText = result?.errorText ?? reasonCode ?? code.description;
-      const body = dunningNotifyBody(
-        { merchant, scheme: "blowfish", custom: undefined, userData: undefined },
+      queued = await queueDunning(
+        tx,
+        merchant,
+        subscription,
         {
-          subscriptionId: subscription.subscriptionId,
           payId,
           transId,
           code,
-          codeExt: reasonCode?.slice(0, 10),
+          reasonCode,
           errorText: step.reason === reasonCode ? amazonText : `${step.reason}: ${amazonText}`,
-          chargePermissionId: subscription.chargePermissionId,
-          amount: subscription.amount,
-          currency: subscription.currency,
           cycle: step.cycle,
           attempts: step.attempt,
-        },
-      );
-      queued = await enqueueNotification(
-        tx,
-        {
-          merchantId: subscription.merchantId,
-          payId: payId ?? subscription.subscriptionId,
-          event: { type: "dunning", xid: `${subscription.subscriptionId}-${step.cycle}-${step.attempt}` },
-          payload: { url: subscription.notifyUrl, body },
+          kind: "charge",
         },
         deps.clock.now(),
       );

@@ -7,18 +7,25 @@
 import type { Clock } from "../../core/clock.js";
 import type { FrequencyUnit } from "../../core/recurring.js";
 import type { Logger } from "../../log.js";
+import { paygateCode } from "../../paygate/codes.js";
 import type { RecurringDeps } from "../flows/recurring-charge.js";
 import { closePermission, type PermissionResult, readPermission } from "../flows/recurring-close.js";
 import { findPermissionOwner } from "../flows/recurring-store.js";
+import { queueDunning } from "./dunning.js";
 import { SubscriptionRunner } from "./runner.js";
 import {
   cancelSubscriptionsOfPermission,
   findSubscription,
   insertSubscription,
   listSubscriptions,
+  pauseSubscription,
   type Subscription,
   setSubscriptionStatus,
+  subscriptionsOfPermission,
 } from "./store.js";
+
+/** Pauses the buyer can end by fixing the payment method (amazon-pay-v2.md §4.4, §12). */
+const RESUMABLE_REASONS: ReadonlySet<string> = new Set(["HardDeclined", "InvalidChargePermissionStatus"]);
 
 export interface SubscriptionRequest {
   readonly chargePermissionId: string;
@@ -67,6 +74,12 @@ export interface RecurringSide {
     subscriptionId: string,
     status: "active" | "canceled",
   ): Promise<Subscription | undefined>;
+  /**
+   * Amazon announced a change of the permission (IPN `CHARGE_PERMISSION`, amazon-pay-v2.md §12):
+   * closed → its active subscriptions pause with a dunning notification; chargeable again (the
+   * buyer updated the payment method) → subscriptions paused for that reason resume.
+   */
+  permissionChanged(merchantId: string, chargePermissionId: string): Promise<void>;
   readonly runner: SubscriptionRunner;
 }
 
@@ -174,5 +187,55 @@ export function createRecurringSide(deps: RecurringDeps, options: RecurringSideO
     findSubscription: (merchantId, subscriptionId) => findSubscription(deps.db, merchantId, subscriptionId),
     setStatus: (merchantId, subscriptionId, status) =>
       setSubscriptionStatus(deps.db, merchantId, subscriptionId, status, clock.now()),
+    async permissionChanged(merchantId, chargePermissionId) {
+      const subscriptions = await subscriptionsOfPermission(deps.db, merchantId, chargePermissionId);
+      if (subscriptions.length === 0) return;
+      const read = await readPermission(deps, merchantId, chargePermissionId);
+      if (!read.ok) throw new Error(`charge permission ${chargePermissionId}: ${read.message}`);
+      const { state, reasons } = read.permission;
+      const merchant = await deps.findMerchant(merchantId);
+      if (state === "Closed" && merchant !== undefined) {
+        const reason = reasons[0] ?? "Closed";
+        let queued = false;
+        for (const subscription of subscriptions.filter((s) => s.status === "active")) {
+          await deps.db.transaction(async (tx) => {
+            if (!(await pauseSubscription(tx, subscription, reason, clock.now()))) return;
+            const cause = {
+              payId: undefined,
+              transId: `SUB-${subscription.subscriptionId}-${subscription.cycle}`,
+              code: paygateCode("RECURRING_NOT_ALLOWED"),
+              reasonCode: reason,
+              errorText: `${reason}: the charge permission was closed`,
+              cycle: subscription.cycle,
+              attempts: subscription.attempt,
+              kind: "permission" as const,
+            };
+            if (await queueDunning(tx, merchant, subscription, cause, deps.clock.now())) queued = true;
+          });
+        }
+        if (queued) deps.notified();
+        options.logger.info(
+          { merchantId, chargePermissionId, reason },
+          "charge permission closed; subscriptions paused",
+        );
+      }
+      if (state === "Chargeable") {
+        for (const subscription of subscriptions) {
+          if (subscription.status !== "paused" || !RESUMABLE_REASONS.has(subscription.pausedReason ?? ""))
+            continue;
+          await setSubscriptionStatus(
+            deps.db,
+            merchantId,
+            subscription.subscriptionId,
+            "active",
+            clock.now(),
+          );
+          options.logger.info(
+            { merchantId, subscriptionId: subscription.subscriptionId },
+            "charge permission chargeable again; subscription resumed",
+          );
+        }
+      }
+    },
   };
 }

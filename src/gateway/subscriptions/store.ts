@@ -257,3 +257,32 @@ export async function recordAttempt(
   );
   return rows.length > 0;
 }
+
+/** The merchant's subscriptions on a permission that are not canceled. */
+export async function subscriptionsOfPermission(
+  q: Queryable,
+  merchantId: string,
+  chargePermissionId: string,
+): Promise<Subscription[]> {
+  const rows = await q.query<Row>(
+    `SELECT ${COLUMNS} FROM subscriptions
+     WHERE merchant_id = $1 AND charge_permission_id = $2 AND status <> 'canceled' ORDER BY created_at`,
+    [merchantId, chargePermissionId],
+  );
+  return rows.map(subscriptionOf);
+}
+
+/** Pauses an active subscription outside a charge (its permission closed); `false` if it was not active. */
+export async function pauseSubscription(
+  tx: Queryable,
+  subscription: Subscription,
+  reason: string,
+  now: number,
+): Promise<boolean> {
+  const rows = await tx.query(
+    `UPDATE subscriptions SET status = 'paused', paused_reason = $3, lease_until = NULL, updated_at = $4
+     WHERE merchant_id = $1 AND subscription_id = $2 AND status = 'active' RETURNING subscription_id`,
+    [subscription.merchantId, subscription.subscriptionId, reason, now],
+  );
+  return rows.length > 0;
+}
