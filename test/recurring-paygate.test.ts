@@ -182,6 +182,13 @@ describe("RTF=R: merchant-initiated charges", () => {
     assert.equal(Number(rows[0]?.n), 1);
   });
 
+  it("refuses the permission of a one-time checkout", async () => {
+    const { chargePermissionId } = await subscribe(world, shop, "R-T-1", { oneTime: true });
+    const refused = await chargeAgain(world, shop, chargePermissionId, "R-T-1-c1");
+    assert.equal(refused.values.Status, "FAILED");
+    assert.equal(refused.code, "2A200207");
+  });
+
   it("refuses another merchant's charge permission", async () => {
     const { chargePermissionId } = await subscribe(world, shop, "R-O-1");
     const other = await createShop(world, "shop-recurring-other");

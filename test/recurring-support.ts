@@ -46,20 +46,25 @@ export function recurringInitValues(
   };
 }
 
-/** RTF=I through button, review and completion: the initial payment and its charge permission. */
+/**
+ * RTF=I through button, review and completion: the initial payment and its charge permission
+ * (`oneTime`: the same checkout without RTF, a OneTime permission).
+ */
 export async function subscribe(
   world: World,
   shop: ShopCredentials,
   transId: string,
+  options: { readonly oneTime?: boolean } = {},
 ): Promise<{ payId: string; chargePermissionId: string; payload: Record<string, unknown> }> {
-  const init = await call(
+  const values = recurringInitValues(
     world,
-    shop,
-    "amazonAPA.aspx",
-    recurringInitTable,
-    recurringInitValues(world, transId),
-    initResponse,
+    transId,
+    options.oneTime
+      ? { RTF: undefined, cycle: undefined, Value: undefined, InstallmentAmount: undefined }
+      : {},
   );
+  const table = options.oneTime ? initRequest : recurringInitTable;
+  const init = await call(world, shop, "amazonAPA.aspx", table as ParameterTable, values, initResponse);
   assert.equal(init.code, "00000000", init.values.Description);
   const click = await buyer(world, "/__admin/button-checkout", {
     payloadJSON: init.values.buttonpayload,
@@ -75,7 +80,7 @@ export async function subscribe(
   const completion = readAnswer(shop, completionResult, success);
   assert.ok(completion.ok && completion.macVerified);
   assert.equal(completion.values.Status, "OK");
-  assert.equal(completion.values.RTF, "Recurring");
+  assert.equal(completion.values.RTF, options.oneTime ? "OneTime" : "Recurring");
   const chargePermissionId = completion.values.chargepermissionid as string;
   assert.ok(chargePermissionId);
   return {

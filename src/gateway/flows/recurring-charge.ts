@@ -26,7 +26,7 @@ import { outcomeOfCharge } from "./amazon-outcome.js";
 import { notifyRow, simulation } from "./buyer-return.js";
 import { MARKET_REGIONS } from "./init.js";
 import type { CheckoutContext, FlowDeps, NotifyRow, PaymentRecord } from "./ports.js";
-import { findPermissionOwner } from "./recurring-store.js";
+import { createdRecurring, findPermissionOwner } from "./recurring-store.js";
 import { answerContextOf, refused, replayed, resultOf, runAmazonAction } from "./support.js";
 import type { ActionResult, FlowResult, PaymentIntent, ShopReturn } from "./types.js";
 
@@ -90,6 +90,7 @@ async function chargeOnce(
   if (initial === undefined) {
     return { ok: false, code: paygateCode("PARAMETER_VALUE_NOT_ALLOWED", "ChargepermissionId") };
   }
+  if (!createdRecurring(initial)) return refused("RECURRING_NOT_ALLOWED");
   if (initial.payment.currency !== command.currency) return refused("CURRENCY_MISMATCH");
 
   const payId = deps.newId();

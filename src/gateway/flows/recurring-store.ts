@@ -31,3 +31,17 @@ export async function findPermissionOwner(
         version: stored.version,
       };
 }
+
+/**
+ * Whether the checkout that created the permission asked Amazon for a Recurring one (RTF=I): its
+ * signed button payload says so. RTF=R charges only those; a OneTime permission's later charges
+ * are not recurring payments.
+ */
+export function createdRecurring(owner: PaymentRecord): boolean {
+  if (owner.payment.checkoutMode === "MerchantInitiated") return true;
+  try {
+    return JSON.parse(owner.context.button.payload).chargePermissionType === "Recurring";
+  } catch {
+    return false;
+  }
+}
