@@ -8,13 +8,17 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { ShopCredentials } from "../src/paygate/client.js";
+import { readAnswer } from "../src/paygate/client.js";
 import {
+  apbInitRequest,
+  apbInitResponse,
   captureRequest,
   captureResponse,
+  completionResult,
   initResponse,
   recurringChargeNotify,
 } from "../src/paygate/tables.js";
-import { buyer, call, createShop, startWorld, type World } from "./paygate-support.js";
+import { browse, buyer, call, createShop, SHOP, startWorld, type World } from "./paygate-support.js";
 import {
   chargeAgain,
   notifyOf,
@@ -75,6 +79,63 @@ describe("RTF=I: the initial payment of a series", () => {
     assert.equal(variable.code, "00000000");
     const payload = JSON.parse(variable.values.buttonpayload as string);
     assert.deepEqual(payload.recurringMetadata, { frequency: { unit: "Variable", value: "0" } });
+  });
+});
+
+describe("RTF=I with the Additional Payment Button (seed 001)", () => {
+  const apbValues = (transId: string, extra: Record<string, string | number | undefined>) => ({
+    TransID: transId,
+    CountryCode: "EU",
+    Amount: 1990,
+    Currency: "EUR",
+    URLSuccess: `${SHOP}/success`,
+    URLFailure: `${SHOP}/failure`,
+    URLNotify: `${world.notify.url}/notify`,
+    checkoutMode: "ProcessOrder",
+    ShopUrl: `${SHOP}/thanks`,
+    ...extra,
+  });
+
+  it("creates a Recurring permission without a review page; cycle and Value are required", async () => {
+    const init = await call(
+      world,
+      shop,
+      "amazonAPA.aspx",
+      apbInitRequest,
+      apbValues("R-A-1", { RTF: "I", cycle: "Week", Value: 2, InstallmentAmount: 0 }),
+      apbInitResponse,
+    );
+    assert.equal(init.code, "00000000", init.values.Description);
+    const payload = JSON.parse(init.values.buttonpayload as string);
+    assert.equal(payload.webCheckoutDetails.checkoutMode, "ProcessOrder");
+    assert.equal(payload.chargePermissionType, "Recurring");
+    assert.deepEqual(payload.recurringMetadata, { frequency: { unit: "Week", value: "2" } });
+    const click = await buyer(world, "/__admin/button-checkout", {
+      payloadJSON: init.values.buttonpayload,
+      signature: init.values.buttonsignature,
+      publicKeyId: init.values.buttonpublickeyid,
+    });
+    const success = await browse(world, click.redirectUrl as string);
+    const completion = readAnswer(shop, completionResult, success);
+    assert.ok(completion.ok && completion.macVerified, success);
+    assert.equal(completion.values.RTF, "Recurring");
+    const charged = await chargeAgain(
+      world,
+      shop,
+      completion.values.chargepermissionid as string,
+      "R-A-1-c1",
+    );
+    assert.equal(charged.code, "00000000");
+
+    const missing = await call(
+      world,
+      shop,
+      "amazonAPA.aspx",
+      apbInitRequest,
+      apbValues("R-A-2", { RTF: "I", Value: 1 }),
+      apbInitResponse,
+    );
+    assert.equal(missing.code, "40100028");
   });
 });
 
