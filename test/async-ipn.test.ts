@@ -62,7 +62,7 @@ describe("pending outcomes settled by IPN", { timeout: 90_000 }, () => {
     const redirect = readAnswer(shop, refusalAnswer, landed);
     assert.ok(redirect.ok);
     assert.equal(redirect.values.Status, "PENDING");
-    assert.equal(redirect.code?.[0], "6");
+    assert.equal(redirect.code, "6A200003");
     assert.equal((await inquire(world, shop, payId)).values.AmountAuth, "0");
     await advanceAmazon(world, 31);
     const [notify] = await waitForNotifies(world, "T-0701", 1);
