@@ -9,7 +9,14 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { ShopCredentials } from "../src/paygate/client.js";
 import { readAnswer } from "../src/paygate/client.js";
-import { captureNotify, completionResult, creditNotify, refusalAnswer } from "../src/paygate/tables.js";
+import {
+  apbInitRequest,
+  apbInitResponse,
+  captureNotify,
+  completionResult,
+  creditNotify,
+  refusalAnswer,
+} from "../src/paygate/tables.js";
 import {
   advanceAmazon,
   capture,
@@ -22,7 +29,7 @@ import {
   startPayment,
   waitForNotifies,
 } from "./async-support.js";
-import type { World } from "./paygate-support.js";
+import { browse, buyer, call, type World } from "./paygate-support.js";
 
 let world: World;
 let shop: ShopCredentials;
@@ -88,6 +95,44 @@ describe("pending outcomes settled by IPN", { timeout: 90_000 }, () => {
     assert.equal(failed.values.CodeExt, "HardDeclin");
     const refusedCapture = await capture(world, shop, payId, { TransID: "T-4354" });
     assert.equal(refusedCapture.values.Status, "FAILED");
+  });
+
+  it("APB (ProcessOrder) with a pending authorisation: the payload allows it, the notify ends it", async () => {
+    const answer = await call(
+      world,
+      shop,
+      "amazonAPA.aspx",
+      apbInitRequest,
+      {
+        TransID: "T-APB-0701",
+        CountryCode: "EU",
+        Amount: 3000,
+        Currency: "EUR",
+        TxType: "Authorize",
+        URLSuccess: "https://shop.example/success",
+        URLFailure: "https://shop.example/failure",
+        URLNotify: `${world.notify.url}/notify/T-APB-0701`,
+        checkoutMode: "ProcessOrder",
+        ShopUrl: "https://shop.example/thanks",
+      },
+      apbInitResponse,
+    );
+    const payload = JSON.parse(answer.values.buttonpayload as string);
+    assert.equal(payload.paymentDetails.canHandlePendingAuthorization, true, "the merchant's setting");
+    const click = await buyer(world, "/__admin/button-checkout", {
+      payloadJSON: answer.values.buttonpayload,
+      signature: answer.values.buttonsignature,
+      publicKeyId: answer.values.buttonpublickeyid,
+      buyer: { card: "0701" },
+    });
+    const landed = await browse(world, click.redirectUrl as string);
+    assert.ok(landed.startsWith("https://shop.example/success?"), landed);
+    const pending = readAnswer(shop, refusalAnswer, landed);
+    assert.ok(pending.ok);
+    assert.equal(pending.code, "6A200003");
+    await advanceAmazon(world, 31);
+    const [notify] = await waitForNotifies(world, "T-APB-0701", 1);
+    assert.equal(readNotify(shop, completionResult, (notify as { body: string }).body).values.Status, "OK");
   });
 
   it("a refund settles via IPN: PENDING, then CreditNotification OK and AmountCred", async () => {

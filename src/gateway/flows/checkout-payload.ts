@@ -40,6 +40,8 @@ export interface CheckoutPayloadInput {
   readonly addressDetails?: AddressDetails | undefined;
   /** RTF=I: a Recurring charge permission with `recurringMetadata` (amazon-pay-v2.md §12). */
   readonly recurring?: RecurringTerms | undefined;
+  /** The merchant's setting: Amazon may authorise asynchronously (docs/async.md). Default false. */
+  readonly canHandlePendingAuthorization?: boolean | undefined;
 }
 
 export function buildCheckoutPayload(input: CheckoutPayloadInput): CreateCheckoutSessionRequest {
@@ -57,7 +59,7 @@ export function buildCheckoutPayload(input: CheckoutPayloadInput): CreateCheckou
     ...recurringFields(input),
     paymentDetails: {
       paymentIntent: input.intent,
-      canHandlePendingAuthorization: false,
+      canHandlePendingAuthorization: input.canHandlePendingAuthorization === true,
       chargeAmount: { amount: formatDecimal(input.amount, input.currency), currencyCode: input.currency },
       ...(input.presentmentCurrency === undefined ? {} : { presentmentCurrency: input.presentmentCurrency }),
       ...(input.softDescriptor !== undefined && input.intent === "AuthorizeWithCapture"

@@ -78,6 +78,7 @@ export async function initCheckout(
       processOrder: command.processOrder,
       addressDetails: command.addressDetails,
       recurring: command.recurring,
+      canHandlePendingAuthorization: link.canHandlePendingAuthorization,
     }),
   );
   const button = { payload, signature: link.signButtonPayload(payload), publicKeyId: link.publicKeyId };
