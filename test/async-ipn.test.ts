@@ -18,6 +18,7 @@ import {
   refusalAnswer,
 } from "../src/paygate/tables.js";
 import {
+  admin,
   advanceAmazon,
   capture,
   createAsyncShop,
@@ -83,6 +84,24 @@ describe("pending outcomes settled by IPN", { timeout: 90_000 }, () => {
   });
 
   it("a pending authorisation that Amazon declines (card 4354) ends in a FAILED completion notify", async () => {
+    // A merchant created without the setting switches it on later through the admin API.
+    const late = await createAsyncShop(world, "shop-ipn-late");
+    assert.equal((await admin(world, "PATCH", "/merchants/shop-ipn-late", { hmacKey: "x" })).status, 400);
+    assert.equal(
+      (
+        await admin(world, "PATCH", "/merchants/shop-ipn-late", {
+          settings: { canHandlePendingAuthorization: "yes" },
+        })
+      ).status,
+      400,
+    );
+    assert.equal((await admin(world, "PATCH", "/merchants/nobody", { settings: {} })).status, 404);
+    const patched = await admin(world, "PATCH", "/merchants/shop-ipn-late", {
+      settings: { canHandlePendingAuthorization: true },
+    });
+    assert.equal(patched.status, 200);
+    assert.deepEqual(patched.body.settings, { canHandlePendingAuthorization: true });
+    const shop = late;
     const answer = await startPayment(world, shop, "T-4354", { TxType: "Authorize" });
     const payId = answer.values.PayID as string;
     const landed = await pay(world, answer, "4354");

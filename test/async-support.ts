@@ -81,7 +81,7 @@ export async function startAsyncWorld(options: AsyncWorldOptions = {}): Promise<
 /** An admin API call on the gateway. */
 export async function admin(
   world: World,
-  method: "GET" | "POST",
+  method: "GET" | "POST" | "PATCH",
   path: string,
   body?: object,
 ): Promise<{ status: number; body: Record<string, unknown> }> {

@@ -328,6 +328,27 @@ export async function merchantAdminRoutes(
     });
   });
 
+  // Settings can change later (docs/async.md: canHandlePendingAuthorization); keys and Amazon ids cannot.
+  app.patch<{ Params: { merchantId: string } }>("/merchants/:merchantId", async (req, reply) => {
+    let settings: MerchantSettings;
+    try {
+      const body = objectAt(req.body, "");
+      const unknown = Object.keys(body).filter((key) => key !== "settings");
+      if (unknown.length > 0) throw new FieldError(unknown[0] as string, `${unknown[0]} cannot be changed`);
+      settings = readSettings(body.settings);
+    } catch (error) {
+      if (error instanceof FieldError) return fieldError(reply, error);
+      throw error;
+    }
+    const summary = await merchants.updateSettings(req.params.merchantId, settings);
+    if (!summary) {
+      return reply
+        .code(404)
+        .send({ error: "not_found", message: `no merchant ${req.params.merchantId}`, field: "merchantId" });
+    }
+    return summary;
+  });
+
   app.get("/merchants", async () => ({ merchants: await merchants.list() }));
 
   app.get<{ Params: { merchantId: string } }>("/merchants/:merchantId", async (req, reply) => {

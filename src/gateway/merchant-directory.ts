@@ -13,6 +13,7 @@ import {
   listMerchantRecords,
   type MerchantRecord,
   type MerchantSettings,
+  updateMerchantSettings,
 } from "./store/merchants.js";
 
 export type { AmazonEnvironment, AmazonLink, AmazonRegion, MerchantSettings } from "./store/merchants.js";
@@ -119,6 +120,12 @@ export class MerchantDirectory {
       settings: record.settings,
       updatedAt: record.updatedAt,
     };
+  }
+
+  /** Merges a settings change (e.g. `canHandlePendingAuthorization`); `undefined` for an unknown merchant. */
+  async updateSettings(merchantId: string, change: MerchantSettings): Promise<MerchantSummary | undefined> {
+    const record = await updateMerchantSettings(this.#db, merchantId, change, this.#clock.now());
+    return record ? summaryOf(record) : undefined;
   }
 
   async summary(merchantId: string): Promise<MerchantSummary | undefined> {

@@ -103,6 +103,22 @@ export async function findMerchantRecord(
   return row ? merchantOf(row) : undefined;
 }
 
+/** Merges `change` into the merchant's settings; `undefined` for an unknown merchant. */
+export async function updateMerchantSettings(
+  db: Queryable,
+  merchantId: string,
+  change: MerchantSettings,
+  now: number,
+): Promise<MerchantRecord | undefined> {
+  const rows = await db.query<MerchantRow>(
+    `UPDATE merchants SET settings = settings || $2::jsonb, updated_at = $3 WHERE merchant_id = $1
+     RETURNING ${COLUMNS}`,
+    [merchantId, JSON.stringify(change), now],
+  );
+  const row = rows[0];
+  return row ? merchantOf(row) : undefined;
+}
+
 /** The admin listing (its one cross-merchant query: the operator sees every merchant). */
 export async function listMerchantRecords(db: Queryable): Promise<MerchantRecord[]> {
   const rows = await db.query<MerchantRow>(`SELECT ${COLUMNS} FROM merchants ORDER BY merchant_id`);
