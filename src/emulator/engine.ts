@@ -722,19 +722,15 @@ export class EmulatorEngine implements BuyerEngine {
     simulation: SimulationEffect | undefined,
     notify: (count: number) => void,
   ): Promise<Answer> {
-    const now = this.#now();
-    const family = await this.#familyOf(tx, "Charge", id, context, now, notify);
-    const result = captureCharge(
-      chargeIn(family, id),
-      body.captureAmount as Money,
-      (body.softDescriptor as string) ?? null,
-      simulation,
-      now,
+    return this.#transitionCharge(tx, context, id, notify, (charge, now) =>
+      captureCharge(
+        charge,
+        body.captureAmount as Money,
+        (body.softDescriptor as string) ?? null,
+        simulation,
+        now,
+      ),
     );
-    const charges = family.charges.map((charge) => (charge.id === id ? result.charge : charge));
-    const settled = settle({ ...family, charges }, now, new Set([id]), [...result.notices]);
-    await this.#saveFamily(tx, settled.family, settled.changed, settled.notices, now, notify);
-    return { status: 200, body: renderCharge(result.charge, releaseEnvironment(context.environment)) };
   }
 
   async cancelCharge(
@@ -744,14 +740,22 @@ export class EmulatorEngine implements BuyerEngine {
     body: Record<string, unknown>,
     notify: (count: number) => void,
   ): Promise<Answer> {
+    return this.#transitionCharge(tx, context, id, notify, (charge, now) =>
+      cancelCharge(charge, "MerchantCanceled", (body.cancellationReason as string) ?? null, now),
+    );
+  }
+
+  /** Applies a merchant's transition to one charge, then lets its family settle around it. */
+  async #transitionCharge(
+    tx: Queryable,
+    context: ApiContext,
+    id: string,
+    notify: (count: number) => void,
+    transition: (charge: ChargeRecord, now: number) => { charge: ChargeRecord; notices: readonly Notice[] },
+  ): Promise<Answer> {
     const now = this.#now();
     const family = await this.#familyOf(tx, "Charge", id, context, now, notify);
-    const result = cancelCharge(
-      chargeIn(family, id),
-      "MerchantCanceled",
-      (body.cancellationReason as string) ?? null,
-      now,
-    );
+    const result = transition(chargeIn(family, id), now);
     const charges = family.charges.map((charge) => (charge.id === id ? result.charge : charge));
     const settled = settle({ ...family, charges }, now, new Set([id]), [...result.notices]);
     await this.#saveFamily(tx, settled.family, settled.changed, settled.notices, now, notify);
