@@ -62,6 +62,26 @@ describe("pending outcomes settled by IPN", { timeout: 90_000 }, () => {
     assert.equal((await inquire(world, shop, payId)).values.AmountCap, "3000");
   });
 
+  it("an authorisation Amazon lets expire (30 days unused) is recorded from its IPN: the payment is Canceled", async () => {
+    const answer = await startPayment(world, shop, "T-EXPIRE", { TxType: "Authorize" });
+    const payId = answer.values.PayID as string;
+    await pay(world, answer);
+    await waitForNotifies(world, "T-EXPIRE", 1);
+    await advanceAmazon(world, 31 * 24 * 3600);
+    let status = "";
+    for (let round = 0; round < 400 && status !== "Canceled"; round++) {
+      const rows = await world.gateway.db.query<{ status: string }>(
+        "SELECT status FROM payments WHERE pay_id = $1",
+        [payId],
+      );
+      status = rows[0]?.status ?? "";
+      if (status !== "Canceled") await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    assert.equal(status, "Canceled", "the IPN of the expired charge cancelled the payment");
+    const refused = await capture(world, shop, payId, { TransID: "T-EXPIRE" });
+    assert.equal(refused.values.Status, "FAILED");
+  });
+
   it("a pending authorisation (card 0701): URLSuccess with PENDING, then one completion notify OK", async () => {
     const answer = await startPayment(world, shop, "T-0701", { TxType: "Authorize" });
     const payId = answer.values.PayID as string;
