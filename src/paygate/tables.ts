@@ -169,7 +169,10 @@ const amazonStatusOrder = row(
 );
 const chargeId = row("chargeid", "ans..256", "M", "Amazon Pay charge id");
 const chargePermissionId = row("chargepermissionid", "ans..256", "M", "Amazon Pay charge permission id");
-const refundId = row("refundid", "ans..256", "M", "Amazon Pay refund id");
+const refundId = row("refundid", "ans..256", "C", "Amazon Pay refund id", {
+  condition: "when Amazon created the refund",
+  note: "M in the seed; absent while Amazon's answer is unknown (Status=PENDING, 6A200004) or when Amazon refused the refund request, since there is no refund id to give.",
+});
 const amountAuth = row("AmountAuth", "n..10", "M", "total amount authorised at Amazon", {
   german: "Gesamtbetrag, der bei Amazon reserviert ist",
 });

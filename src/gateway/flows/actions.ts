@@ -4,181 +4,244 @@
  * Each: ReqId replay → begin (stored with the planned call and its key) → Amazon → outcome,
  * events and notifies in one transaction.
  */
+
+import { AmazonPayApiError } from "../../amazon/errors.js";
 import { priceFromMoney } from "../../amazon/map.js";
+import type { CancelChargeRequest, CaptureChargeRequest, CreateRefundRequest } from "../../amazon/wire.js";
 import {
+  type AmazonOutcome,
   beginCapture,
   beginCredit,
   beginReverse,
+  inFlightAction,
+  type Payment,
   type PaymentAction,
   type PaymentEvent,
+  type PaymentResult,
 } from "../../core/payment.js";
 import { actionNotifyBody } from "../../paygate/pages/notify-answer.js";
 import type { PaygateMerchant } from "../../paygate/pages/receive.js";
 import { ReqIdReplayError } from "../store/payment-changes.js";
 import { outcomeOfCharge, outcomeOfRefund } from "./amazon-outcome.js";
 import { notifyRow, simulation } from "./buyer-return.js";
-import type { FlowDeps, NotifyRow, PaymentRecord } from "./ports.js";
+import type { AmazonLink, FlowDeps, NotifyRow, PaymentRecord } from "./ports.js";
 import { settlePendingActions } from "./settle.js";
-import { answerContextOf, refused, replayed, resultOf, runAmazonAction } from "./support.js";
+import {
+  type AmazonActionDone,
+  answerContextOf,
+  refused,
+  replayOf,
+  resultOf,
+  resumeAction,
+  runAmazonAction,
+} from "./support.js";
 import type { ActionCommand, ActionResult, FlowResult } from "./types.js";
 
 type ActionFlowResult = FlowResult<{ result: ActionResult }>;
 
 export type ActionFlow = (merchantId: string, command: ActionCommand) => Promise<ActionFlowResult>;
 
-/** `capture.aspx`: one capture of the authorised charge (at most its amount). */
-export function captureCharge(
-  deps: FlowDeps,
-  merchantId: string,
-  command: ActionCommand,
-): Promise<ActionFlowResult> {
-  return onceForReqId(deps, merchantId, command.reqId, () => captureChargeOnce(deps, merchantId, command));
+type ShopAction = "capture" | "credit" | "reverse";
+
+/**
+ * What is planned (operations.request) and sent for each action: the Amazon request, plus the
+ * simulation code of the shop's request, so a resume after a restart sends exactly the same.
+ */
+type PlannedCapture = { readonly chargeId: string; readonly simulationCode?: string } & CaptureChargeRequest;
+type PlannedRefund = { readonly simulationCode?: string } & CreateRefundRequest;
+type PlannedCancel = { readonly chargeId: string } & CancelChargeRequest;
+
+interface ActionRules {
+  readonly begin: (payment: Payment, xid: string, command: ActionCommand) => PaymentResult;
+  readonly amazonOperation: string;
+  /** The request planned for a new action; `command` is absent only for a resume's fallback. */
+  readonly request: (record: PaymentRecord, action: PaymentAction, command?: ActionCommand) => unknown;
+  readonly send: (link: AmazonLink, planned: never, idempotencyKey: string) => Promise<AmazonOutcome>;
 }
 
-async function captureChargeOnce(
-  deps: FlowDeps,
-  merchantId: string,
-  command: ActionCommand,
-): Promise<ActionFlowResult> {
-  const merchant = await deps.findMerchant(merchantId);
-  if (merchant === undefined) return refused("MERCHANT_UNKNOWN");
-  const done = await runAmazonAction(deps, {
-    merchantId,
-    payId: command.payId,
-    reqId: command.reqId,
-    begin: (payment, xid) =>
+const ACTIONS: Readonly<Record<ShopAction, ActionRules>> = {
+  capture: {
+    begin: (payment, xid, command) =>
       beginCapture(payment, {
         xid,
         transId: command.transId ?? payment.transId,
         amount: command.amount ?? 0,
         currency: command.currency ?? "",
       }),
-    plan: {
-      call: "capture",
-      amazonOperation: "captureCharge",
-      request: (record, action) => ({
-        chargeId: record.payment.amazon.chargeId,
-        ...captureBody(record, action, command),
-      }),
+    amazonOperation: "captureCharge",
+    request: (record, action, command): PlannedCapture => {
+      // ChDesc of the capture, else the one the init carried for later (TxType=Authorize).
+      const softDescriptor = command?.softDescriptor ?? record.context.softDescriptor;
+      return {
+        chargeId: record.payment.amazon.chargeId as string,
+        captureAmount: priceFromMoney({ minor: action.amount, currency: record.payment.currency }),
+        ...(softDescriptor === undefined ? {} : { softDescriptor }),
+        ...(command?.simulationCode === undefined ? {} : { simulationCode: command.simulationCode }),
+      };
     },
-    call: async (record, action, link, idempotencyKey) => {
-      const { body } = await link.client.captureCharge(
-        record.payment.amazon.chargeId as string,
-        captureBody(record, action, command),
-        { idempotencyKey, ...simulation(link, command.simulationCode) },
-      );
-      return outcomeOfCharge(body);
+    send: async (link, planned: PlannedCapture, idempotencyKey) => {
+      const { chargeId, simulationCode, ...body } = planned;
+      const { body: charge } = await link.client.captureCharge(chargeId, body, {
+        idempotencyKey,
+        ...simulation(link, simulationCode),
+      });
+      return outcomeOfCharge(charge);
     },
-    notifies: (record, events) => actionNotifies(merchant, record, events),
-  });
-  if (!done.ok) return done;
-  return { ok: true, result: { ...resultOf(done.record, done.action, done.message), refnr: command.refnr } };
-}
-
-function captureBody(record: PaymentRecord, action: PaymentAction, command: ActionCommand) {
-  // ChDesc of the capture, else the one the init carried for later (TxType=Authorize).
-  const softDescriptor = command.softDescriptor ?? record.context.softDescriptor;
-  return {
-    captureAmount: priceFromMoney({ minor: action.amount, currency: record.payment.currency }),
-    ...(softDescriptor === undefined ? {} : { softDescriptor }),
-  };
-}
-
-/** `credit.aspx`: a refund of the captured charge, within Amazon's ceiling. */
-export function refundCharge(
-  deps: FlowDeps,
-  merchantId: string,
-  command: ActionCommand,
-): Promise<ActionFlowResult> {
-  return onceForReqId(deps, merchantId, command.reqId, () => refundChargeOnce(deps, merchantId, command));
-}
-
-async function refundChargeOnce(
-  deps: FlowDeps,
-  merchantId: string,
-  command: ActionCommand,
-): Promise<ActionFlowResult> {
-  const merchant = await deps.findMerchant(merchantId);
-  if (merchant === undefined) return refused("MERCHANT_UNKNOWN");
-  const done = await runAmazonAction(deps, {
-    merchantId,
-    payId: command.payId,
-    reqId: command.reqId,
-    begin: (payment, xid) =>
+  },
+  credit: {
+    begin: (payment, xid, command) =>
       beginCredit(payment, {
         xid,
         transId: command.transId ?? payment.transId,
         amount: command.amount ?? 0,
         currency: command.currency ?? "",
       }),
-    plan: {
-      call: "credit",
-      amazonOperation: "createRefund",
-      request: (record, action) => refundBody(record, action),
-    },
-    call: async (record, action, link, idempotencyKey) => {
-      const { body } = await link.client.createRefund(refundBody(record, action), {
+    amazonOperation: "createRefund",
+    request: (record, action, command): PlannedRefund => ({
+      chargeId: record.payment.amazon.chargeId as string,
+      refundAmount: priceFromMoney({ minor: action.amount, currency: record.payment.currency }),
+      ...(command?.simulationCode === undefined ? {} : { simulationCode: command.simulationCode }),
+    }),
+    send: async (link, planned: PlannedRefund, idempotencyKey) => {
+      const { simulationCode, ...body } = planned;
+      const { body: refund } = await link.client.createRefund(body, {
         idempotencyKey,
-        ...simulation(link, command.simulationCode),
+        ...simulation(link, simulationCode),
       });
-      return outcomeOfRefund(body);
+      return outcomeOfRefund(refund);
     },
-    notifies: (record, events) => actionNotifies(merchant, record, events),
-  });
-  if (!done.ok) return done;
-  return { ok: true, result: { ...resultOf(done.record, done.action, done.message), refnr: command.refnr } };
+  },
+  reverse: {
+    begin: (payment, xid, command) =>
+      beginReverse(payment, { xid, ...(command.transId === undefined ? {} : { transId: command.transId }) }),
+    amazonOperation: "cancelCharge",
+    request: (record, _action, command): PlannedCancel => ({
+      chargeId: record.payment.amazon.chargeId as string,
+      cancellationReason: (command?.reason ?? "Reversed by the merchant").slice(0, 255),
+    }),
+    // Cancel Charge takes no idempotency key: a repeat after a lost answer (the connector's retry,
+    // a resume) finds the charge cancelled and is refused; the charge tells what happened.
+    send: async (link, planned: PlannedCancel) => {
+      const { chargeId, ...body } = planned;
+      try {
+        return outcomeOfCharge((await link.client.cancelCharge(chargeId, body)).body);
+      } catch (error) {
+        if (!(error instanceof AmazonPayApiError) || error.reasonCode !== "InvalidChargeStatus") throw error;
+        const { body: charge } = await link.client.getCharge(chargeId);
+        if (charge.statusDetails.state !== "Canceled") throw error;
+        return outcomeOfCharge(charge);
+      }
+    },
+  },
+};
+
+/** `capture.aspx`: one capture of the authorised charge (at most its amount). */
+export function captureCharge(deps: FlowDeps, merchantId: string, command: ActionCommand) {
+  return shopAction(deps, merchantId, "capture", command);
 }
 
-function refundBody(record: PaymentRecord, action: PaymentAction) {
-  return {
-    chargeId: record.payment.amazon.chargeId as string,
-    refundAmount: priceFromMoney({ minor: action.amount, currency: record.payment.currency }),
-  };
+/** `credit.aspx`: a refund of the captured charge, within Amazon's ceiling. */
+export function refundCharge(deps: FlowDeps, merchantId: string, command: ActionCommand) {
+  return shopAction(deps, merchantId, "credit", command);
 }
 
 /** `reverse.aspx`: cancels the uncaptured authorisation (Amazon: cancel charge). */
-export function reverseCharge(
-  deps: FlowDeps,
-  merchantId: string,
-  command: ActionCommand,
-): Promise<ActionFlowResult> {
-  return onceForReqId(deps, merchantId, command.reqId, () => reverseChargeOnce(deps, merchantId, command));
+export function reverseCharge(deps: FlowDeps, merchantId: string, command: ActionCommand) {
+  return shopAction(deps, merchantId, "reverse", command);
 }
 
-async function reverseChargeOnce(
+/**
+ * One shop action. A ReqId seen before (reference §4.1) answers its original action — resumed
+ * first when its Amazon call has an unknown outcome (a crash, a lost answer); so does one claimed
+ * by a concurrent request while this one ran (its claim rolled this one back). A new action that
+ * finds another one's call cut off finishes that one first, then decides again.
+ */
+async function shopAction(
   deps: FlowDeps,
   merchantId: string,
+  kind: ShopAction,
   command: ActionCommand,
 ): Promise<ActionFlowResult> {
-  const cancellationReason = (command.reason ?? "Reversed by the merchant").slice(0, 255);
-  const done = await runAmazonAction(deps, {
-    merchantId,
+  const merchant = await deps.findMerchant(merchantId);
+  if (merchant === undefined) return refused("MERCHANT_UNKNOWN");
+  const answer = (done: FlowResult<AmazonActionDone>): ActionFlowResult =>
+    done.ok
+      ? { ok: true, result: { ...resultOf(done.record, done.action, done.message), refnr: command.refnr } }
+      : done;
+  const replay = async (): Promise<ActionFlowResult | undefined> => {
+    const seen = await replayOf(deps, merchantId, command.reqId);
+    if (seen === undefined || !seen.ok) return seen;
+    return answer(await resumeIfCut(deps, merchant, seen.record, seen.action));
+  };
+  const replayed = await replay();
+  if (replayed !== undefined) return replayed;
+  try {
+    const first = await runAmazonAction(deps, actionSpec(merchant, kind, command));
+    if (first.ok || first.payment === undefined) return answer(first);
+    const cut = inFlightAction(first.payment);
+    const record = cut && (await deps.store.load(deps.db, merchantId, command.payId));
+    if (cut === undefined || record === undefined || !isShopAction(cut.kind)) return first;
+    const resumed = await resumeIfCut(deps, merchant, record, cut);
+    if (!resumed.ok || resumed.action.state === "inFlight") return first;
+    return answer(await runAmazonAction(deps, actionSpec(merchant, kind, command)));
+  } catch (error) {
+    if (!(error instanceof ReqIdReplayError)) throw error;
+    return (await replay()) ?? refused("INTERNAL_ERROR");
+  }
+}
+
+function actionSpec(merchant: PaygateMerchant, kind: ShopAction, command: ActionCommand) {
+  const rules = ACTIONS[kind];
+  return {
+    merchantId: merchant.merchantId,
     payId: command.payId,
     reqId: command.reqId,
-    begin: (payment, xid) =>
-      beginReverse(payment, { xid, ...(command.transId === undefined ? {} : { transId: command.transId }) }),
+    begin: (payment: Payment, xid: string) => rules.begin(payment, xid, command),
     plan: {
-      call: "reverse",
-      amazonOperation: "cancelCharge",
-      request: (record) => ({ chargeId: record.payment.amazon.chargeId, cancellationReason }),
+      call: kind,
+      amazonOperation: rules.amazonOperation,
+      request: (record: PaymentRecord, action: PaymentAction) => rules.request(record, action, command),
     },
-    call: async (record) => {
-      const { body } = await (await linkOf(deps, merchantId)).client.cancelCharge(
-        record.payment.amazon.chargeId as string,
-        { cancellationReason },
-      );
-      return outcomeOfCharge(body);
-    },
-    notifies: () => [],
-  });
-  if (!done.ok) return done;
-  return { ok: true, result: { ...resultOf(done.record, done.action, done.message), refnr: command.refnr } };
+    call: (_record: PaymentRecord, _action: PaymentAction, link: AmazonLink, key: string, planned: unknown) =>
+      rules.send(link, planned as never, key),
+    notifies: (record: PaymentRecord, events: readonly PaymentEvent[]) =>
+      kind === "reverse" ? [] : actionNotifies(merchant, record, events),
+  } as const;
 }
 
-async function linkOf(deps: FlowDeps, merchantId: string) {
-  const link = await deps.amazonFor(merchantId);
-  if (link === undefined) throw new Error(`merchant ${merchantId} lost its Amazon link`);
-  return link;
+function isShopAction(kind: string): kind is ShopAction {
+  return kind === "capture" || kind === "credit" || kind === "reverse";
+}
+
+/**
+ * An action whose Amazon call has an unknown outcome (planned or sent, no answer recorded) is
+ * resumed: the request planned first is sent again with the same idempotency key, so Amazon
+ * answers what it did the first time — or does it now, once. Anything else is handed back as is.
+ */
+async function resumeIfCut(
+  deps: FlowDeps,
+  merchant: PaygateMerchant,
+  record: PaymentRecord,
+  action: PaymentAction,
+): Promise<FlowResult<AmazonActionDone>> {
+  if (action.state !== "inFlight" || !isShopAction(action.kind)) {
+    return { ok: true, record, action, message: undefined };
+  }
+  const rules = ACTIONS[action.kind];
+  return runAmazonAction(deps, {
+    merchantId: merchant.merchantId,
+    payId: record.payment.payId,
+    begin: resumeAction(action.xid),
+    plan: {
+      call: action.kind,
+      amazonOperation: rules.amazonOperation,
+      // Only if the planned row were missing; it is written with the action, so it never is.
+      request: (current, inFlight) => rules.request(current, inFlight),
+    },
+    call: (_current, _inFlight, link, key, planned) => rules.send(link, planned as never, key),
+    notifies: (current, events) =>
+      action.kind === "reverse" ? [] : actionNotifies(merchant, current, events),
+  });
 }
 
 /** `inquire.aspx`: the payment as it stands, captures and refunds Amazon settled meanwhile included. */
@@ -188,6 +251,12 @@ export async function inquirePayment(
   payId: string,
 ): Promise<FlowResult<{ record: PaymentRecord }>> {
   try {
+    const merchant = await deps.findMerchant(merchantId);
+    const record = await deps.store.load(deps.db, merchantId, payId);
+    const cut = record && inFlightAction(record.payment);
+    if (merchant !== undefined && record !== undefined && cut !== undefined) {
+      await resumeIfCut(deps, merchant, record, cut);
+    }
     await settlePendingActions(deps, merchantId, payId);
   } catch {
     // Amazon unreachable: answer with what is known; an IPN or the reconciliation settles it later.
@@ -195,26 +264,6 @@ export async function inquirePayment(
   const record = await deps.store.load(deps.db, merchantId, payId);
   if (record === undefined) return refused("PAYMENT_UNKNOWN");
   return { ok: true, record };
-}
-
-/**
- * ReqId replays (reference §4.1): a ReqId seen before answers its original action; one claimed
- * by a concurrent request while this one ran (its claim rolled this one back) does too.
- */
-async function onceForReqId(
-  deps: FlowDeps,
-  merchantId: string,
-  reqId: string | undefined,
-  run: () => Promise<ActionFlowResult>,
-): Promise<ActionFlowResult> {
-  const replay = await replayed(deps, merchantId, reqId);
-  if (replay !== undefined) return replay;
-  try {
-    return await run();
-  } catch (error) {
-    if (!(error instanceof ReqIdReplayError)) throw error;
-    return (await replayed(deps, merchantId, reqId)) ?? refused("INTERNAL_ERROR");
-  }
 }
 
 /** Capture and credit notifies. Pure: it runs inside the outcome's transaction. */

@@ -10,7 +10,7 @@
  */
 import { AmazonPayApiError, AmazonPayError } from "../../amazon/errors.js";
 import { priceFromMoney } from "../../amazon/map.js";
-import type { CheckoutSession, UpdateCheckoutSessionRequest } from "../../amazon/wire.js";
+import type { CheckoutSession, Price, UpdateCheckoutSessionRequest } from "../../amazon/wire.js";
 import {
   type AmazonOutcome,
   beginCompletion,
@@ -30,7 +30,14 @@ import type { ParameterTable } from "../../paygate/tables.js";
 import { paygateCodeOfRefusal } from "../refusal-codes.js";
 import { outcomeOfCharge } from "./amazon-outcome.js";
 import type { AmazonLink, FlowDeps, NotifyRow, PaymentRecord } from "./ports.js";
-import { answerContextOf, failureCode, resultOf, runAmazonAction, transact } from "./support.js";
+import {
+  answerContextOf,
+  failureCode,
+  resultOf,
+  resumeAction,
+  runAmazonAction,
+  transact,
+} from "./support.js";
 
 export type ReturnStep = "review" | "result" | "cancel";
 
@@ -167,17 +174,22 @@ async function complete(
 ): Promise<string> {
   const { payment, context: checkout } = record;
   const context = answerContextOf(merchant, record);
-  let details: CheckoutValues = {};
+  let details: CheckoutValues = checkout.completionDetails ?? {};
   const done = await runAmazonAction(deps, {
     merchantId: payment.merchantId,
     payId: payment.payId,
-    begin: (current, xid) =>
-      beginCompletion(
+    begin: (current, xid) => {
+      // A reload after the outcome was recorded but before the buyer was sent on (a crash):
+      // the completion is answered as it stands.
+      const settled = current.actions.find((a) => a.kind === "complete" && a.state !== "inFlight");
+      if (settled !== undefined) return resumeAction(settled.xid)(current);
+      return beginCompletion(
         current.amazon.checkoutSessionId === undefined && current.checkoutMode === "ProcessOrder"
           ? { ...current, amazon: { ...current.amazon, checkoutSessionId } }
           : current,
         xid,
-      ),
+      );
+    },
     plan: {
       call: "complete",
       amazonOperation: "completeCheckoutSession",
@@ -186,36 +198,50 @@ async function complete(
         chargeAmount: priceFromMoney({ minor: action.amount, currency: current.payment.currency }),
       }),
     },
-    call: async (current, action, _link, idempotencyKey) => {
+    call: async (current, _action, _link, idempotencyKey, planned) => {
       const { body: session } = await link.client.getCheckoutSession(checkoutSessionId);
-      details = buyerValues(session, link.amazonMerchantId);
+      if (current.context.completionDetails === undefined) {
+        // Kept before the completion: once completed, Amazon's session no longer shows the
+        // buyer's redirect URL and data, and a resumed completion (a crash, a lost answer) and a
+        // pending completion's later notify still need them.
+        details = buyerValues(session, link.amazonMerchantId);
+        await keepCompletionDetails(deps, payment.payId, details);
+      }
       const canceled = canceledOutcome(session);
       if (canceled !== undefined) return canceled;
+      const { chargeAmount } = planned as { chargeAmount: Price };
       try {
         const completed = await link.client.completeCheckoutSession(
           checkoutSessionId,
-          { chargeAmount: priceFromMoney({ minor: action.amount, currency: current.payment.currency }) },
+          { chargeAmount },
           {
             idempotencyKey,
             ...simulation(link, checkout.simulationCode),
           },
         );
-        const chargeId = completed.body.chargeId;
-        if (chargeId === null) return { kind: "unknown" };
-        return outcomeOfCharge((await link.client.getCharge(chargeId)).body);
+        return await outcomeOfCompletion(link, completed.body.chargeId);
       } catch (error) {
-        if (error instanceof AmazonPayApiError && error.reasonCode === "CheckoutSessionCanceled") {
+        if (
+          error instanceof AmazonPayApiError &&
+          (error.reasonCode === "CheckoutSessionCanceled" ||
+            error.reasonCode === "InvalidCheckoutSessionStatus")
+        ) {
+          // Canceled meanwhile, or completed by an earlier attempt whose answer was lost (Amazon's
+          // idempotency window passed): the session tells which.
           const { body: after } = await link.client.getCheckoutSession(checkoutSessionId);
+          if (after.statusDetails.state === "Completed") return outcomeOfCompletion(link, after.chargeId);
           return canceledOutcome(after) ?? { kind: "refused", reasonCode: error.reasonCode };
         }
         throw error;
       }
     },
-    notifies: (current, events) => completionNotifies(context, current, events, details),
+    notifies: (current, events) =>
+      completionNotifies(context, current, events, current.context.completionDetails ?? details),
   });
   if (!done.ok) return failure(done.code);
   const { action } = done;
   const current = done.record;
+  details = current.context.completionDetails ?? details;
   const result = resultOf(current, action, done.message);
   let location: string;
   if (result.status === "OK") {
@@ -243,12 +269,14 @@ async function complete(
           : checkout.shop.urlFailure;
     location = redirectTo(target, body);
   }
-  if (action.state !== "inFlight") {
-    // A pending completion's notify comes later, when Amazon's session no longer shows the
-    // buyer's redirect URL: the completion data is kept for it.
-    await rememberLocation(deps, payment.payId, location, action.state === "pending" ? details : undefined);
-  }
+  if (action.state !== "inFlight") await rememberLocation(deps, payment.payId, location);
   return location;
+}
+
+/** The charge a completion created, read for its state; none yet: the outcome is unknown. */
+async function outcomeOfCompletion(link: AmazonLink, chargeId: string | null): Promise<AmazonOutcome> {
+  if (chargeId === null) return { kind: "unknown" };
+  return outcomeOfCharge((await link.client.getCharge(chargeId)).body);
 }
 
 /** A session Amazon cancelled before completion: buyer abort, decline, expiry. */
@@ -329,23 +357,23 @@ export function notifyRow(record: PaymentRecord, event: PaymentEvent, body: stri
   };
 }
 
-async function rememberLocation(
+function rememberLocation(deps: FlowDeps, payId: string, completionLocation: string): Promise<void> {
+  return changeContext(deps, payId, { completionLocation });
+}
+
+function keepCompletionDetails(deps: FlowDeps, payId: string, completionDetails: CheckoutValues) {
+  return changeContext(deps, payId, { completionDetails });
+}
+
+async function changeContext(
   deps: FlowDeps,
   payId: string,
-  location: string,
-  completionDetails?: CheckoutValues,
+  change: Partial<PaymentRecord["context"]>,
 ): Promise<void> {
   await transact(deps, async (tx) => {
     const current = await deps.store.loadByPayId(tx, payId, true);
     if (current !== undefined) {
-      await deps.store.save(tx, {
-        ...current,
-        context: {
-          ...current.context,
-          completionLocation: location,
-          ...(completionDetails === undefined ? {} : { completionDetails }),
-        },
-      });
+      await deps.store.save(tx, { ...current, context: { ...current.context, ...change } });
     }
   });
 }

@@ -65,7 +65,7 @@ export function gatewayPaymentStore(db: Database, clock: Clock): PaymentStore {
       );
     },
     async planCall(tx, call) {
-      await planOperation(tx, call, clock.now());
+      return (await planOperation(tx, call, clock.now())).request;
     },
     async finishCall(merchantId, idempotencyKey, state, reasonCode) {
       await finishOperation(

@@ -76,8 +76,11 @@ export interface PaymentStore {
   ): Promise<{ payId: string; xid: string } | undefined>;
   recordReplay(tx: Queryable, replay: Replay): Promise<void>;
   enqueueNotify(tx: Queryable, row: NotifyRow): Promise<void>;
-  /** Records a money-moving Amazon call with its idempotency key before it is made. */
-  planCall(tx: Queryable, call: PlannedCall): Promise<void>;
+  /**
+   * Records a money-moving Amazon call with its idempotency key before it is made; returns the
+   * request to send: the one planned first when the call was planned before (a resumed action).
+   */
+  planCall(tx: Queryable, call: PlannedCall): Promise<unknown>;
   /** How the call ended (`unknown`: no answer; resumed later with the same key). */
   finishCall(
     merchantId: string,

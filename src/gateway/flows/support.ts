@@ -112,20 +112,51 @@ export async function replayed(
   merchantId: string,
   reqId: string | undefined,
 ): Promise<FlowResult<{ result: ActionResult }> | undefined> {
+  const seen = await replayOf(deps, merchantId, reqId);
+  if (seen === undefined || !seen.ok) return seen;
+  return { ok: true, result: resultOf(seen.record, seen.action) };
+}
+
+/** The payment and action a ReqId named before, if it was seen. */
+export async function replayOf(
+  deps: FlowDeps,
+  merchantId: string,
+  reqId: string | undefined,
+): Promise<FlowResult<{ record: PaymentRecord; action: PaymentAction }> | undefined> {
   if (reqId === undefined) return undefined;
   const seen = await deps.store.findReplay(deps.db, merchantId, reqId);
   if (seen === undefined) return undefined;
   const record = await deps.store.load(deps.db, merchantId, seen.payId);
   const action = record && findAction(record.payment, seen.xid);
   if (record === undefined || action === undefined) return refused("INTERNAL_ERROR");
-  return { ok: true, result: resultOf(record, action) };
+  return { ok: true, record, action };
+}
+
+/**
+ * A `begin` that hands back the action `xid` as it stands: an action still in flight is resumed
+ * (same sequence, same idempotency key, the request planned first); a settled one is answered.
+ */
+export function resumeAction(xid: string): (payment: Payment) => PaymentResult {
+  return (payment) => {
+    const action = findAction(payment, xid);
+    if (action === undefined) {
+      return {
+        ok: false,
+        refusal: { operation: "recordOutcome", reason: "actionUnknown", status: payment.status },
+      };
+    }
+    return { ok: true, payment, action, events: [], resumed: true };
+  };
 }
 
 export interface AmazonActionSpec {
   readonly merchantId: string;
   readonly payId: string;
   readonly reqId?: string | undefined;
-  /** `begin…` of the core with a fresh XID. */
+  /**
+   * `begin…` of the core with a fresh XID, or `resumeAction`. An action it hands back that is no
+   * longer in flight is answered as it stands, without calling Amazon.
+   */
   readonly begin: (payment: Payment, xid: string) => PaymentResult;
   /** The money-moving call, recorded with its idempotency key before it is made. */
   readonly plan: {
@@ -133,12 +164,17 @@ export interface AmazonActionSpec {
     readonly amazonOperation: string;
     readonly request: (record: PaymentRecord, action: PaymentAction) => unknown;
   };
-  /** The Amazon call(s) with that key; errors are read by outcomeOfError. */
+  /**
+   * The Amazon call(s) with that key; errors are read by outcomeOfError. `planned` is the stored
+   * request: the first one planned for this action, which a resumed call must send unchanged
+   * (Amazon replays its first answer only for the same key and the same body).
+   */
   readonly call: (
     record: PaymentRecord,
     action: PaymentAction,
     link: AmazonLink,
     idempotencyKey: string,
+    planned: unknown,
   ) => Promise<AmazonOutcome>;
   /**
    * The URLNotify rows for the events the outcome produced. Synchronous on purpose: it runs inside
@@ -151,7 +187,8 @@ export interface AmazonActionSpec {
 export interface AmazonActionDone {
   readonly record: PaymentRecord;
   readonly action: PaymentAction;
-  readonly outcome: AmazonOutcome;
+  /** Amazon's answer; absent when the action was already settled (nothing was sent). */
+  readonly outcome?: AmazonOutcome;
   /** Amazon's message when it refused or declined (ErrorText). */
   readonly message: string | undefined;
 }
@@ -169,13 +206,14 @@ export async function runAmazonAction(
   if (link === undefined) return refused("MARKET_NOT_CONFIGURED");
   const begun = await transact(
     deps,
-    async (tx): Promise<FlowResult<{ record: PaymentRecord; action: PaymentAction }>> => {
+    async (tx): Promise<FlowResult<{ record: PaymentRecord; action: PaymentAction; planned?: unknown }>> => {
       const record = await deps.store.load(tx, spec.merchantId, spec.payId, true);
       if (record === undefined) return refused("PAYMENT_UNKNOWN");
       const result = spec.begin(record.payment, deps.newId());
       if (!result.ok)
         return { ok: false, code: paygateCodeOfRefusal(result.refusal), payment: record.payment };
       const next = { ...record, payment: result.payment };
+      if (result.action.state !== "inFlight") return { ok: true, record: next, action: result.action };
       if (!result.resumed) await deps.store.save(tx, next);
       if (spec.reqId !== undefined)
         await deps.store.recordReplay(tx, {
@@ -185,7 +223,7 @@ export async function runAmazonAction(
           payId: spec.payId,
           xid: result.action.xid,
         });
-      await deps.store.planCall(tx, {
+      const planned = await deps.store.planCall(tx, {
         merchantId: spec.merchantId,
         payId: spec.payId,
         xid: result.action.xid,
@@ -195,15 +233,18 @@ export async function runAmazonAction(
         idempotencyKey: keyOf(result.payment, result.action, spec.plan.call),
         request: spec.plan.request(next, result.action),
       });
-      return { ok: true, record: next, action: result.action };
+      return { ok: true, record: next, action: result.action, planned };
     },
   );
   if (!begun.ok) return begun;
+  if (begun.action.state !== "inFlight") {
+    return { ok: true, record: begun.record, action: begun.action, message: undefined };
+  }
 
   const key = keyOf(begun.record.payment, begun.action, spec.plan.call);
   let outcome: AmazonOutcome & { message?: string };
   try {
-    outcome = await spec.call(begun.record, begun.action, link, key);
+    outcome = await spec.call(begun.record, begun.action, link, key, begun.planned);
   } catch (error) {
     outcome = outcomeOfError(error);
   }
