@@ -28,7 +28,15 @@ let gateway: KasseProcess | undefined;
 
 before(async () => {
   bench = await startProcessBench({
-    extraArgs: ["--notify-retry-schedule", "1s,1s,1s,1s,1s,1s,1s,1s", "--notify-timeout", "500ms"],
+    extraArgs: [
+      "--notify-retry-schedule",
+      "1s,1s,1s,1s,1s,1s,1s,1s",
+      "--notify-timeout",
+      "500ms",
+      // Whichever comes first after the restart settles the refunds: the IPN Amazon retries, or the job.
+      "--reconcile-schedule",
+      "1s",
+    ],
   });
 });
 after(async () => {

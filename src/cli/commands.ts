@@ -76,6 +76,13 @@ export const startCommand: Command = {
       description: "URLNotify retry delays, e.g. 1s,2s,5s (default: 8 retries, n³ minutes apart)",
     },
     {
+      name: "reconcile-schedule",
+      type: "string",
+      value: "LIST",
+      description:
+        "delays between Amazon checks of a pending capture/refund/authorisation no IPN settled, e.g. 5s,10s (default 2m,5m,15m,30m,1h; the last repeats)",
+    },
+    {
       name: "notify-timeout",
       type: "string",
       value: "DELAY",
@@ -114,6 +121,9 @@ export const startCommand: Command = {
         ...(emulatorEndpoint ? { emulator: emulatorEndpoint } : {}),
         ...(typeof flags["notify-retry-schedule"] === "string"
           ? { notifyRetryScheduleMs: delaysFlag("notify-retry-schedule", flags["notify-retry-schedule"]) }
+          : {}),
+        ...(typeof flags["reconcile-schedule"] === "string"
+          ? { reconcileScheduleMs: delaysFlag("reconcile-schedule", flags["reconcile-schedule"]) }
           : {}),
         ...(typeof flags["notify-timeout"] === "string"
           ? { notifyTimeoutMs: singleDelayFlag("notify-timeout", flags["notify-timeout"]) }
