@@ -110,6 +110,15 @@ interface Listed {
   nextAttemptAt: string | null;
 }
 
+/** The payment's notification once it has `status` (the shop's 2xx comes before Kasse records it). */
+async function rowOnce(payId: string, status: string): Promise<Listed> {
+  for (;;) {
+    const [row] = await listed(`?payId=${payId}`);
+    if (row?.status === status) return row;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
 async function listed(query = ""): Promise<Listed[]> {
   const answer = await admin(world, "GET", `/merchants/shop-notify/notifications${query}`);
   assert.equal(answer.status, 200, JSON.stringify(answer.body));
@@ -127,9 +136,7 @@ describe("durable URLNotify", { timeout: 60_000 }, () => {
     assert.equal(done.values.Status, "OK");
     assert.equal(done.values.PayID, payId);
     assert.equal(unruly.hits, 4, "three failed attempts, one delivery");
-    const [row] = await listed(`?payId=${payId}`);
-    assert.ok(row);
-    assert.equal(row.status, "delivered");
+    const row = await rowOnce(payId, "delivered");
     assert.equal(row.attempts, 4);
     assert.equal(row.event, "completion");
     assert.equal(row.nextAttemptAt, null);
@@ -142,11 +149,7 @@ describe("durable URLNotify", { timeout: 60_000 }, () => {
     const answer = await startPayment(world, shop, "T-GIVEUP", { URLNotify: `${unruly.url}/notify` });
     const payId = answer.values.PayID as string;
     await pay(world, answer);
-    let row: Listed | undefined;
-    while (row?.status !== "failed") {
-      [row] = await listed(`?payId=${payId}`);
-      if (row?.status !== "failed") await new Promise((resolve) => setTimeout(resolve, 25));
-    }
+    const row = await rowOnce(payId, "failed");
     assert.equal(row.attempts, 5, "the first attempt and four retries");
     assert.equal(row.lastError, "HTTP 500");
     assert.equal(unruly.hits - hits, 5);
@@ -164,9 +167,8 @@ describe("durable URLNotify", { timeout: 60_000 }, () => {
     assert.equal(resent.status, 202);
     assert.equal(resent.body.status, "pending");
     await unruly.acknowledgedCount(acknowledged + 1);
-    const [after] = await listed(`?payId=${payId}`);
-    assert.equal(after?.status, "delivered");
-    assert.equal(after?.attempts, 6);
+    const after = await rowOnce(payId, "delivered");
+    assert.equal(after.attempts, 6);
     assert.equal(unruly.hits - hits, 6, "delivered once after the resend, not again");
   });
 

@@ -289,6 +289,9 @@ export async function applyOutcome(
       const result = recordOutcome(record.payment, xid, outcome);
       if (!result.ok)
         return { ok: false, code: paygateCodeOfRefusal(result.refusal), payment: record.payment };
+      // An outcome for an action already settled (a duplicate IPN) or still unknown changes
+      // nothing: not even the version, so concurrent duplicates cannot disturb a flow's save.
+      if (result.payment === record.payment) return { ok: true, record, action: result.action, queued: 0 };
       const next = { ...record, payment: result.payment };
       await deps.store.save(tx, next);
       const rows = notifies(next, result.events);
