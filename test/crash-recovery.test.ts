@@ -494,6 +494,24 @@ function readNotifications(): ReadNotify[] {
   });
 }
 
+/**
+ * Waits until Kasse's outbox has nothing pending: a notification the shop got from a process
+ * killed before it recorded the delivery is sent again once the dead process's lease lapses, and
+ * only then recorded (the shop may already have every key when the audit starts).
+ */
+async function outboxDrained(): Promise<void> {
+  const deadline = Date.now() + NOTIFY_DEADLINE_MS;
+  for (;;) {
+    const response = await request(
+      `${gatewayUrl}/api/admin/merchants/${MERCHANT}/notifications?status=pending&limit=1`,
+      { dispatcher: agent, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } },
+    );
+    const { notifications } = (await response.body.json()) as { notifications: unknown[] };
+    if (notifications.length === 0 || Date.now() > deadline) return;
+    await delay(100);
+  }
+}
+
 function openGatewayStore(): Promise<Database> {
   return databaseUrl
     ? openDatabase({ migrationsDir: GATEWAY_MIGRATIONS_DIR, url: databaseUrl, schema: gatewaySchema })
@@ -549,6 +567,7 @@ test(`SIGKILL under load, restart, full audit against the emulator (seed ${SEED}
     return [...expected].every((key) => seen.has(key));
   };
   await notify.until(covered, NOTIFY_DEADLINE_MS);
+  await outboxDrained();
   const reads = readNotifications();
   const missing = [...expected].filter((key) => !reads.some((read) => read.key === key));
   const unexpected = [...new Set(reads.map((read) => read.key))].filter((key) => !expected.has(key));
