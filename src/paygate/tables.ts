@@ -32,6 +32,8 @@ export interface ParameterRow<K extends string = string, P extends Presence = Pr
   readonly german?: string;
   /** Allowed values where the seed fixes them (compared exactly). */
   readonly values?: readonly string[];
+  /** The seed's M/O/C where Kasse must deviate from it (`presence` is what Kasse applies); see `note`. */
+  readonly printedPresence?: Presence;
   /** Format actually enforced when the seed's own examples contradict `format`. */
   readonly accept?: string;
   readonly note?: string;
@@ -171,6 +173,7 @@ const chargeId = row("chargeid", "ans..256", "M", "Amazon Pay charge id");
 const chargePermissionId = row("chargepermissionid", "ans..256", "M", "Amazon Pay charge permission id");
 const refundId = row("refundid", "ans..256", "C", "Amazon Pay refund id", {
   condition: "when Amazon created the refund",
+  printedPresence: "M",
   note: "M in the seed; absent while Amazon's answer is unknown (Status=PENDING, 6A200004) or when Amazon refused the refund request, since there is no refund id to give.",
 });
 const amountAuth = row("AmountAuth", "n..10", "M", "total amount authorised at Amazon", {
