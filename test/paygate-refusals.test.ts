@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { request } from "undici";
 import { buildRequest, readAnswer, type ShopCredentials } from "../src/paygate/client.js";
 import { encryptData } from "../src/paygate/crypto.js";
 import { requestMac } from "../src/paygate/mac.js";
@@ -219,6 +220,41 @@ describe("refused requests", () => {
       [payId],
     );
     assert.equal(operations.length, 0, "nothing was sent to Amazon");
+  });
+
+  it("a buyer return naming another merchant finds no payment and changes nothing", async () => {
+    const started = await call(
+      world,
+      other,
+      "amazonAPA.aspx",
+      initRequest,
+      init({ TransID: "T-RETURN", TxType: "Authorize" }),
+      initResponse,
+    );
+    const click = await buyer(world, "/__admin/button-checkout", {
+      payloadJSON: started.values.buttonpayload,
+      signature: started.values.buttonsignature,
+      publicKeyId: started.values.buttonpublickeyid,
+    });
+    const reviewUrl = new URL(click.redirectUrl as string);
+    assert.equal(
+      reviewUrl.searchParams.get("mid"),
+      other.merchantId,
+      "Kasse's return URLs name the merchant",
+    );
+    reviewUrl.searchParams.set("mid", shop.merchantId);
+    const response = await request(reviewUrl, { method: "GET", dispatcher: world.agent });
+    await response.body.dump();
+    assert.equal(response.statusCode, 404);
+    const own = await call(
+      world,
+      other,
+      "inquire.aspx",
+      inquireRequest,
+      { PayID: started.values.PayID },
+      inquireResponse,
+    );
+    assert.equal(own.values.LastStatus, "AUTHORIZE_REQUEST", "the payment did not move");
   });
 
   it("capture with a wrong MAC or above the authorisation changes nothing", async () => {

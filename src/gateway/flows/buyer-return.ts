@@ -15,6 +15,7 @@ import {
   type AmazonOutcome,
   beginCompletion,
   cancelCheckout,
+  type Payment,
   type PaymentAction,
   type PaymentEvent,
   recordBuyerReturn,
@@ -44,14 +45,18 @@ export type ReturnStep = "review" | "result" | "cancel";
 /** Amazon's checkout session ids are UUIDs; a little slack for other id styles. */
 const SESSION_ID = /^[A-Za-z0-9-]{1,64}$/;
 
-/** Where the buyer's browser goes next; `undefined` when the PayID is unknown. */
+/**
+ * Where the buyer's browser goes next; `undefined` when the merchant has no such PayID. The return
+ * URLs Kasse gave Amazon carry the merchant id, so even this lookup stays within one merchant.
+ */
 export async function buyerReturn(
   deps: FlowDeps,
   step: ReturnStep,
+  merchantId: string,
   payId: string,
   checkoutSessionId: string | undefined,
 ): Promise<string | undefined> {
-  const record = /^[0-9a-f]{32}$/.test(payId) ? await deps.store.loadByPayId(deps.db, payId) : undefined;
+  const record = /^[0-9a-f]{32}$/.test(payId) ? await deps.store.load(deps.db, merchantId, payId) : undefined;
   if (record === undefined) return undefined;
   const merchant = await deps.findMerchant(record.payment.merchantId);
   const link = await deps.amazonFor(record.payment.merchantId);
@@ -114,7 +119,7 @@ async function review(
     });
   }
   const recorded = await transact(deps, async (tx) => {
-    const current = await deps.store.loadByPayId(tx, payment.payId, true);
+    const current = await deps.store.load(tx, payment.merchantId, payment.payId, true);
     if (current === undefined) return undefined;
     const result = recordBuyerReturn(current.payment, checkoutSessionId, deps.newId());
     if (!result.ok) return result;
@@ -205,7 +210,7 @@ async function complete(
         // buyer's redirect URL and data, and a resumed completion (a crash, a lost answer) and a
         // pending completion's later notify still need them.
         details = buyerValues(session, link.amazonMerchantId);
-        await keepCompletionDetails(deps, payment.payId, details);
+        await keepCompletionDetails(deps, payment, details);
       }
       const canceled = canceledOutcome(session);
       if (canceled !== undefined) return canceled;
@@ -269,7 +274,7 @@ async function complete(
           : checkout.shop.urlFailure;
     location = redirectTo(target, body);
   }
-  if (action.state !== "inFlight") await rememberLocation(deps, payment.payId, location);
+  if (action.state !== "inFlight") await rememberLocation(deps, payment, location);
   return location;
 }
 
@@ -293,7 +298,7 @@ async function cancelled(
   payId: string,
 ): Promise<string | undefined> {
   const location = await transact(deps, async (tx) => {
-    const current = await deps.store.loadByPayId(tx, payId, true);
+    const current = await deps.store.load(tx, merchant.merchantId, payId, true);
     if (current === undefined) return undefined;
     const context = answerContextOf(merchant, current);
     const { shop } = current.context;
@@ -357,21 +362,23 @@ export function notifyRow(record: PaymentRecord, event: PaymentEvent, body: stri
   };
 }
 
-function rememberLocation(deps: FlowDeps, payId: string, completionLocation: string): Promise<void> {
-  return changeContext(deps, payId, { completionLocation });
+type PaymentKey = Pick<Payment, "merchantId" | "payId">;
+
+function rememberLocation(deps: FlowDeps, payment: PaymentKey, completionLocation: string): Promise<void> {
+  return changeContext(deps, payment, { completionLocation });
 }
 
-function keepCompletionDetails(deps: FlowDeps, payId: string, completionDetails: CheckoutValues) {
-  return changeContext(deps, payId, { completionDetails });
+function keepCompletionDetails(deps: FlowDeps, payment: PaymentKey, completionDetails: CheckoutValues) {
+  return changeContext(deps, payment, { completionDetails });
 }
 
 async function changeContext(
   deps: FlowDeps,
-  payId: string,
+  payment: PaymentKey,
   change: Partial<PaymentRecord["context"]>,
 ): Promise<void> {
   await transact(deps, async (tx) => {
-    const current = await deps.store.loadByPayId(tx, payId, true);
+    const current = await deps.store.load(tx, payment.merchantId, payment.payId, true);
     if (current !== undefined) {
       await deps.store.save(tx, { ...current, context: { ...current.context, ...change } });
     }

@@ -24,6 +24,7 @@ export interface Flows {
   /** The buyer's browser back from Amazon: where it goes next, `undefined` for an unknown PayID. */
   buyerReturn(
     step: ReturnStep,
+    merchantId: string,
     payId: string,
     checkoutSessionId: string | undefined,
   ): Promise<string | undefined>;
@@ -42,7 +43,8 @@ export function createFlows(deps: RecurringDeps): Flows {
   return {
     init: (merchantId, command, returnsFor) => initCheckout(deps, merchantId, command, returnsFor),
     updateAmount: (merchantId, command) => updateAuthorizeAmount(deps, merchantId, command),
-    buyerReturn: (step, payId, sessionId) => buyerReturn(deps, step, payId, sessionId),
+    buyerReturn: (step, merchantId, payId, sessionId) =>
+      buyerReturn(deps, step, merchantId, payId, sessionId),
     capture: (merchantId: string, command: ActionCommand) => captureCharge(deps, merchantId, command),
     credit: (merchantId, command) => refundCharge(deps, merchantId, command),
     reverse: (merchantId, command) => reverseCharge(deps, merchantId, command),

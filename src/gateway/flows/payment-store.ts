@@ -9,7 +9,7 @@ import type { Database, Queryable } from "../../store/database.js";
 import { enqueueNotification } from "../store/notifications.js";
 import { finishOperation, planOperation } from "../store/operations.js";
 import { ReqIdReplayError } from "../store/payment-changes.js";
-import { insertPayment, loadPayment, merchantOfPayment, savePayment } from "../store/payments.js";
+import { insertPayment, loadPayment, savePayment } from "../store/payments.js";
 import { claimReqId, findReqId } from "../store/req-ids.js";
 import type { CheckoutContext, PaymentRecord, PaymentStore } from "./ports.js";
 
@@ -33,10 +33,6 @@ export function gatewayPaymentStore(db: Database, clock: Clock): PaymentStore {
       await insertPayment(tx, record.payment, contextOf(record), clock.now());
     },
     load,
-    async loadByPayId(q, payId) {
-      const merchantId = await merchantOfPayment(q, payId);
-      return merchantId === undefined ? undefined : load(q, merchantId, payId);
-    },
     async save(tx, record) {
       if (record.version === undefined) throw new Error(`payment ${record.payment.payId} was not loaded`);
       await savePayment(tx, record.payment, record.version, clock.now(), contextOf(record));

@@ -65,8 +65,6 @@ export interface PaymentStore {
   insert(tx: Queryable, record: PaymentRecord, reqId?: string): Promise<void>;
   /** The merchant's payment; `lock` takes a row lock for the rest of the transaction. */
   load(q: Queryable, merchantId: string, payId: string, lock?: boolean): Promise<PaymentRecord | undefined>;
-  /** Browser returns carry only the PayID. */
-  loadByPayId(q: Queryable, payId: string, lock?: boolean): Promise<PaymentRecord | undefined>;
   save(tx: Queryable, record: PaymentRecord): Promise<void>;
   /** The action an earlier request with this ReqId performed (per merchant, reference §4.1). */
   findReplay(

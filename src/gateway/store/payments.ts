@@ -1,7 +1,7 @@
 /**
  * Payments in the store: the aggregate of `core/payment.ts` plus the page context and the
  * optimistic-concurrency `version`. Every function takes the merchant id; nothing here reads
- * another merchant's rows (except {@link merchantOfPayment}, the buyer-return lookup).
+ * another merchant's rows.
  */
 import type { Payment, PaymentAction, PaymentStatus } from "../../core/payment.js";
 import type { Queryable } from "../../store/database.js";
@@ -157,17 +157,6 @@ export async function findPaymentsByTransId(
     [merchantId, transId],
   );
   return rows.map(paymentOf);
-}
-
-/**
- * The merchant a PayID belongs to. The one lookup without a merchant id: the buyer's browser
- * returns from Amazon to Kasse's own pages carry the PayID alone (128 random bits, unguessable).
- */
-export async function merchantOfPayment(db: Queryable, payId: string): Promise<string | undefined> {
-  const rows = await db.query<{ merchant_id: string }>("SELECT merchant_id FROM payments WHERE pay_id = $1", [
-    payId,
-  ]);
-  return rows.length === 1 ? rows[0]?.merchant_id : undefined;
 }
 
 function paymentValues(payment: Payment): unknown[] {

@@ -130,10 +130,11 @@ export function amazonApaPage(deps: PageDeps, gatewayUrl: () => string): Paygate
       const command = initCommandOf(get, merchant, received);
       if ("code" in command) return refusal(merchant, command, echo);
       const base = gatewayUrl();
+      const mid = encodeURIComponent(merchant.merchantId);
       const result = await deps.flows.init(merchant.merchantId, command, (payId: string) => ({
-        review: `${base}/${RETURN_PAGES.review}?PayID=${payId}`,
-        result: `${base}/${RETURN_PAGES.result}?PayID=${payId}`,
-        cancel: `${base}/${RETURN_PAGES.cancel}?PayID=${payId}`,
+        review: `${base}/${RETURN_PAGES.review}?PayID=${payId}&mid=${mid}`,
+        result: `${base}/${RETURN_PAGES.result}?PayID=${payId}&mid=${mid}`,
+        cancel: `${base}/${RETURN_PAGES.cancel}?PayID=${payId}&mid=${mid}`,
       }));
       if (!result.ok) return refusal(merchant, result.code, echo);
       const table = command.processOrder ? apbInitResponse : initResponse;
@@ -164,7 +165,8 @@ export function amazonReturnPages(deps: PageDeps): PaygatePage[] {
     async handle(fields): Promise<PageOutcome> {
       const payId = fields.get("PayID") ?? "";
       const sessionId = fields.get("amazonCheckoutSessionId") ?? undefined;
-      const location = await deps.flows.buyerReturn(step, payId, sessionId);
+      const merchantId = fields.get("mid") ?? "";
+      const location = await deps.flows.buyerReturn(step, merchantId, payId, sessionId);
       if (location === undefined) return { kind: "answer", body: "Unknown payment", status: 404 };
       return { kind: "redirect", location };
     },

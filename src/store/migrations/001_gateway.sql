@@ -56,8 +56,6 @@ CREATE INDEX payments_trans_id ON payments (merchant_id, trans_id);
 CREATE INDEX payments_checkout_session ON payments (merchant_id, checkout_session_id);
 CREATE INDEX payments_charge_permission ON payments (merchant_id, charge_permission_id);
 CREATE INDEX payments_charge ON payments (merchant_id, charge_id);
--- The buyer's browser returns from Amazon carry only the PayID; this is the one lookup by it.
-CREATE INDEX payments_pay_id ON payments (pay_id);
 
 -- One row per money-moving Amazon call, written (planned) before the call with the key derived
 -- by src/core/idempotency.ts, so a retry or a restart sends the same key.
