@@ -234,6 +234,24 @@ describe("confirm-only permission, then charges (official SDK)", () => {
     assert.deepEqual(permission.data.limits.amountBalance, eur("2.00"));
   });
 
+  it("concurrent captures with one key: the later ones wait and replay the first answer", async () => {
+    const permissionId = await confirmedPermission("10.00");
+    const { data: charge } = await client.createCharge(
+      { chargePermissionId: permissionId, chargeAmount: eur("10.00") },
+      headers(),
+    );
+    const key = { "x-amz-pay-idempotency-key": `cap-race-${Date.now()}` };
+    const answers = await Promise.all(
+      [1, 2, 3].map(() => client.captureCharge(charge.chargeId, { captureAmount: eur("10.00") }, key)),
+    );
+    assert.deepEqual(
+      answers.map((answer) => answer.status),
+      [200, 200, 200],
+    );
+    for (const answer of answers) assert.deepEqual(answer.data, answers[0]?.data);
+    assert.equal(answers[0]?.data.statusDetails.state, "Captured");
+  });
+
   it("recurring permission: monthly limit → PeriodicAmountExceeded", async () => {
     const permissionId = await confirmedPermission("10.00", {
       chargePermissionType: "Recurring",

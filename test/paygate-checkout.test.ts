@@ -303,7 +303,10 @@ describe("standard checkout with review page", () => {
       );
     const answers = await Promise.all([capture(), capture()]);
     const ok = answers.filter((answer) => answer.code === "00000000");
-    assert.ok(ok.length >= 1, answers.map((answer) => answer.code).join(","));
+    assert.ok(
+      ok.length >= 1,
+      answers.map((answer) => `${answer.code} ${answer.values.CodeExt} ${answer.values.ErrorText}`).join(","),
+    );
     for (const answer of answers) assert.ok(["00000000", "2A200201"].includes(answer.code as string));
     assert.equal(new Set(ok.map((answer) => answer.values.XID)).size, 1, "one capture action");
     const operations = await world.gateway.db.query(

@@ -14,7 +14,7 @@ import { AmazonError } from "../errors.js";
 import { FAULT_REASONS, type FaultKind, type Faults } from "../faults.js";
 import type { Environment } from "../state/common.js";
 import { simulationFor } from "../state/simulation.js";
-import { findIdempotency, saveIdempotency } from "../store/repository.js";
+import { findIdempotency, lockIdempotencyKey, saveIdempotency } from "../store/repository.js";
 import { authenticateRequest } from "./authenticate.js";
 import { type ApiOperation, matchPath } from "./operation.js";
 import { parseBody } from "./schema.js";
@@ -168,6 +168,9 @@ async function processRequest(
     try {
       const result = await options.engine.transact(async (tx, notify) => {
         if (key !== undefined) {
+          // Requests with one key are serialised: a second one that arrives while the first is
+          // still being processed waits for it and then replays its answer, as a retry would.
+          await lockIdempotencyKey(tx, caller.merchant.merchantId, key);
           const earlier = await findIdempotency(tx, caller.merchant.merchantId, key);
           if (earlier !== undefined) {
             if (

@@ -270,6 +270,11 @@ export interface IdempotencyRow {
   readonly response: string;
 }
 
+/** Holds the (merchant, key) lock until the transaction ends. */
+export async function lockIdempotencyKey(tx: Queryable, merchantId: string, key: string): Promise<void> {
+  await tx.query("select pg_advisory_xact_lock(hashtext($1))", [`idempotency:${merchantId}:${key}`]);
+}
+
 export async function findIdempotency(
   db: Queryable,
   merchantId: string,
