@@ -25,14 +25,14 @@ import { ReqIdReplayError } from "../store/payment-changes.js";
 import { outcomeOfCharge, outcomeOfRefund } from "./amazon-outcome.js";
 import { notifyRow, simulation } from "./buyer-return.js";
 import type { AmazonLink, FlowDeps, NotifyRow, PaymentRecord } from "./ports.js";
-import { settlePendingActions } from "./settle.js";
+import { paymentNotifies, settlePendingActions } from "./settle.js";
 import {
   type AmazonActionDone,
   answerContextOf,
   refused,
   replayOf,
   resultOf,
-  resumeAction,
+  resumeCut,
   runAmazonAction,
 } from "./support.js";
 import type { ActionCommand, ActionResult, FlowResult } from "./types.js";
@@ -204,8 +204,9 @@ function actionSpec(merchant: PaygateMerchant, kind: ShopAction, command: Action
     },
     call: (_record: PaymentRecord, _action: PaymentAction, link: AmazonLink, key: string, planned: unknown) =>
       rules.send(link, planned as never, key),
+    // A reverse during AuthorizationPending ends the pending completion: its FAILED notify.
     notifies: (record: PaymentRecord, events: readonly PaymentEvent[]) =>
-      kind === "reverse" ? [] : actionNotifies(merchant, record, events),
+      paymentNotifies(merchant, record, events),
   } as const;
 }
 
@@ -214,24 +215,18 @@ function isShopAction(kind: string): kind is ShopAction {
 }
 
 /**
- * An action whose Amazon call has an unknown outcome (planned or sent, no answer recorded) is
- * resumed: the request planned first is sent again with the same idempotency key, so Amazon
- * answers what it did the first time — or does it now, once. Anything else is handed back as is.
+ * Resumes a capture, credit or reverse whose Amazon call was cut (support.ts `resumeCut`); any
+ * other action is handed back as it stands.
  */
-async function resumeIfCut(
+export async function resumeIfCut(
   deps: FlowDeps,
   merchant: PaygateMerchant,
   record: PaymentRecord,
   action: PaymentAction,
 ): Promise<FlowResult<AmazonActionDone>> {
-  if (action.state !== "inFlight" || !isShopAction(action.kind)) {
-    return { ok: true, record, action, message: undefined };
-  }
+  if (!isShopAction(action.kind)) return { ok: true, record, action, message: undefined };
   const rules = ACTIONS[action.kind];
-  return runAmazonAction(deps, {
-    merchantId: merchant.merchantId,
-    payId: record.payment.payId,
-    begin: resumeAction(action.xid),
+  return resumeCut(deps, record, action, {
     plan: {
       call: action.kind,
       amazonOperation: rules.amazonOperation,
@@ -239,8 +234,7 @@ async function resumeIfCut(
       request: (current, inFlight) => rules.request(current, inFlight),
     },
     call: (_current, _inFlight, link, key, planned) => rules.send(link, planned as never, key),
-    notifies: (current, events) =>
-      action.kind === "reverse" ? [] : actionNotifies(merchant, current, events),
+    notifies: (current, events) => paymentNotifies(merchant, current, events),
   });
 }
 

@@ -14,7 +14,13 @@
 import { priceFromMoney } from "../../amazon/map.js";
 import type { ChargePermission, CreateChargeRequest } from "../../amazon/wire.js";
 import { parseAmazonTimestamp } from "../../core/clock.js";
-import { type AmazonOutcome, beginCompletion, initPayment, type PaymentEvent } from "../../core/payment.js";
+import {
+  type AmazonOutcome,
+  beginCompletion,
+  initPayment,
+  type PaymentAction,
+  type PaymentEvent,
+} from "../../core/payment.js";
 import { isExpiringSoon } from "../../core/recurring.js";
 import type { Logger } from "../../log.js";
 import { type PaygateCode, paygateCode } from "../../paygate/codes.js";
@@ -25,9 +31,18 @@ import { ReqIdReplayError } from "../store/payment-changes.js";
 import { outcomeOfCharge } from "./amazon-outcome.js";
 import { notifyRow, simulation } from "./buyer-return.js";
 import { MARKET_REGIONS } from "./init.js";
-import type { CheckoutContext, FlowDeps, NotifyRow, PaymentRecord } from "./ports.js";
+import type { AmazonLink, CheckoutContext, FlowDeps, NotifyRow, PaymentRecord } from "./ports.js";
 import { createdRecurring, findPermissionOwner } from "./recurring-store.js";
-import { answerContextOf, refused, replayed, resultOf, runAmazonAction } from "./support.js";
+import {
+  type AmazonActionDone,
+  answerContextOf,
+  type ResumeSpec,
+  refused,
+  replayOf,
+  resultOf,
+  resumeCut,
+  runAmazonAction,
+} from "./support.js";
 import type { ActionResult, FlowResult, PaymentIntent, ShopReturn } from "./types.js";
 
 export interface RecurringChargeCommand {
@@ -61,16 +76,50 @@ export async function chargeRecurring(
   merchantId: string,
   command: RecurringChargeCommand,
 ): Promise<FlowResult<RecurringChargeDone>> {
-  const replay = await replayed(deps, merchantId, command.reqId);
-  if (replay !== undefined) return replay.ok ? { ok: true, result: recurringResult(replay.result) } : replay;
+  const replay = await replayedCharge(deps, merchantId, command.reqId);
+  if (replay !== undefined) return replay;
   try {
     return await chargeOnce(deps, merchantId, command);
   } catch (error) {
     if (!(error instanceof ReqIdReplayError)) throw error;
-    const again = await replayed(deps, merchantId, command.reqId);
-    if (again === undefined) return refused("INTERNAL_ERROR");
-    return again.ok ? { ok: true, result: recurringResult(again.result) } : again;
+    return (await replayedCharge(deps, merchantId, command.reqId)) ?? refused("INTERNAL_ERROR");
   }
+}
+
+/**
+ * A ReqId seen before (reference §4.1) answers its charge as it stands — resumed first when its
+ * Create Charge has an unknown outcome (a crash, a lost answer), like capture and credit.
+ */
+async function replayedCharge(
+  deps: RecurringDeps,
+  merchantId: string,
+  reqId: string | undefined,
+): Promise<FlowResult<RecurringChargeDone> | undefined> {
+  const seen = await replayOf(deps, merchantId, reqId);
+  if (seen === undefined || !seen.ok) return seen;
+  const merchant = await deps.findMerchant(merchantId);
+  if (merchant === undefined) return refused("MERCHANT_UNKNOWN");
+  const done = await resumeRecurringCharge(deps, merchant, seen.record, seen.action);
+  if (!done.ok) return done;
+  return { ok: true, result: recurringResult(resultOf(done.record, done.action, done.message)) };
+}
+
+/**
+ * Resumes an RTF=R charge whose Create Charge was cut: the stored request again, same key and
+ * simulation code (support.ts `resumeCut`). Amazon replays its first answer for them.
+ */
+export function resumeRecurringCharge(
+  deps: FlowDeps,
+  merchant: PaygateMerchant,
+  record: PaymentRecord,
+  action: PaymentAction,
+): Promise<FlowResult<AmazonActionDone>> {
+  return resumeCut(deps, record, action, {
+    plan: CHARGE_PLAN,
+    call: (current, _action, amazon, idempotencyKey, planned) =>
+      sendCharge(amazon, planned as CreateChargeRequest, idempotencyKey, current.context.simulationCode),
+    notifies: (current, events) => recurringNotifies(merchant, current, events),
+  });
 }
 
 async function chargeOnce(
@@ -111,24 +160,13 @@ async function chargeOnce(
   await deps.db.transaction((tx) => deps.store.insert(tx, { payment, context }));
 
   let permissionExpiresAt: number | undefined;
-  const body = (record: PaymentRecord): CreateChargeRequest => ({
-    chargePermissionId: command.chargePermissionId,
-    chargeAmount: priceFromMoney({ minor: record.payment.amount, currency: record.payment.currency }),
-    captureNow: command.intent === "AuthorizeWithCapture",
-    canHandlePendingAuthorization: false,
-    chargeInitiator: "MITR",
-    merchantMetadata: { merchantReferenceId: context.merchantReferenceId },
-    ...(command.softDescriptor !== undefined && command.intent === "AuthorizeWithCapture"
-      ? { softDescriptor: command.softDescriptor }
-      : {}),
-  });
   const done = await runAmazonAction(deps, {
     merchantId,
     payId,
     reqId: command.reqId,
     begin: beginCompletion,
-    plan: { call: "charge", amazonOperation: "createCharge", request: (record) => body(record) },
-    call: async (record, _action, amazon, idempotencyKey) => {
+    plan: CHARGE_PLAN,
+    call: async (_record, _action, amazon, idempotencyKey, planned) => {
       const { body: permission } = await amazon.client.getChargePermission(command.chargePermissionId);
       permissionExpiresAt = expiryOf(permission);
       const warning = expiryWarning(permission, deps.clock.now());
@@ -140,11 +178,8 @@ async function chargeOnce(
       }
       const closed = closedRefusal(permission);
       if (closed !== undefined) return closed;
-      const { body: charge } = await amazon.client.createCharge(body(record), {
-        idempotencyKey,
-        ...simulation(amazon, command.simulationCode),
-      });
-      return outcomeOfCharge(charge);
+      // The stored request, as a resume sends it (Amazon replays only for the same body).
+      return sendCharge(amazon, planned as CreateChargeRequest, idempotencyKey, command.simulationCode);
     },
     notifies: (record, events) => recurringNotifies(merchant, record, events),
   });
@@ -154,6 +189,41 @@ async function chargeOnce(
     result: recurringResult({ ...resultOf(done.record, done.action, done.message), refnr: command.refnr }),
     permissionExpiresAt,
   };
+}
+
+const CHARGE_PLAN: ResumeSpec["plan"] = {
+  call: "charge",
+  amazonOperation: "createCharge",
+  request: (record) => chargeRequestOf(record),
+};
+
+/** The Create Charge of an RTF=R payment, from what the payment keeps (also for a resume). */
+function chargeRequestOf(record: PaymentRecord): CreateChargeRequest {
+  const { payment, context } = record;
+  return {
+    chargePermissionId: payment.amazon.chargePermissionId as string,
+    chargeAmount: priceFromMoney({ minor: payment.amount, currency: payment.currency }),
+    captureNow: context.intent === "AuthorizeWithCapture",
+    canHandlePendingAuthorization: false,
+    chargeInitiator: "MITR",
+    merchantMetadata: { merchantReferenceId: context.merchantReferenceId },
+    ...(context.softDescriptor !== undefined && context.intent === "AuthorizeWithCapture"
+      ? { softDescriptor: context.softDescriptor }
+      : {}),
+  };
+}
+
+async function sendCharge(
+  amazon: AmazonLink,
+  body: CreateChargeRequest,
+  idempotencyKey: string,
+  simulationCode: string | undefined,
+): Promise<AmazonOutcome> {
+  const { body: charge } = await amazon.client.createCharge(body, {
+    idempotencyKey,
+    ...simulation(amazon, simulationCode),
+  });
+  return outcomeOfCharge(charge);
 }
 
 /** What the payment keeps: how to notify; there is no buyer, so no return pages or button. */

@@ -6,9 +6,10 @@
 import type { Clock } from "../../core/clock.js";
 import type { Logger } from "../../log.js";
 import { PeriodicTask } from "../../notify/periodic.js";
+import { claimCutOperations, findOperation } from "../store/operations.js";
 import { claimDueSettlements, resetSettlementSchedule } from "../store/settlements.js";
 import type { FlowDeps } from "./ports.js";
-import { settlePendingActions } from "./settle.js";
+import { RESUMABLE_OPERATIONS, resumeCutAction, settlePendingActions } from "./settle.js";
 
 /**
  * Delays between checks: the first after the payment's last change, then one per check, the last
@@ -30,7 +31,15 @@ export interface SettleJobOptions {
   readonly scheduleMs?: readonly number[];
   /** Real milliseconds between looks for due payments. Default 5 s. */
   readonly pollIntervalMs?: number;
+  /**
+   * How long a call with an unknown outcome is left to the request that made it before the job
+   * resumes it (and between two resumes while Amazon does not answer). Default 2 minutes.
+   */
+  readonly cutCallGraceMs?: number;
 }
+
+/** Longer than any live request spends on one Amazon call (connector retries included). */
+export const DEFAULT_CUT_CALL_GRACE_MS = 2 * 60_000;
 
 const BATCH = 20;
 
@@ -80,6 +89,54 @@ export class SettleJob {
         );
       }
     } while (due.length === BATCH && !this.#task.stopped);
+    await this.#resumeCutCalls();
+  }
+
+  /**
+   * Actions whose Amazon call has an unknown outcome (a killed process, an answer lost on every
+   * try) are resumed here when nobody asks again: the shop may never come back (docs/async.md).
+   */
+  async #resumeCutCalls(): Promise<void> {
+    const deps = this.#deps;
+    let cut: Awaited<ReturnType<typeof claimCutOperations>>;
+    do {
+      cut = await claimCutOperations(
+        deps.db,
+        RESUMABLE_OPERATIONS,
+        (this.#options.clock ?? deps.clock).now(),
+        this.#options.cutCallGraceMs ?? DEFAULT_CUT_CALL_GRACE_MS,
+        BATCH,
+      );
+      for (const { merchantId, payId, xid, idempotencyKey } of cut) {
+        await this.#resumeCutCall(merchantId, payId, xid, idempotencyKey).catch((error) =>
+          this.#options.logger.warn(
+            { err: error, merchantId, payId, xid },
+            "cut Amazon call could not be resumed; tried again later",
+          ),
+        );
+      }
+    } while (cut.length === BATCH && !this.#task.stopped);
+  }
+
+  async #resumeCutCall(merchantId: string, payId: string, xid: string, idempotencyKey: string) {
+    const action = await resumeCutAction(this.#deps, merchantId, payId, xid);
+    const logged = { merchantId, payId, xid, state: action?.state };
+    if (action?.state === "inFlight") {
+      this.#options.logger.warn(logged, "cut Amazon call resumed; outcome still unknown");
+      return;
+    }
+    // Settled meanwhile by another path (or gone): the call's row is closed with the action's
+    // state, so it is not claimed again. A resume that reached Amazon has closed it already.
+    const operation = await findOperation(this.#deps.db, merchantId, idempotencyKey);
+    if (operation !== undefined && ["planned", "sent", "unknown"].includes(operation.state)) {
+      await this.#deps.store.finishCall(
+        merchantId,
+        idempotencyKey,
+        action?.state === "failed" ? "failed" : "succeeded",
+        action?.reasonCode,
+      );
+    }
+    this.#options.logger.info(logged, "cut Amazon call resumed");
   }
 
   /**

@@ -18,11 +18,11 @@ import {
 } from "../../core/payment.js";
 import type { CheckoutValues } from "../../paygate/pages/checkout-answer.js";
 import type { PaygateMerchant } from "../../paygate/pages/receive.js";
-import { actionNotifies } from "./actions.js";
+import { actionNotifies, resumeIfCut } from "./actions.js";
 import { outcomeOfCharge, outcomeOfRefund } from "./amazon-outcome.js";
 import { completionNotifies } from "./buyer-return.js";
 import type { FlowDeps, NotifyRow, PaymentRecord } from "./ports.js";
-import { recurringNotifies } from "./recurring-charge.js";
+import { recurringNotifies, resumeRecurringCharge } from "./recurring-charge.js";
 import { answerContextOf, applyOutcome, transact } from "./support.js";
 
 /** What a settlement run did: state changes recorded, and whether Amazon still has work open. */
@@ -92,7 +92,7 @@ export async function settlePendingActions(
         ? checkoutDetails(record)
         : {};
     const done = await applyOutcome(deps, merchantId, payId, action.xid, outcome, (current, events) =>
-      notifiesOf(merchant, current, events, details),
+      paymentNotifies(merchant, current, events, details),
     );
     if (done.ok) applied += 1;
     if (done.ok && done.action.state === "pending") stillPending = true;
@@ -106,6 +106,40 @@ export async function settlePendingActions(
     );
   }
   return { applied, stillPending };
+}
+
+/** The Amazon calls the reconciliation job resumes when their outcome stays unknown. */
+export const RESUMABLE_OPERATIONS: readonly string[] = [
+  "captureCharge",
+  "createRefund",
+  "cancelCharge",
+  "createCharge",
+];
+
+/**
+ * Resumes the action `xid` if its Amazon call is cut (same stored request, same key): capture,
+ * credit, reverse and RTF=R charges. A buyer's completion is resumed by the buyer's reload only
+ * (docs/async.md). Hands back the action's state afterwards; undefined when there is none.
+ */
+export async function resumeCutAction(
+  deps: FlowDeps,
+  merchantId: string,
+  payId: string,
+  xid: string,
+): Promise<PaymentAction | undefined> {
+  const [merchant, record] = await Promise.all([
+    deps.findMerchant(merchantId),
+    deps.store.load(deps.db, merchantId, payId),
+  ]);
+  const action = record?.payment.actions.find((candidate) => candidate.xid === xid);
+  if (merchant === undefined || record === undefined || action === undefined) return undefined;
+  const done =
+    action.kind === "complete"
+      ? record.payment.checkoutMode === "MerchantInitiated"
+        ? await resumeRecurringCharge(deps, merchant, record, action)
+        : undefined
+      : await resumeIfCut(deps, merchant, record, action);
+  return done?.ok ? done.action : action;
 }
 
 /**
@@ -135,19 +169,23 @@ async function recordAmazonCancel(
     if (!result.ok) return false;
     const next = { ...current, payment: result.payment };
     await deps.store.save(tx, next);
-    for (const row of notifiesOf(merchant, next, result.events, {})) await deps.store.enqueueNotify(tx, row);
+    for (const row of paymentNotifies(merchant, next, result.events)) await deps.store.enqueueNotify(tx, row);
     return true;
   });
   if (changed) deps.notified();
   return changed ? 1 : 0;
 }
 
-/** Completion, capture and credit notifies of the events. Pure: it runs inside the transaction. */
-function notifiesOf(
+/**
+ * Completion, capture and credit notifies of the events (recurring notifies for an RTF=R
+ * payment). Pure: it runs inside the transaction. `details` default to the buyer data kept with
+ * the payment (a completion ended by a reverse or Amazon's cancel).
+ */
+export function paymentNotifies(
   merchant: PaygateMerchant,
   record: PaymentRecord,
   events: readonly PaymentEvent[],
-  details: CheckoutValues,
+  details: CheckoutValues = record.context.completionDetails ?? {},
 ): NotifyRow[] {
   if (record.payment.checkoutMode === "MerchantInitiated") return recurringNotifies(merchant, record, events);
   return [

@@ -106,17 +106,6 @@ export function failureCode(reasonCode: string | undefined): PaygateCode {
   return paygateCode("AMAZON_REQUEST_REFUSED");
 }
 
-/** A ReqId seen before (reference §4.1): the original action as it stands now, nothing new done. */
-export async function replayed(
-  deps: FlowDeps,
-  merchantId: string,
-  reqId: string | undefined,
-): Promise<FlowResult<{ result: ActionResult }> | undefined> {
-  const seen = await replayOf(deps, merchantId, reqId);
-  if (seen === undefined || !seen.ok) return seen;
-  return { ok: true, result: resultOf(seen.record, seen.action) };
-}
-
 /** The payment and action a ReqId named before, if it was seen. */
 export async function replayOf(
   deps: FlowDeps,
@@ -147,6 +136,30 @@ export function resumeAction(xid: string): (payment: Payment) => PaymentResult {
     }
     return { ok: true, payment, action, events: [], resumed: true };
   };
+}
+
+/** How a cut action's call is made again: its plan, the call with the stored request, its notifies. */
+export type ResumeSpec = Pick<AmazonActionSpec, "plan" | "call" | "notifies">;
+
+/**
+ * An action whose Amazon call has an unknown outcome (planned or sent, no answer recorded) is
+ * resumed: the request planned first is sent again with the same idempotency key, so Amazon
+ * answers what it did the first time — or does it now, once. Anything else is handed back as is.
+ * Shared by every page that resumes (ReqId replays, inquire, the reconciliation job).
+ */
+export async function resumeCut(
+  deps: FlowDeps,
+  record: PaymentRecord,
+  action: PaymentAction,
+  spec: ResumeSpec,
+): Promise<FlowResult<AmazonActionDone>> {
+  if (action.state !== "inFlight") return { ok: true, record, action, message: undefined };
+  return runAmazonAction(deps, {
+    merchantId: record.payment.merchantId,
+    payId: record.payment.payId,
+    begin: resumeAction(action.xid),
+    ...spec,
+  });
 }
 
 export interface AmazonActionSpec {

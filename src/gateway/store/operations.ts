@@ -3,7 +3,7 @@
  * in the same transaction that puts the action in flight, before the call; then sent, and
  * finally succeeded, failed or unknown. A retry or a restart finds the row and reuses its key.
  */
-import type { Queryable } from "../../store/database.js";
+import type { Database, Queryable } from "../../store/database.js";
 
 export type OperationState = "planned" | "sent" | "succeeded" | "failed" | "unknown";
 
@@ -158,6 +158,50 @@ export async function openOperations(
     [merchantId, limit],
   );
   return rows.map(operationOf);
+}
+
+/** A call the reconciliation job resumes: its payment and action. */
+export interface CutOperation {
+  readonly merchantId: string;
+  readonly idempotencyKey: string;
+  readonly payId: string;
+  readonly xid: string;
+}
+
+/**
+ * Claims up to `limit` calls of the given Amazon operations whose outcome is unknown and that
+ * nobody touched for `graceMs` (a live request is still at it before that), and pushes their
+ * `updated_at` to `now` in the same transaction: that is the lease (`FOR UPDATE SKIP LOCKED`), so
+ * two processes never resume one call at once, and a call Amazon still does not answer is tried
+ * again one grace period later.
+ */
+export async function claimCutOperations(
+  db: Database,
+  amazonOperations: readonly string[],
+  now: number,
+  graceMs: number,
+  limit: number,
+): Promise<CutOperation[]> {
+  return db.transaction(async (tx) => {
+    const rows = await tx.query<Pick<OperationRow, "merchant_id" | "idempotency_key" | "pay_id" | "xid">>(
+      `SELECT merchant_id, idempotency_key, pay_id, xid FROM operations
+       WHERE state IN ('planned', 'sent', 'unknown') AND amazon_operation = ANY($1::text[]) AND updated_at <= $2
+       ORDER BY updated_at LIMIT $3 FOR UPDATE SKIP LOCKED`,
+      [amazonOperations, now - graceMs, limit],
+    );
+    for (const row of rows) {
+      await tx.query(
+        "UPDATE operations SET updated_at = $3 WHERE merchant_id = $1 AND idempotency_key = $2",
+        [row.merchant_id, row.idempotency_key, now],
+      );
+    }
+    return rows.map((row) => ({
+      merchantId: row.merchant_id,
+      idempotencyKey: row.idempotency_key,
+      payId: row.pay_id,
+      xid: row.xid,
+    }));
+  });
 }
 
 async function findOperationRow(db: Queryable, merchantId: string, idempotencyKey: string) {

@@ -1,0 +1,201 @@
+/**
+ * Cut Amazon calls nobody asks about again, and a reverse that ends a pending authorisation
+ * (docs/async.md, docs/paygate-flows.md "Resuming a cut call"): the reconciliation job resumes a
+ * refund whose answer Amazon lost on every try (emulator fault `afterCommit`) with the same key —
+ * one refund at Amazon, one CreditNotification; an RTF=R ReqId replay resumes a cut Create Charge;
+ * a reverse during `AuthorizationPending` sends the one FAILED completion notify.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { ManualClock } from "../src/core/clock.js";
+import type { ShopCredentials } from "../src/paygate/client.js";
+import {
+  completionResult,
+  creditNotify,
+  recurringChargeNotify,
+  reverseRequest,
+  reverseResponse,
+} from "../src/paygate/tables.js";
+import {
+  advanceAmazon,
+  createAsyncShop,
+  credit,
+  inquire,
+  notifiesOf,
+  pay,
+  readNotify,
+  startAsyncWorld,
+  startPayment,
+  waitForNotifies,
+} from "./async-support.js";
+import { buyer, call, type World } from "./paygate-support.js";
+import { chargeAgain, notifyOf, subscribe } from "./recurring-support.js";
+
+let world: World;
+let shop: ShopCredentials;
+const clock = new ManualClock(Date.now());
+const MINUTE = 60_000;
+
+before(async () => {
+  world = await startAsyncWorld({ gateway: { reconcileClock: clock } });
+  shop = await createAsyncShop(world, "shop-cut-calls", { canHandlePendingAuthorization: true });
+});
+after(() => world.close());
+
+/** Every answer of Amazon's `operation` is lost after Amazon committed the change. */
+async function loseAnswers(operation: string): Promise<void> {
+  await buyer(world, "/__admin/faults", {
+    reset: true,
+    failures: [{ operation, status: 500, count: 10, phase: "afterCommit" }],
+  });
+}
+
+async function clearFaults(): Promise<void> {
+  await buyer(world, "/__admin/faults", { reset: true });
+}
+
+/** Amazon's own records of a kind under a parent (charge permission → charges, refunds). */
+async function amazonObjects(kind: string, parentId: string) {
+  return world.emulator.db.query<{ id: string }>(
+    "SELECT id FROM objects WHERE kind = $1 AND parent_id = $2",
+    [kind, parentId],
+  );
+}
+
+async function gatewayRows<Row>(sql: string, params: unknown[]): Promise<Row[]> {
+  return world.gateway.db.query<Row>(sql, params);
+}
+
+/** Waits (on the job's real-time loop, not on a clock) until the condition holds. */
+async function until(what: string, condition: () => Promise<boolean>): Promise<void> {
+  for (let round = 0; round < 400; round++) {
+    if (await condition()) return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  assert.fail(`never: ${what}`);
+}
+
+async function operationStates(payId: string, action: string): Promise<string[]> {
+  const rows = await gatewayRows<{ state: string }>(
+    "SELECT state FROM operations WHERE pay_id = $1 AND action = $2 ORDER BY sequence",
+    [payId, action],
+  );
+  return rows.map((row) => row.state);
+}
+
+async function queued(payId: string): Promise<string[]> {
+  const rows = await gatewayRows<{ event: string }>(
+    "SELECT event FROM notifications WHERE pay_id = $1 ORDER BY notification_id",
+    [payId],
+  );
+  return rows.map((row) => row.event);
+}
+
+describe("cut calls and pending authorisations", { timeout: 60_000 }, () => {
+  it("the reconciliation job resumes a refund whose answer was lost: one refund, one notify", async () => {
+    const answer = await startPayment(world, shop, "T-CUT-CR", { TxType: "AuthorizeWithCapture" });
+    const payId = answer.values.PayID as string;
+    await pay(world, answer);
+    await waitForNotifies(world, "T-CUT-CR", 1);
+    const [payment] = await gatewayRows<{ charge_permission_id: string }>(
+      "SELECT charge_permission_id FROM payments WHERE pay_id = $1",
+      [payId],
+    );
+    const permissionId = payment?.charge_permission_id as string;
+
+    await loseAnswers("createRefund");
+    const cut = await credit(world, shop, payId, 900);
+    clock.set(Date.now());
+    assert.equal(cut.values.Status, "PENDING");
+    assert.equal(cut.code, "6A200004", "outcome unknown");
+    assert.equal((await amazonObjects("Refund", permissionId)).length, 1, "Amazon did refund");
+    await clearFaults();
+
+    // Within the grace period the call is left to the request that made it.
+    clock.advance(MINUTE);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.deepEqual(await operationStates(payId, "credit"), ["unknown"]);
+
+    // After it, the job resumes it (same key, same body): Amazon replays its refund.
+    clock.advance(MINUTE + 1_000);
+    await until("the job resumed the refund", async () => {
+      const states = await operationStates(payId, "credit");
+      return states[0] === "succeeded";
+    });
+    // Amazon settles the refund; its IPN brings the CreditNotification, once.
+    await advanceAmazon(world, 31);
+    const notifies = await waitForNotifies(world, "T-CUT-CR", 2);
+    const notified = readNotify(shop, creditNotify, (notifies[1] as { body: string }).body);
+    assert.equal(notified.values.NotificationType, "CreditNotification");
+    assert.equal(notified.values.Status, "OK");
+    assert.equal(notified.values.AmountCred, "900");
+
+    // Later cycles find nothing to resume: still one refund, one credit notify queued.
+    clock.advance(10 * MINUTE);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.equal((await amazonObjects("Refund", permissionId)).length, 1);
+    assert.deepEqual(await operationStates(payId, "credit"), ["succeeded"]);
+    assert.deepEqual(await queued(payId), ["completion", "credit"]);
+    assert.equal(notifiesOf(world, "T-CUT-CR").length, 2);
+  });
+
+  it("a reverse during a pending authorisation (card 0701) sends one FAILED completion notify", async () => {
+    const answer = await startPayment(world, shop, "T-REV-0701", { TxType: "Authorize" });
+    const payId = answer.values.PayID as string;
+    const landed = await pay(world, answer, "0701");
+    assert.match(landed, /\/success\?/, "URLSuccess with Status=PENDING");
+
+    const reversed = await call(
+      world,
+      shop,
+      "reverse.aspx",
+      reverseRequest,
+      { PayID: payId },
+      reverseResponse,
+    );
+    assert.equal(reversed.values.Status, "OK", reversed.values.Description);
+    const [notify] = await waitForNotifies(world, "T-REV-0701", 1);
+    const ended = readNotify(shop, completionResult, (notify as { body: string }).body);
+    assert.equal(ended.values.Status, "FAILED");
+    assert.equal(ended.values.PayID, payId);
+
+    // Amazon's own outcome of the authorisation comes later (IPN, inquire, the job): no second notify.
+    await advanceAmazon(world, 31);
+    await inquire(world, shop, payId);
+    clock.advance(60 * MINUTE);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.equal((await queued(payId)).length, 1);
+    assert.equal(notifiesOf(world, "T-REV-0701").length, 1);
+    const [row] = await gatewayRows<{ status: string }>("SELECT status FROM payments WHERE pay_id = $1", [
+      payId,
+    ]);
+    assert.equal(row?.status, "Canceled");
+  });
+
+  it("an RTF=R ReqId replay resumes a Create Charge whose answer was lost", async () => {
+    const { chargePermissionId } = await subscribe(world, shop, "T-CUT-R");
+    const before = (await amazonObjects("Charge", chargePermissionId)).length;
+    await loseAnswers("createCharge");
+    const cut = await chargeAgain(world, shop, chargePermissionId, "T-CUT-R-c1", { reqId: "cut-r-1" });
+    assert.equal(cut.values.Status, "PENDING", JSON.stringify(cut.values));
+    assert.equal(cut.code, "6A200004");
+    assert.equal(cut.values.chargeid, undefined);
+    await clearFaults();
+
+    const replay = await chargeAgain(world, shop, chargePermissionId, "T-CUT-R-c1", { reqId: "cut-r-1" });
+    assert.equal(replay.values.Status, "OK", replay.values.ErrorText);
+    assert.equal(replay.code, "00000000");
+    assert.equal(replay.values.PayID, cut.values.PayID);
+    assert.equal(replay.values.XID, cut.values.XID);
+    assert.ok(replay.values.chargeid);
+    const charges = await amazonObjects("Charge", chargePermissionId);
+    assert.equal(charges.length, before + 1, "one Create Charge at Amazon");
+    assert.ok(charges.some((charge) => charge.id === replay.values.chargeid));
+
+    const notified = await notifyOf(world, shop, recurringChargeNotify, {
+      PayID: replay.values.PayID as string,
+    });
+    assert.equal(notified.values.Status, "OK");
+    assert.deepEqual(await queued(replay.values.PayID as string), ["completion"]);
+  });
+});
