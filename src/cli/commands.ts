@@ -50,7 +50,7 @@ export const startCommand: Command = {
   usage:
     "kasse start [--port 8443] [--emulator-port 8444 | --no-emulator [--emulator-url URL]] [--data DIR] [--host ADDR]",
   summary:
-    "Runs the gateway (Paygate endpoints, admin API) and, unless --no-emulator, the built-in Amazon Pay emulator.\nUses PGlite in DIR/gateway, or PostgreSQL when DATABASE_URL is set (in the schema named by\nKASSE_DATABASE_SCHEMA, if set; created when missing). The admin token comes from\nKASSE_ADMIN_TOKEN or is generated on first start (reported once as adminToken).",
+    "Runs the gateway (Paygate endpoints, admin API) and, unless --no-emulator, the built-in Amazon Pay emulator.\nUses PGlite in DIR/gateway, or PostgreSQL when DATABASE_URL is set (in the schema named by\nKASSE_DATABASE_SCHEMA, if set; created when missing). The admin token comes from\nKASSE_ADMIN_TOKEN or is generated on first start (reported once as adminToken). Private keys and\nPaygate keys are sealed with KASSE_MASTER_KEY (base64, 32 bytes) or a key file made in DIR.",
   flags: [
     { name: "port", type: "string", value: "PORT", description: "gateway port", default: "8443" },
     EMULATOR_PORT,
