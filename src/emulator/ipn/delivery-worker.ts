@@ -170,7 +170,9 @@ export class IpnDeliveryWorker {
       `with due as (
          select id from ipn_outbox
           where delivered_at is null and outcome is null
-            and next_attempt_at <= $1::timestamptz
+            -- New rows take the database's now() at insert; compare with it too, or a row
+            -- inserted in the same millisecond as this claim would wait for the next poll.
+            and next_attempt_at <= greatest($1::timestamptz, now())
             and (lease_until is null or lease_until <= $2::timestamptz)
           order by id
           limit $3
