@@ -5,17 +5,11 @@
  * buyer's clicks, capture, credit, inquire) through the Paygate client.
  */
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { Agent, request } from "undici";
+import { request } from "undici";
 import type { SnsNotification } from "../src/amazon/sns-message.js";
-import { startEmulator } from "../src/emulator/index.js";
 import { loadOrCreateSigningIdentity } from "../src/emulator/ipn/signing-certificate.js";
 import { type IpnMessage, signIpnEnvelope, topicArnFor } from "../src/emulator/ipn/sns-envelope.js";
-import { type GatewayOptions, startGateway } from "../src/gateway/index.js";
-import { createCertificate } from "../src/http/tls.js";
-import { createLogger, silentLogger } from "../src/log.js";
+import type { GatewayOptions } from "../src/gateway/index.js";
 import { readAnswer, type ShopCredentials } from "../src/paygate/client.js";
 import {
   captureRequest,
@@ -27,55 +21,19 @@ import {
   inquireRequest,
   inquireResponse,
 } from "../src/paygate/tables.js";
-import { ADMIN_TOKEN, browse, buyer, call, NotifyReceiver, SHOP, type World } from "./paygate-support.js";
-
-const databaseUrl = process.env.DATABASE_URL;
-const freshSchema = (part: string) => `t_async_${part}_${process.pid}_${Date.now()}`;
+import { ADMIN_TOKEN, browse, buyer, call, SHOP, startWorld, type World } from "./paygate-support.js";
 
 export interface AsyncWorldOptions {
   /** Gateway options the scenario needs (reconcile schedule, notify timeout, …). */
   readonly gateway?: Partial<GatewayOptions>;
 }
 
-export async function startAsyncWorld(options: AsyncWorldOptions = {}): Promise<World> {
-  const tls = await createCertificate();
-  const dataDir = await mkdtemp(join(tmpdir(), "kasse-async-"));
-  const emulator = await startEmulator({
-    port: 0,
-    tls,
+/** The Paygate world with the emulator's IPNs on (fast retries) and quick URLNotify polling. */
+export function startAsyncWorld(options: AsyncWorldOptions = {}): Promise<World> {
+  return startWorld({
     ipn: { pollIntervalMs: 50, retrySchedule: [200, 200, 200] },
-    ...(databaseUrl ? { databaseUrl, databaseSchema: freshSchema("emu") } : {}),
+    gateway: { pollIntervalMs: 50, ...options.gateway },
   });
-  const gateway = await startGateway({
-    host: "127.0.0.1",
-    port: 0,
-    dataDir,
-    tls,
-    // KASSE_TEST_LOG=debug shows the gateway's log lines when a scenario needs explaining.
-    logger: process.env.KASSE_TEST_LOG ? createLogger({ level: process.env.KASSE_TEST_LOG }) : silentLogger(),
-    adminToken: ADMIN_TOKEN,
-    emulator: { url: emulator.url, ca: tls.cert },
-    notifyRetryScheduleMs: [20, 20],
-    pollIntervalMs: 50,
-    ...(databaseUrl ? { databaseUrl, databaseSchema: freshSchema("gw") } : {}),
-    ...options.gateway,
-  });
-  const notify = new NotifyReceiver();
-  await notify.start();
-  const agent = new Agent({ connect: { ca: tls.cert, rejectUnauthorized: true } });
-  return {
-    gateway,
-    emulator,
-    notify,
-    agent,
-    async close() {
-      await gateway.close();
-      await emulator.close();
-      await notify.close();
-      await agent.close();
-      await rm(dataDir, { recursive: true, force: true });
-    },
-  };
 }
 
 /** An admin API call on the gateway. */

@@ -12,10 +12,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Agent, request } from "undici";
 import type { Clock } from "../src/core/clock.js";
-import { type RunningEmulator, startEmulator } from "../src/emulator/index.js";
-import { type RunningGateway, startGateway } from "../src/gateway/index.js";
+import { type EmulatorOptions, type RunningEmulator, startEmulator } from "../src/emulator/index.js";
+import { type GatewayOptions, type RunningGateway, startGateway } from "../src/gateway/index.js";
 import { createCertificate } from "../src/http/tls.js";
-import { silentLogger } from "../src/log.js";
+import { createLogger, silentLogger } from "../src/log.js";
 import {
   type BuildRequestOptions,
   buildRequest,
@@ -101,14 +101,23 @@ export interface World {
   close(): Promise<void>;
 }
 
-/** `subscriptionClock`: the clock of Kasse's subscription schedules (recurring scenarios). */
-export async function startWorld(options: { readonly subscriptionClock?: Clock } = {}): Promise<World> {
+export interface WorldOptions {
+  /** The clock of Kasse's subscription schedules (recurring scenarios). */
+  readonly subscriptionClock?: Clock;
+  /** Extra gateway options a scenario needs (reconcile schedule, notify timeout, …). */
+  readonly gateway?: Partial<GatewayOptions>;
+  /** The emulator's IPN delivery; off unless a scenario needs IPNs. */
+  readonly ipn?: EmulatorOptions["ipn"];
+}
+
+/** A real emulator and gateway over HTTPS on ephemeral ports, and a URLNotify receiver. */
+export async function startWorld(options: WorldOptions = {}): Promise<World> {
   const tls = await createCertificate();
   const dataDir = await mkdtemp(join(tmpdir(), "kasse-paygate-"));
   const emulator = await startEmulator({
     port: 0,
     tls,
-    ipn: false,
+    ipn: options.ipn ?? false,
     ...(databaseUrl ? { databaseUrl, databaseSchema: freshSchema("emu") } : {}),
   });
   const gateway = await startGateway({
@@ -116,12 +125,14 @@ export async function startWorld(options: { readonly subscriptionClock?: Clock }
     port: 0,
     dataDir,
     tls,
-    logger: silentLogger(),
+    // KASSE_TEST_LOG=debug shows the gateway's log lines when a scenario needs explaining.
+    logger: process.env.KASSE_TEST_LOG ? createLogger({ level: process.env.KASSE_TEST_LOG }) : silentLogger(),
     adminToken: ADMIN_TOKEN,
     emulator: { url: emulator.url, ca: tls.cert },
     notifyRetryScheduleMs: [20, 20],
     ...(options.subscriptionClock ? { subscriptionClock: options.subscriptionClock } : {}),
     ...(databaseUrl ? { databaseUrl, databaseSchema: freshSchema("gw") } : {}),
+    ...options.gateway,
   });
   const notify = new NotifyReceiver();
   await notify.start();
