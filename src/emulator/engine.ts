@@ -236,43 +236,43 @@ export class EmulatorEngine implements BuyerEngine {
     const release = releaseEnvironment(permission.environment);
     const common = { merchantId: permission.merchantId, environment: permission.environment, updatedAt: now };
     const touched = (id: string) => changed === "all" || changed.has(id);
-    if (touched(permission.id)) {
-      await saveObject(tx, {
-        ...common,
-        kind: "ChargePermission",
-        id: permission.id,
-        parentId: null,
-        state: permission.status.state,
+    // One row per record of the family: the record for the engine, the rendered body (only for
+    // the records that changed) for GETs.
+    const rows = [
+      {
+        kind: "ChargePermission" as const,
         record: permission,
-        body: renderPermission(permission, family.charges, now, release),
+        parentId: null,
+        render: () => renderPermission(permission, family.charges, now, release),
         dueAt: permissionDueAt(permission),
-        createdAt: permission.createdAt,
-      });
-    }
-    for (const charge of family.charges.filter((item) => touched(item.id))) {
-      await saveObject(tx, {
-        ...common,
-        kind: "Charge",
-        id: charge.id,
-        parentId: permission.id,
-        state: charge.status.state,
+      },
+      ...family.charges.map((charge) => ({
+        kind: "Charge" as const,
         record: charge,
-        body: renderCharge(charge, release),
+        parentId: permission.id,
+        render: () => renderCharge(charge, release),
         dueAt: chargeDueAt(charge),
-        createdAt: charge.createdAt,
-      });
-    }
-    for (const refund of family.refunds.filter((item) => touched(item.id))) {
+      })),
+      ...family.refunds.map((refund) => ({
+        kind: "Refund" as const,
+        record: refund,
+        parentId: permission.id,
+        render: () => renderRefund(refund, release),
+        dueAt: refundDueAt(refund),
+      })),
+    ];
+    for (const { kind, record, parentId, render, dueAt } of rows) {
+      if (!touched(record.id)) continue;
       await saveObject(tx, {
         ...common,
-        kind: "Refund",
-        id: refund.id,
-        parentId: permission.id,
-        state: refund.status.state,
-        record: refund,
-        body: renderRefund(refund, release),
-        dueAt: refundDueAt(refund),
-        createdAt: refund.createdAt,
+        kind,
+        id: record.id,
+        parentId,
+        state: record.status.state,
+        record,
+        body: render(),
+        dueAt,
+        createdAt: record.createdAt,
       });
     }
     await insertNotices(tx, permission.merchantId, permission.environment, notices);
