@@ -11,11 +11,12 @@ import { Agent, request } from "undici";
 import { parsePrivateKey } from "../amazon/signer.js";
 import { isSupportedCurrency } from "../core/money.js";
 import type { EmulatorEndpoint } from "./amazon-link.js";
-import type {
-  AmazonEnvironment,
-  AmazonRegion,
-  MerchantDirectory,
-  MerchantSettings,
+import {
+  type AmazonEnvironment,
+  type AmazonRegion,
+  MERCHANT_ID,
+  type MerchantDirectory,
+  type MerchantSettings,
 } from "./merchant-directory.js";
 
 export interface MerchantAdminOptions {
@@ -38,8 +39,6 @@ class FieldError extends Error {
   }
 }
 
-/** MerchantID is ans..30 (reference §4); Kasse admits the characters that are safe in URLs and MACs. */
-const MERCHANT_ID = /^[A-Za-z0-9_.-]{1,30}$/;
 const ENVIRONMENTS: readonly AmazonEnvironment[] = ["emulator", "sandbox", "live"];
 const REGIONS: readonly AmazonRegion[] = ["eu", "na", "jp"];
 /** Amazon ids arrive in the admin API only; bounded and printable so they are safe in URLs and logs. */
