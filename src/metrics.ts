@@ -40,9 +40,9 @@ export const httpRequestDuration = new Histogram({
 });
 
 /**
- * Amazon Pay calls (each attempt's retries included), by operation and outcome: `ok`, `declined`,
- * `refused` (other 4xx), `retry_exhausted` (5xx/429 after the last try), `unknown` (no answer for a
- * money-moving call), `network` (not sent or not money-moving).
+ * Amazon Pay calls (a call's retries included), by operation and outcome: `ok`, `declined`,
+ * `refused` (another 4xx), `unknown` (a money-moving call without an answer: resumed later),
+ * `unavailable` (5xx/429/network after the last try, nothing moved), `error` (TLS, configuration).
  */
 export const amazonCalls = new Counter({
   name: "kasse_amazon_calls_total",
