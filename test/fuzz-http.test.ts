@@ -24,7 +24,7 @@ const REQUESTS = Number(process.env.KASSE_FUZZ_REQUESTS ?? 2_000);
 const SEED = Number(process.env.KASSE_FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const CONCURRENCY = 8;
 /** Statuses the doors document (CONFIGURATION.md, paygate-flows.md, async.md, emulator.md). */
-const DOCUMENTED = new Set([200, 201, 302, 400, 401, 403, 404, 405, 408, 409, 413, 415, 422, 429, 431]);
+const DOCUMENTED = new Set([200, 201, 302, 400, 401, 403, 404, 405, 408, 409, 413, 414, 415, 422, 429, 431]);
 
 let errorLines = 0;
 const logs = new PassThrough();
