@@ -17,13 +17,14 @@ import { NotifyWorker } from "../../notify/worker.js";
 import { amazonApaPage, amazonReturnPages } from "../../paygate/pages/amazon-apa.js";
 import { capturePage } from "../../paygate/pages/capture.js";
 import { creditPage } from "../../paygate/pages/credit.js";
-import { inquirePage } from "../../paygate/pages/inquire.js";
+import { inquirePages } from "../../paygate/pages/inquire.js";
 import { reversePage } from "../../paygate/pages/reverse.js";
 import { registerPaygateRoutes } from "../../paygate/routes.js";
 import type { Database } from "../../store/database.js";
 import type { AmazonLinks, EmulatorEndpoint } from "../amazon-link.js";
 import { ipnIntakePage } from "../ipn/intake.js";
 import type { MerchantDirectory } from "../merchant-directory.js";
+import { findPaymentsByTransId } from "../store/payments.js";
 import { paymentsOfAmazonObject } from "../store/settlements.js";
 import { createRecurringSide, type RecurringSide } from "../subscriptions/side.js";
 import { createFlows } from "./index.js";
@@ -150,7 +151,9 @@ export function setUpPaygate(app: FastifyInstance, options: PaygateSetupOptions)
     capturePage(pageDeps),
     creditPage(pageDeps),
     reversePage(pageDeps),
-    inquirePage(pageDeps),
+    ...inquirePages(pageDeps, async (merchantId, transId) =>
+      (await findPaymentsByTransId(options.db, merchantId, transId)).map((stored) => stored.payment.payId),
+    ),
     ipnPage,
   ]);
   return {

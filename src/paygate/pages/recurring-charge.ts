@@ -16,8 +16,8 @@ import {
   recurringChargeResponse,
   subscriptionDunningNotify,
 } from "../tables.js";
+import { urlRefusal } from "../urls.js";
 import { actionValues } from "./action-answer.js";
-import { isNotifyUrl } from "./amazon-apa.js";
 import type { PageDeps } from "./deps.js";
 import { type AnswerContext, answerBody, answered, type Received, refusal } from "./receive.js";
 import { simulationCodeOf } from "./test-mode.js";
@@ -34,9 +34,8 @@ export async function recurringChargeAnswer(
     return refusal(merchant, paygateCode("PARAMETER_VALUE_NOT_ALLOWED", "Currency"), echo);
   }
   const urlNotify = get("urlnotify");
-  if (urlNotify !== undefined && !isNotifyUrl(urlNotify, merchant.environment)) {
-    return refusal(merchant, paygateCode("PARAMETER_INVALID", "URLNotify"), echo);
-  }
+  const badNotify = urlRefusal("URLNotify", urlNotify, merchant.environment);
+  if (badNotify !== undefined) return refusal(merchant, badNotify, echo);
   const command: RecurringChargeCommand = {
     chargePermissionId: get("chargepermissionid") as string,
     transId: get("transid") as string,
