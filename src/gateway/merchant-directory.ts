@@ -64,6 +64,13 @@ function label(merchantId: string, secret: SecretName): string {
   return `merchant:${merchantId}:${secret}`;
 }
 
+/**
+ * MerchantID is ans..30 (reference §4); Kasse admits the characters that are safe in URLs and
+ * MACs. An id outside it cannot exist, so it is never looked up (a NUL byte would reach the
+ * database as an error instead of "unknown merchant").
+ */
+export const MERCHANT_ID = /^[A-Za-z0-9_.-]{1,30}$/;
+
 export class MerchantDirectory {
   readonly #db: Database;
   readonly #box: SecretBox;
@@ -98,11 +105,13 @@ export class MerchantDirectory {
   }
 
   async exists(merchantId: string): Promise<boolean> {
+    if (!MERCHANT_ID.test(merchantId)) return false;
     return (await findMerchantRecord(this.#db, merchantId)) !== undefined;
   }
 
   /** The active merchant with its secrets opened; `undefined` for an unknown or disabled one. */
   async find(merchantId: string): Promise<Merchant | undefined> {
+    if (!MERCHANT_ID.test(merchantId)) return undefined;
     const record = await findMerchantRecord(this.#db, merchantId);
     if (!record?.active) return undefined;
     const open = (sealed: string, secret: SecretName) =>
@@ -124,11 +133,13 @@ export class MerchantDirectory {
 
   /** Merges a settings change (e.g. `canHandlePendingAuthorization`); `undefined` for an unknown merchant. */
   async updateSettings(merchantId: string, change: MerchantSettings): Promise<MerchantSummary | undefined> {
+    if (!MERCHANT_ID.test(merchantId)) return undefined;
     const record = await updateMerchantSettings(this.#db, merchantId, change, this.#clock.now());
     return record ? summaryOf(record) : undefined;
   }
 
   async summary(merchantId: string): Promise<MerchantSummary | undefined> {
+    if (!MERCHANT_ID.test(merchantId)) return undefined;
     const record = await findMerchantRecord(this.#db, merchantId);
     return record ? summaryOf(record) : undefined;
   }
