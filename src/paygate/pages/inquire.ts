@@ -13,6 +13,7 @@
  */
 import { lastStatusOf } from "../../core/payment.js";
 import { paygateCode } from "../codes.js";
+import { paygateCodeOf } from "../outcome-codes.js";
 import type { PaygatePage } from "../routes.js";
 import { inquire24Request, inquireRequest, inquireResponse, type ParameterTable } from "../tables.js";
 import { totalValues } from "./action-answer.js";
@@ -52,9 +53,10 @@ export function inquirePages(deps: PageDeps, payIdsByTransId: PayIdsByTransId): 
 
 async function inquiryAnswer(deps: PageDeps, received: Received<ParameterTable>, payId: string) {
   const { merchant } = received;
-  const result = await deps.flows.inquire(merchant.merchantId, payId);
-  if (!result.ok) return refusal(merchant, result.code, { ...received, payId });
-  const { payment } = result.record;
+  // Amazon unreachable: answered from the store (the step logs why; docs/async.md).
+  const result = await deps.payments.inquire(merchant.merchantId, payId);
+  if (!result.ok) return refusal(merchant, paygateCodeOf(result.refusal), { ...received, payId });
+  const { payment } = result;
   const ok = paygateCode("OK");
   return answered(
     answerBody(received, inquireResponse, {

@@ -3,13 +3,11 @@
  * Amazon itself, with backoff (docs/async.md). Due times come from the injected clock and are
  * stored with the payment, so the job survives restarts and several processes share it.
  */
-import type { Clock } from "../../core/clock.js";
-import type { Logger } from "../../log.js";
-import { PeriodicTask } from "../../notify/periodic.js";
-import { claimCutOperations, findOperation } from "../store/operations.js";
-import { claimDueSettlements, resetSettlementSchedule } from "../store/settlements.js";
-import type { FlowDeps } from "./ports.js";
-import { RESUMABLE_OPERATIONS, resumeCutAction, settlePendingActions } from "./settle.js";
+import type { Clock } from "../core/clock.js";
+import type { Logger } from "../log.js";
+import { PeriodicTask } from "../notify/periodic.js";
+import type { CutCall, DueSettlement, PaymentDeps } from "./ports.js";
+import { resumeCutAction, settlePending } from "./settle.js";
 
 /**
  * Delays between checks: the first after the payment's last change, then one per check, the last
@@ -26,7 +24,7 @@ export const DEFAULT_RECONCILE_SCHEDULE_MS: readonly number[] = [
 
 export interface SettleJobOptions {
   readonly logger: Logger;
-  /** The clock of the schedule (tests drive the backoff with it); default the flows' clock. */
+  /** The clock of the schedule (tests drive the backoff with it); default the steps' clock. */
   readonly clock?: Clock;
   readonly scheduleMs?: readonly number[];
   /** Real milliseconds between looks for due payments. Default 5 s. */
@@ -44,12 +42,12 @@ export const DEFAULT_CUT_CALL_GRACE_MS = 2 * 60_000;
 const BATCH = 20;
 
 export class SettleJob {
-  readonly #deps: FlowDeps;
+  readonly #deps: PaymentDeps;
   readonly #options: SettleJobOptions;
   readonly #schedule: readonly number[];
   readonly #task: PeriodicTask;
 
-  constructor(deps: FlowDeps, options: SettleJobOptions) {
+  constructor(deps: PaymentDeps, options: SettleJobOptions) {
     this.#deps = deps;
     this.#options = options;
     this.#schedule = options.scheduleMs?.length ? options.scheduleMs : DEFAULT_RECONCILE_SCHEDULE_MS;
@@ -71,10 +69,9 @@ export class SettleJob {
   async #cycle(): Promise<void> {
     const schedule = this.#schedule;
     const delayOf = (attempts: number) => schedule[Math.min(attempts, schedule.length - 1)] as number;
-    let due: Awaited<ReturnType<typeof claimDueSettlements>>;
+    let due: DueSettlement[];
     do {
-      due = await claimDueSettlements(
-        this.#deps.db,
+      due = await this.#deps.store.claimDueSettlements(
         (this.#options.clock ?? this.#deps.clock).now(),
         schedule[0] as number,
         delayOf,
@@ -98,11 +95,9 @@ export class SettleJob {
    */
   async #resumeCutCalls(): Promise<void> {
     const deps = this.#deps;
-    let cut: Awaited<ReturnType<typeof claimCutOperations>>;
+    let cut: CutCall[];
     do {
-      cut = await claimCutOperations(
-        deps.db,
-        RESUMABLE_OPERATIONS,
+      cut = await deps.store.claimCutCalls(
         (this.#options.clock ?? deps.clock).now(),
         this.#options.cutCallGraceMs ?? DEFAULT_CUT_CALL_GRACE_MS,
         BATCH,
@@ -127,8 +122,7 @@ export class SettleJob {
     }
     // Settled meanwhile by another path (or gone): the call's row is closed with the action's
     // state, so it is not claimed again. A resume that reached Amazon has closed it already.
-    const operation = await findOperation(this.#deps.db, merchantId, idempotencyKey);
-    if (operation !== undefined && ["planned", "sent", "unknown"].includes(operation.state)) {
+    if (await this.#deps.store.isCallOpen(merchantId, idempotencyKey)) {
       await this.#deps.store.finishCall(
         merchantId,
         idempotencyKey,
@@ -148,11 +142,11 @@ export class SettleJob {
     payId: string,
     context: { readonly attempts?: number; readonly chargeChanged?: boolean } = {},
   ): Promise<number> {
-    const result = await settlePendingActions(this.#deps, merchantId, payId, {
+    const result = await settlePending(this.#deps, merchantId, payId, {
       ...(context.chargeChanged === undefined ? {} : { chargeChanged: context.chargeChanged }),
     });
     if (result.applied > 0) {
-      await resetSettlementSchedule(this.#deps.db, merchantId, payId);
+      await this.#deps.store.resetSettlementSchedule(merchantId, payId);
       this.#options.logger.info(
         { merchantId, payId, applied: result.applied, stillPending: result.stillPending, ...context },
         "pending Amazon outcome settled",

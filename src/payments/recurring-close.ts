@@ -4,11 +4,10 @@
  * it. Only the merchant's own permissions can be closed; closing a Closed one is harmless (Amazon
  * answers it unchanged), so the call needs no idempotency key.
  */
-import { AmazonPayError } from "../../amazon/errors.js";
-import type { ChargePermission } from "../../amazon/wire.js";
-import { parseAmazonTimestamp } from "../../core/clock.js";
-import type { FlowDeps } from "./ports.js";
-import { findPermissionOwner } from "./recurring-store.js";
+import { AmazonPayError } from "../amazon/errors.js";
+import type { ChargePermission } from "../amazon/wire.js";
+import { parseAmazonTimestamp } from "../core/clock.js";
+import type { AmazonLink, PaymentDeps } from "./ports.js";
 
 export interface PermissionView {
   readonly chargePermissionId: string;
@@ -28,7 +27,7 @@ export type PermissionResult =
 
 /** Amazon's Close Charge Permission; `reason` is cut to Amazon's 255 characters. */
 export async function closePermission(
-  deps: FlowDeps,
+  deps: PaymentDeps,
   merchantId: string,
   chargePermissionId: string,
   options: { readonly reason?: string | undefined; readonly cancelPendingCharges?: boolean | undefined },
@@ -43,7 +42,7 @@ export async function closePermission(
 
 /** Amazon's Get Charge Permission for one of the merchant's own permissions. */
 export function readPermission(
-  deps: FlowDeps,
+  deps: PaymentDeps,
   merchantId: string,
   chargePermissionId: string,
 ): Promise<PermissionResult> {
@@ -53,14 +52,12 @@ export function readPermission(
 }
 
 async function withPermission(
-  deps: FlowDeps,
+  deps: PaymentDeps,
   merchantId: string,
   chargePermissionId: string,
-  call: (
-    link: NonNullable<Awaited<ReturnType<FlowDeps["amazonFor"]>>>,
-  ) => Promise<{ body: ChargePermission }>,
+  call: (link: AmazonLink) => Promise<{ body: ChargePermission }>,
 ): Promise<PermissionResult> {
-  const owner = await findPermissionOwner(deps.db, merchantId, chargePermissionId);
+  const owner = await deps.store.findPermissionOwner(merchantId, chargePermissionId);
   const link = owner === undefined ? undefined : await deps.amazonFor(merchantId);
   if (link === undefined) {
     return {

@@ -1,37 +1,39 @@
 /**
- * Assembles the Paygate side of the gateway: flows over the store and the merchants' Amazon
- * links, the pages on the app, Amazon's IPN intake, the URLNotify worker and the reconciliation
- * job (docs/async.md). `startGateway` calls {@link setUpPaygate} once, starts the background
- * side once it listens and stops it on close.
+ * The composition of the gateway process: the payment steps over the store, the merchants'
+ * Amazon links and the Paygate door's notifier; the Paygate pages on the app, Amazon's IPN
+ * intake, the URLNotify worker, the reconciliation job (docs/async.md) and Kasse's
+ * subscriptions. `startGateway` calls {@link setUpPaygate} once, starts the background side once
+ * it listens and stops it on close.
  */
 import { randomBytes } from "node:crypto";
 import type { FastifyInstance } from "fastify";
 import { request } from "undici";
-import { SIGNATURE_ALGORITHMS, stringToSign } from "../../amazon/canonical.js";
-import { signText } from "../../amazon/signer.js";
-import { createCertificateFetcher, createTargetDispatchers } from "../../amazon/sns-http.js";
-import { createSnsVerifier } from "../../amazon/sns-verify.js";
-import type { Clock } from "../../core/clock.js";
-import type { Logger } from "../../log.js";
-import { NotifyWorker } from "../../notify/worker.js";
-import { amazonApaPage, amazonReturnPages } from "../../paygate/pages/amazon-apa.js";
-import { capturePage } from "../../paygate/pages/capture.js";
-import { creditPage } from "../../paygate/pages/credit.js";
-import { inquirePages } from "../../paygate/pages/inquire.js";
-import { reversePage } from "../../paygate/pages/reverse.js";
-import { registerPaygateRoutes } from "../../paygate/routes.js";
-import type { Database } from "../../store/database.js";
-import type { AmazonLinks, EmulatorEndpoint } from "../amazon-link.js";
-import { ipnIntakePage } from "../ipn/intake.js";
-import type { MerchantDirectory } from "../merchant-directory.js";
-import { findPaymentsByTransId } from "../store/payments.js";
-import { paymentsOfAmazonObject } from "../store/settlements.js";
-import { createRecurringSide, type RecurringSide } from "../subscriptions/side.js";
-import { createFlows } from "./index.js";
-import { gatewayPaymentStore } from "./payment-store.js";
-import type { AmazonLink } from "./ports.js";
-import type { RecurringDeps } from "./recurring-charge.js";
-import { SettleJob } from "./settle-job.js";
+import { SIGNATURE_ALGORITHMS, stringToSign } from "../amazon/canonical.js";
+import { signText } from "../amazon/signer.js";
+import { createCertificateFetcher, createTargetDispatchers } from "../amazon/sns-http.js";
+import { createSnsVerifier } from "../amazon/sns-verify.js";
+import type { Clock } from "../core/clock.js";
+import type { Logger } from "../log.js";
+import { NotifyWorker } from "../notify/worker.js";
+import { amazonApaPage } from "../paygate/pages/amazon-apa.js";
+import { amazonReturnPages } from "../paygate/pages/buyer-return.js";
+import { capturePage } from "../paygate/pages/capture.js";
+import { creditPage } from "../paygate/pages/credit.js";
+import { inquirePages } from "../paygate/pages/inquire.js";
+import { paygateNotifier } from "../paygate/pages/notify-answer.js";
+import { reversePage } from "../paygate/pages/reverse.js";
+import { registerPaygateRoutes } from "../paygate/routes.js";
+import { createPayments } from "../payments/index.js";
+import type { AmazonLink, PaymentDeps } from "../payments/ports.js";
+import { SettleJob } from "../payments/settle-job.js";
+import type { Database } from "../store/database.js";
+import type { AmazonLinks, EmulatorEndpoint } from "./amazon-link.js";
+import { ipnIntakePage } from "./ipn/intake.js";
+import type { MerchantDirectory } from "./merchant-directory.js";
+import { gatewayPaymentStore } from "./store/payment-store.js";
+import { findPaymentsByTransId } from "./store/payments.js";
+import { paymentsOfAmazonObject } from "./store/settlements.js";
+import { createRecurringSide, type RecurringSide } from "./subscriptions/side.js";
 
 export interface PaygateSetupOptions {
   readonly db: Database;
@@ -76,10 +78,9 @@ export interface AsyncSide {
 export function setUpPaygate(app: FastifyInstance, options: PaygateSetupOptions): AsyncSide {
   let worker: NotifyWorker | undefined;
   const findMerchant = (merchantId: string) => options.merchants.find(merchantId);
-  const deps: RecurringDeps = {
-    db: options.db,
+  const deps: PaymentDeps = {
     store: gatewayPaymentStore(options.db, options.clock),
-    findMerchant,
+    notifier: paygateNotifier(findMerchant, () => worker?.wake()),
     amazonFor: async (merchantId): Promise<AmazonLink | undefined> => {
       const merchant = await options.merchants.find(merchantId);
       if (merchant === undefined) return undefined;
@@ -98,11 +99,10 @@ export function setUpPaygate(app: FastifyInstance, options: PaygateSetupOptions)
     },
     newId: options.newId ?? (() => randomBytes(16).toString("hex")),
     clock: options.clock,
-    notified: () => worker?.wake(),
     logger: options.logger,
   };
-  const flows = createFlows(deps);
-  const pageDeps = { findMerchant, flows };
+  const payments = createPayments(deps);
+  const pageDeps = { findMerchant, payments };
   const notifications = new NotifyWorker({
     db: options.db,
     clock: options.clock,
@@ -118,10 +118,13 @@ export function setUpPaygate(app: FastifyInstance, options: PaygateSetupOptions)
     ...(options.reconcilePollIntervalMs ? { pollIntervalMs: options.reconcilePollIntervalMs } : {}),
     ...(options.reconcileClock ? { clock: options.reconcileClock } : {}),
   });
-  const recurring = createRecurringSide(deps, {
-    clock: options.subscriptionClock ?? options.clock,
-    logger: options.logger,
-  });
+  const recurring = createRecurringSide(
+    { payments: deps, db: options.db, findMerchant, wake: () => worker?.wake() },
+    {
+      clock: options.subscriptionClock ?? options.clock,
+      logger: options.logger,
+    },
+  );
   const snsHttp = createTargetDispatchers({ timeoutMs: 10_000 });
   const fetchCertificate = createCertificateFetcher(snsHttp);
   // Amazon's IPNs older than a day are refused (docs/async.md): the reconciliation job has asked

@@ -16,14 +16,14 @@ import type {
   CreateCheckoutSessionRequest,
   DeliverySpecifications,
   Scope,
-} from "../../amazon/wire.js";
-import { formatDecimal } from "../../core/money.js";
-import type { RecurringTerms } from "../../core/recurring.js";
-import type { PaymentIntent } from "./types.js";
+} from "../amazon/wire.js";
+import { formatDecimal } from "../core/money.js";
+import type { TxType } from "../core/payment.js";
+import type { RecurringTerms } from "../core/recurring.js";
 
 export interface CheckoutPayloadInput {
   readonly storeId: string;
-  readonly intent: PaymentIntent;
+  readonly intent: TxType;
   readonly amount: number;
   readonly currency: string;
   readonly presentmentCurrency?: string | undefined;

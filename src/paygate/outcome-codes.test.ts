@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import type { PaymentAction } from "../core/payment.js";
 import { ALLOWED_STATUSES, type Operation, type PaymentStatus, type RefusalReason } from "../core/payment.js";
-import { paygateCodeOfRefusal } from "./refusal-codes.js";
+import { paygateCode } from "./codes.js";
+import { paygateCodeOfRefusal, recurringReadingOf } from "./outcome-codes.js";
 
 const REASONS: RefusalReason[] = [
   "amountInvalid",
@@ -40,5 +42,24 @@ describe("refusal codes", () => {
     assert.equal(code("credit", "currencyMismatch"), "2A200208");
     assert.equal(code("capture", "amountInvalid"), "20120007");
     assert.equal(code("complete", "notAllowedInState"), "20180046");
+  });
+
+  it("names Amazon's reason first in a recurring charge's ErrorText and gives non-chargeable permissions their own code", () => {
+    const failed = (reasonCode: string): PaymentAction => ({
+      xid: "X",
+      kind: "complete",
+      sequence: 2,
+      transId: "T",
+      amount: 100,
+      state: "failed",
+      reasonCode,
+    });
+    const closed = recurringReadingOf(failed("InvalidChargePermissionStatus"), "the permission is Closed");
+    assert.equal(closed.code.code, "2A200207");
+    assert.equal(closed.errorText, "InvalidChargePermissionStatus: the permission is Closed");
+    const limit = recurringReadingOf(failed("PeriodicAmountExceeded"), "PeriodicAmountExceeded");
+    assert.equal(limit.code.code, "2A200105");
+    assert.equal(limit.code.code, paygateCode("AMAZON_REQUEST_REFUSED").code);
+    assert.equal(limit.errorText, "PeriodicAmountExceeded");
   });
 });
