@@ -4,7 +4,7 @@
  * timeouts, and retries with exponential backoff and full jitter that reuse the caller's
  * idempotency key on every attempt.
  */
-import { rootCertificates } from "node:tls";
+import { createSecureContext, rootCertificates } from "node:tls";
 import { Pool } from "undici";
 import type { Clock } from "../core/clock.js";
 import { amazonCallDuration, amazonCalls } from "../metrics.js";
@@ -190,10 +190,18 @@ export class AmazonPayClient {
       headersTimeout: timeouts.responseMs ?? 30_000,
       bodyTimeout: timeouts.responseMs ?? 30_000,
       // TLS verification stays on; an extra CA is added to, not swapped for, the public roots.
+      // One context for all connections: built per connection, the roots are parsed each time.
       connect: {
         rejectUnauthorized: true,
         minVersion: "TLSv1.2",
-        ...(extraCa.length > 0 ? { ca: [...rootCertificates, ...extraCa] } : {}),
+        ...(extraCa.length > 0
+          ? {
+              secureContext: createSecureContext({
+                ca: [...rootCertificates, ...extraCa],
+                minVersion: "TLSv1.2",
+              }),
+            }
+          : {}),
       },
     });
     this.#retry = { maxAttempts: 4, baseDelayMs: 500, maxDelayMs: 8_000, ...options.retry };

@@ -5,6 +5,8 @@
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { createSecureContext } from "node:tls";
+import { answerBenchProbes } from "../bench/probe.js";
+import { runBench } from "../bench/run.js";
 import { startEmulator } from "../emulator/index.js";
 import { GATEWAY_MIGRATIONS_DIR, startGateway } from "../gateway/index.js";
 import { ensureMasterKeyCanary } from "../gateway/master-key-canary.js";
@@ -30,6 +32,8 @@ export interface Command {
   readonly usage: string;
   readonly summary: string;
   readonly flags: readonly FlagSpec[];
+  /** A command that is done when `run` resolves (exit 0), not a server that runs until a signal. */
+  readonly endsOnItsOwn?: boolean;
   run(flags: ParsedFlags): Promise<void>;
 }
 
@@ -196,11 +200,57 @@ export const startCommand: Command = {
     await restrictToOwner(dataDir);
     closeOnSignals([ownerOnly(dataDir), ...running], logger);
     announceReady({ gateway: ready.gateway, ...ready });
+    answerBenchProbes();
+  },
+};
+
+export const benchCommand: Command = {
+  name: "bench",
+  endsOnItsOwn: true,
+  usage: "kasse bench [--payments 200] [--concurrency 16] [--store pglite|postgres] [--json]",
+  summary:
+    "Measures what a payment costs: starts its own kasse start (gateway and built-in emulator) on a fresh data\ndirectory, or a fresh database on DATABASE_URL's server (default 127.0.0.1:5432) with --store postgres,\nruns whole standard payments (init, buyer, review, completion, capture, IPNs, URLNotify) and prints\nCPU, RSA signatures, transactions and memory per payment (docs/PERFORMANCE.md). Progress goes to stderr.",
+  flags: [
+    { name: "payments", type: "string", value: "N", description: "payments to run", default: "200" },
+    { name: "concurrency", type: "string", value: "C", description: "payments at once", default: "16" },
+    { name: "store", type: "string", value: "STORE", description: "pglite or postgres", default: "pglite" },
+    { name: "json", type: "boolean", description: "print the figures as one JSON object" },
+    {
+      name: "cpu-prof",
+      type: "string",
+      value: "DIR",
+      description: "write a CPU profile of the started kasse start (node --cpu-prof) into DIR",
+    },
+    { name: "help", type: "boolean", description: "show this help" },
+  ],
+  async run(flags) {
+    const store = String(flags.store);
+    if (store !== "pglite" && store !== "postgres")
+      throw new UsageError(`--store is pglite or postgres, got ${store}`);
+    const result = await runBench({
+      payments: countFlag(flags, "payments"),
+      concurrency: countFlag(flags, "concurrency"),
+      store,
+      ...(process.env.DATABASE_URL ? { databaseUrl: process.env.DATABASE_URL } : {}),
+      ...(typeof flags["cpu-prof"] === "string" ? { cpuProfileDir: resolve(flags["cpu-prof"]) } : {}),
+      progress: process.stderr,
+    });
+    process.stdout.write(
+      flags.json
+        ? `${JSON.stringify(result)}\n`
+        : `${Object.entries(result)
+            .map(
+              ([key, value]) =>
+                `${key.padEnd(24)} ${typeof value === "object" && value ? JSON.stringify(value) : value}`,
+            )
+            .join("\n")}\n`,
+    );
   },
 };
 
 export const migrateCommand: Command = {
   name: "migrate",
+  endsOnItsOwn: true,
   usage: "kasse migrate [--data DIR]",
   summary:
     "Applies the gateway's database migrations (PostgreSQL of DATABASE_URL, or PGlite in DIR/gateway) and\nchecks the master key against the database's canary, then exits. Run it once before upgrading\nseveral nodes (docs/GOING-LIVE.md).",
@@ -325,6 +375,14 @@ async function externalEmulator(
   if (parsed?.protocol !== "https:" || parsed.pathname !== "/")
     throw new UsageError(`--emulator-url must be https://host:port, got ${url}`);
   return { url: parsed.origin, ca: typeof ca === "string" ? await readFile(ca, "utf8") : tls.cert };
+}
+
+function countFlag(flags: ParsedFlags, name: string): number {
+  const text = String(flags[name]);
+  const count = Number(text);
+  if (!/^\d+$/.test(text) || count < 1 || count > 1_000_000)
+    throw new UsageError(`--${name} must be a whole number from 1 to 1000000, got ${text}`);
+  return count;
 }
 
 function delaysFlag(name: string, text: string): number[] {

@@ -5,10 +5,10 @@
  * the process even if a part it opened (a database, a listener) would keep it alive.
  */
 import { readFileSync } from "node:fs";
-import { type Command, emulatorCommand, migrateCommand, startCommand } from "./commands.js";
+import { benchCommand, type Command, emulatorCommand, migrateCommand, startCommand } from "./commands.js";
 import { ConfigurationError, helpText, parseFlags, UsageError } from "./options.js";
 
-const COMMANDS: readonly Command[] = [startCommand, emulatorCommand, migrateCommand];
+const COMMANDS: readonly Command[] = [startCommand, emulatorCommand, migrateCommand, benchCommand];
 
 function version(): string {
   const manifest = new URL("../../package.json", import.meta.url);
@@ -42,7 +42,7 @@ async function main(argv: readonly string[]): Promise<number> {
       return 0;
     }
     await command.run(flags);
-    return command === migrateCommand ? 0 : -1;
+    return command.endsOnItsOwn ? 0 : -1;
   } catch (error) {
     if (error instanceof UsageError) {
       process.stderr.write(`kasse ${command.name}: ${error.message} (see kasse ${command.name} --help)\n`);

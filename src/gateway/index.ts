@@ -14,10 +14,10 @@ import { type Database, openDatabase } from "../store/database.js";
 import { resolveAdminToken } from "./admin-token.js";
 import { AmazonLinks, type EmulatorEndpoint } from "./amazon-link.js";
 import { createGatewayApp } from "./app.js";
-import { type AsyncSide, setUpPaygate } from "./flows/setup.js";
 import { ensureMasterKeyCanary } from "./master-key-canary.js";
 import { MerchantDirectory } from "./merchant-directory.js";
 import { loadMasterKey, SecretBox } from "./secrets.js";
+import { type AsyncSide, setUpPaygate } from "./setup.js";
 import type { SubscriptionRunner } from "./subscriptions/runner.js";
 
 export const GATEWAY_MIGRATIONS_DIR = fileURLToPath(new URL("../store/migrations/", import.meta.url));
