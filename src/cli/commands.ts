@@ -2,15 +2,18 @@
  * The long-running commands. Each one declares its flags (which drive parsing and `--help`),
  * starts its parts, announces readiness once, and drains on SIGTERM/SIGINT.
  */
+
+import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { answerBenchProbes } from "../bench/probe.js";
 import { runBench } from "../bench/run.js";
-import { startEmulator } from "../emulator/index.js";
-import { startGateway } from "../gateway/index.js";
+import { EMULATOR_MIGRATIONS_DIR, startEmulator } from "../emulator/index.js";
+import { GATEWAY_MIGRATIONS_DIR, startGateway } from "../gateway/index.js";
 import { type CertificatePem, loadCertificate, loadOrCreateCertificate } from "../http/tls.js";
 import { createLogger, type Logger } from "../log.js";
 import { parseRetrySchedule } from "../notify/schedule.js";
+import { type Database, openSharedPglite } from "../store/database.js";
 import { announceReady, closeOnSignals, type Running } from "./lifecycle.js";
 import { COMMON_FLAGS, type FlagSpec, type ParsedFlags, portFlag, UsageError } from "./options.js";
 
@@ -100,12 +103,14 @@ export const startCommand: Command = {
     const running: Running[] = [];
     const ready: Record<string, unknown> = {};
     let emulatorEndpoint = await externalEmulator(flags, tls);
+    const shared = flags["no-emulator"] ? undefined : await sharedPglite(dataDir);
     try {
       if (!flags["no-emulator"]) {
         const emulator = await startStoredEmulator(
           { dataDir, tls, logger },
           String(flags.host),
           portFlag(flags, "emulator-port"),
+          shared?.emulator,
         );
         running.push(emulator);
         ready.emulator = emulator.url;
@@ -119,6 +124,7 @@ export const startCommand: Command = {
         tls,
         logger: logger.child({ part: "gateway" }),
         ...(process.env.DATABASE_URL ? { databaseUrl: process.env.DATABASE_URL } : {}),
+        ...(shared ? { db: shared.gateway } : {}),
         ...(process.env.KASSE_DATABASE_SCHEMA ? { databaseSchema: process.env.KASSE_DATABASE_SCHEMA } : {}),
         ...(process.env.KASSE_ADMIN_TOKEN ? { adminToken: process.env.KASSE_ADMIN_TOKEN } : {}),
         ...(process.env.KASSE_MASTER_KEY ? { masterKey: process.env.KASSE_MASTER_KEY } : {}),
@@ -138,6 +144,7 @@ export const startCommand: Command = {
       if (gateway.generatedAdminToken) ready.adminToken = gateway.generatedAdminToken;
     } catch (error) {
       for (const part of running.reverse()) await part.close().catch(() => {});
+      await shared?.close().catch(() => {});
       throw error;
     }
     closeOnSignals(running, logger);
@@ -197,20 +204,42 @@ interface Setup {
 }
 
 /**
- * The emulator keeps its state where the gateway does: PGlite in DIR/emulator, or, when
- * DATABASE_URL is set, its own schema in that PostgreSQL database.
+ * The emulator keeps its state where the gateway does: in the schema kasse_emulator of the
+ * gateway's PGlite (`kasse start`), in PGlite in DIR/emulator (`kasse emulator`, and data
+ * directories made before the two shared one PGlite), or in its own schema of DATABASE_URL.
  */
-function startStoredEmulator(setup: Setup, host: string, port: number) {
+function startStoredEmulator(setup: Setup, host: string, port: number, db?: Database) {
   const databaseUrl = process.env.DATABASE_URL;
   return startEmulator({
     host,
     port,
     tls: setup.tls,
     logger: setup.logger.child({ part: "emulator" }),
-    ...(databaseUrl
-      ? { databaseUrl, databaseSchema: EMULATOR_SCHEMA }
-      : { dataDir: join(setup.dataDir, "emulator") }),
+    ...(db
+      ? { db }
+      : databaseUrl
+        ? { databaseUrl, databaseSchema: EMULATOR_SCHEMA }
+        : { dataDir: join(setup.dataDir, "emulator") }),
   });
+}
+
+/**
+ * One PGlite in DIR/gateway for the gateway (schema public) and the built-in emulator (schema
+ * kasse_emulator): one WebAssembly PostgreSQL in memory instead of two (docs/PERFORMANCE.md).
+ * Not with DATABASE_URL, and not for a data directory whose emulator already lives in
+ * DIR/emulator: its merchants and payments stay there.
+ */
+async function sharedPglite(dataDir: string) {
+  if (process.env.DATABASE_URL || existsSync(join(dataDir, "emulator"))) return undefined;
+  const pglite = await openSharedPglite(join(dataDir, "gateway"));
+  try {
+    const emulator = await pglite.open(EMULATOR_MIGRATIONS_DIR, EMULATOR_SCHEMA);
+    const gateway = await pglite.open(GATEWAY_MIGRATIONS_DIR, "public");
+    return { emulator, gateway, close: () => pglite.close() };
+  } catch (error) {
+    await pglite.close();
+    throw error;
+  }
 }
 
 async function commonSetup(flags: ParsedFlags): Promise<Setup> {

@@ -24,6 +24,8 @@ export interface GatewayOptions {
   readonly dataDir: string;
   /** PostgreSQL connection string; PGlite in `dataDir/gateway` when omitted. */
   readonly databaseUrl?: string;
+  /** An open database migrated with {@link GATEWAY_MIGRATIONS_DIR} instead of either; closed on close(). */
+  readonly db?: Database;
   /** Schema on that PostgreSQL server (tests isolate runs with it); the server's default when omitted. */
   readonly databaseSchema?: string;
   readonly tls: CertificatePem;
@@ -63,15 +65,17 @@ export interface RunningGateway {
 
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
   const { token, generated } = await resolveAdminToken(options.dataDir, options.adminToken);
-  const db = await openDatabase(
-    options.databaseUrl
-      ? {
-          migrationsDir: GATEWAY_MIGRATIONS_DIR,
-          url: options.databaseUrl,
-          ...(options.databaseSchema === undefined ? {} : { schema: options.databaseSchema }),
-        }
-      : { migrationsDir: GATEWAY_MIGRATIONS_DIR, dataDir: join(options.dataDir, "gateway") },
-  );
+  const db =
+    options.db ??
+    (await openDatabase(
+      options.databaseUrl
+        ? {
+            migrationsDir: GATEWAY_MIGRATIONS_DIR,
+            url: options.databaseUrl,
+            ...(options.databaseSchema === undefined ? {} : { schema: options.databaseSchema }),
+          }
+        : { migrationsDir: GATEWAY_MIGRATIONS_DIR, dataDir: join(options.dataDir, "gateway") },
+    ));
   const clock = options.clock ?? systemClock;
   const secrets = new SecretBox(await loadMasterKey(options.dataDir, options.masterKey));
   const merchants = new MerchantDirectory({ db, secrets, clock });
