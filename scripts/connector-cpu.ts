@@ -24,10 +24,16 @@ await writeFile(join(work, "key.pem"), tls.key);
 const main = new URL("../src/cli/main.ts", import.meta.url).pathname;
 const child = spawn(
   process.execPath,
-  ["--import", "tsx", main, "emulator", "--port", "0", "--data", join(work, "data")].concat(
-    ["--tls-cert", join(work, "cert.pem"), "--tls-key", join(work, "key.pem")],
-  ),
-  { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, KASSE_LOG_LEVEL: "warn", DATABASE_URL: "" } },
+  ["--import", "tsx", main, "emulator", "--port", "0", "--data", join(work, "data")].concat([
+    "--tls-cert",
+    join(work, "cert.pem"),
+    "--tls-key",
+    join(work, "key.pem"),
+  ]),
+  {
+    stdio: ["ignore", "pipe", "inherit"],
+    env: { ...process.env, KASSE_LOG_LEVEL: "warn", DATABASE_URL: "" },
+  },
 );
 try {
   const ready = JSON.parse(
@@ -40,7 +46,11 @@ try {
     headers: { "content-type": "application/json" },
     dispatcher: agent,
   });
-  const merchant = (await registered.body.json()) as { storeId: string; publicKeyId: string; privateKeyPem: string };
+  const merchant = (await registered.body.json()) as {
+    storeId: string;
+    publicKeyId: string;
+    privateKeyPem: string;
+  };
   const amazon = new AmazonPayClient({
     region: "eu",
     environment: "sandbox",
@@ -51,7 +61,10 @@ try {
     connections: concurrency,
   });
   const { body: session } = await amazon.createCheckoutSession(
-    { webCheckoutDetails: { checkoutReviewReturnUrl: "https://shop.example/review" }, storeId: merchant.storeId },
+    {
+      webCheckoutDetails: { checkoutReviewReturnUrl: "https://shop.example/review" },
+      storeId: merchant.storeId,
+    },
     { idempotencyKey: `cs-${process.pid}` },
   );
   for (let i = 0; i < 50; i += 1) await amazon.getCheckoutSession(session.checkoutSessionId);
@@ -66,7 +79,8 @@ try {
   );
   const spent = process.cpuUsage(before);
   const seconds = (performance.now() - started) / 1000;
-  const signatures = (await rsaSignatures.get()).values.reduce((sum, v) => sum + v.value, 0) - signaturesBefore;
+  const signatures =
+    (await rsaSignatures.get()).values.reduce((sum, v) => sum + v.value, 0) - signaturesBefore;
   const cpuMsPerCall = (spent.user + spent.system) / 1000 / calls;
   const rsaSignMs = measureSignatureMs(200);
   process.stdout.write(

@@ -156,13 +156,20 @@ export const startCommand: Command = {
 export const benchCommand: Command = {
   name: "bench",
   endsOnItsOwn: true,
-  usage: "kasse bench [--payments 200] [--concurrency 16] [--store pglite|postgres] [--json]",
+  usage: "kasse bench [--payments 200] [--concurrency 16] [--store pglite|postgres] [--stored N] [--json]",
   summary:
     "Measures what a payment costs: starts its own kasse start (gateway and built-in emulator) on a fresh data\ndirectory, or a fresh database on DATABASE_URL's server (default 127.0.0.1:5432) with --store postgres,\nruns whole standard payments (init, buyer, review, completion, capture, IPNs, URLNotify) and prints\nCPU, RSA signatures, transactions and memory per payment (docs/PERFORMANCE.md). Progress goes to stderr.",
   flags: [
     { name: "payments", type: "string", value: "N", description: "payments to run", default: "200" },
     { name: "concurrency", type: "string", value: "C", description: "payments at once", default: "16" },
     { name: "store", type: "string", value: "STORE", description: "pglite or postgres", default: "pglite" },
+    {
+      name: "stored",
+      type: "string",
+      value: "N",
+      description: "payments already stored before the measured ones (copied with SQL)",
+      default: "0",
+    },
     { name: "json", type: "boolean", description: "print the figures as one JSON object" },
     {
       name: "cpu-prof",
@@ -180,6 +187,7 @@ export const benchCommand: Command = {
       payments: countFlag(flags, "payments"),
       concurrency: countFlag(flags, "concurrency"),
       store,
+      ...(flags.stored !== "0" ? { stored: countFlag(flags, "stored", 10_000_000) } : {}),
       ...(process.env.DATABASE_URL ? { databaseUrl: process.env.DATABASE_URL } : {}),
       ...(typeof flags["cpu-prof"] === "string" ? { cpuProfileDir: resolve(flags["cpu-prof"]) } : {}),
       progress: process.stderr,
@@ -279,11 +287,11 @@ async function externalEmulator(
   return { url: parsed.origin, ca: typeof ca === "string" ? await readFile(ca, "utf8") : tls.cert };
 }
 
-function countFlag(flags: ParsedFlags, name: string): number {
+function countFlag(flags: ParsedFlags, name: string, max = 1_000_000): number {
   const text = String(flags[name]);
   const count = Number(text);
-  if (!/^\d+$/.test(text) || count < 1 || count > 1_000_000)
-    throw new UsageError(`--${name} must be a whole number from 1 to 1000000, got ${text}`);
+  if (!/^\d+$/.test(text) || count < 1 || count > max)
+    throw new UsageError(`--${name} must be a whole number from 1 to ${max}, got ${text}`);
   return count;
 }
 
