@@ -201,6 +201,8 @@ async function startChild(
       ...(cpuProfileDir ? ["--cpu-prof", "--cpu-prof-dir", cpuProfileDir] : []),
       entry,
       "start",
+      // With DATABASE_URL `kasse start` runs no emulator unless asked; the bench needs its own.
+      ...(databaseUrl ? ["--emulator"] : []),
       // Fixed ports: the emulator keeps the gateway's IPN URL across a restart.
       ...["--port", String(ports.gateway), "--emulator-port", String(ports.emulator), "--host", "127.0.0.1"],
       ...["--data", join(workDir, "data")],

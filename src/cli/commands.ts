@@ -6,16 +6,28 @@
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
+import { createSecureContext } from "node:tls";
 import { answerBenchProbes } from "../bench/probe.js";
 import { runBench } from "../bench/run.js";
 import { EMULATOR_MIGRATIONS_DIR, startEmulator } from "../emulator/index.js";
 import { GATEWAY_MIGRATIONS_DIR, startGateway } from "../gateway/index.js";
+import { ensureMasterKeyCanary } from "../gateway/master-key-canary.js";
+import { loadMasterKey, SecretBox } from "../gateway/secrets.js";
 import { type CertificatePem, loadCertificate, loadOrCreateCertificate } from "../http/tls.js";
 import { createLogger, type Logger } from "../log.js";
 import { parseRetrySchedule } from "../notify/schedule.js";
-import { type Database, openSharedPglite } from "../store/database.js";
-import { announceReady, closeOnSignals, type Running } from "./lifecycle.js";
-import { COMMON_FLAGS, type FlagSpec, type ParsedFlags, portFlag, UsageError } from "./options.js";
+import { type Database, openDatabase, openSharedPglite } from "../store/database.js";
+import { type Environment, parsePublicUrl, parseTrustedProxies, readEnvironment } from "./configuration.js";
+import { createPrivateDirectory, restrictToOwner } from "./data-directory.js";
+import { announceReady, closeOnSignals, type Running, reloadOnHangup } from "./lifecycle.js";
+import {
+  COMMON_FLAGS,
+  ConfigurationError,
+  type FlagSpec,
+  type ParsedFlags,
+  portFlag,
+  UsageError,
+} from "./options.js";
 
 export interface Command {
   readonly name: string;
@@ -47,7 +59,8 @@ export const emulatorCommand: Command = {
   async run(flags) {
     const setup = await commonSetup(flags);
     const emulator = await startStoredEmulator(setup, String(flags.host), portFlag(flags, "port"));
-    closeOnSignals([emulator], setup.logger);
+    await restrictToOwner(setup.dataDir);
+    closeOnSignals([emulator, ownerOnly(setup.dataDir)], setup.logger);
     announceReady({ emulator: emulator.url });
   },
 };
@@ -55,13 +68,38 @@ export const emulatorCommand: Command = {
 export const startCommand: Command = {
   name: "start",
   usage:
-    "kasse start [--port 8443] [--emulator-port 8444 | --no-emulator [--emulator-url URL]] [--data DIR] [--host ADDR]",
+    "kasse start [--port 8443] [--public-url URL] [--emulator-port 8444 | --no-emulator [--emulator-url URL]] [--data DIR] [--host ADDR]",
   summary:
-    "Runs the gateway (Paygate endpoints, admin API) and, unless --no-emulator, the built-in Amazon Pay emulator.\nUses PGlite in DIR/gateway, or PostgreSQL when DATABASE_URL is set (in the schema named by\nKASSE_DATABASE_SCHEMA, if set; created when missing). The admin token comes from\nKASSE_ADMIN_TOKEN or is generated on first start (reported once as adminToken). Private keys and\nPaygate keys are sealed with KASSE_MASTER_KEY (base64, 32 bytes) or a key file made in DIR.",
+    "Runs the gateway (Paygate endpoints, admin API, /livez, /readyz, /metrics) and, unless --no-emulator,\nthe built-in Amazon Pay emulator (not started when DATABASE_URL is set, unless --emulator).\nUses PGlite in DIR/gateway, or PostgreSQL when DATABASE_URL is set (in the schema named by\nKASSE_DATABASE_SCHEMA, if set; created when missing). The admin token comes from\nKASSE_ADMIN_TOKEN or is generated on first start (reported once as adminToken). Private keys and\nPaygate keys are sealed with KASSE_MASTER_KEY (base64, 32 bytes) or a key file made in DIR.\nEvery flag and variable: docs/CONFIGURATION.md.",
   flags: [
     { name: "port", type: "string", value: "PORT", description: "gateway port", default: "8443" },
+    {
+      name: "public-url",
+      type: "string",
+      value: "URL",
+      description:
+        "where buyers and Amazon reach the gateway, e.g. https://pay.example.com (or KASSE_PUBLIC_URL; default the listening URL)",
+    },
+    {
+      name: "no-tls",
+      type: "boolean",
+      description: "serve plain HTTP, for a TLS-terminating proxy in front (with --public-url https://…)",
+    },
+    {
+      name: "trusted-proxies",
+      type: "string",
+      value: "LIST",
+      description:
+        "IPs/CIDRs of proxies whose X-Forwarded-For/-Proto are believed, e.g. 10.0.0.5,10.1.0.0/16 (or KASSE_TRUSTED_PROXIES; default none)",
+    },
     EMULATOR_PORT,
     { name: "no-emulator", type: "boolean", description: "do not start the built-in emulator" },
+    {
+      name: "emulator",
+      type: "boolean",
+      description:
+        "start the built-in emulator even though DATABASE_URL is set (its tables go to schema kasse_emulator)",
+    },
     {
       name: "emulator-url",
       type: "string",
@@ -99,15 +137,29 @@ export const startCommand: Command = {
     ...COMMON_FLAGS,
   ],
   async run(flags) {
-    const { dataDir, tls, logger } = await commonSetup(flags);
+    const { dataDir, tls, logger, env } = await commonSetup(flags);
+    const publicUrl =
+      typeof flags["public-url"] === "string"
+        ? parsePublicUrl(flags["public-url"], "--public-url")
+        : env.publicUrl;
+    const trustedProxies =
+      typeof flags["trusted-proxies"] === "string"
+        ? parseTrustedProxies(flags["trusted-proxies"], "--trusted-proxies")
+        : env.trustedProxies;
+    if (flags["no-tls"] && (flags["tls-cert"] !== undefined || flags["tls-key"] !== undefined))
+      throw new UsageError("--no-tls and --tls-cert/--tls-key exclude each other");
+    if (flags.emulator && flags["no-emulator"])
+      throw new UsageError("--emulator and --no-emulator exclude each other");
+    // Production means PostgreSQL; its emulator would write a play Amazon into the real database.
+    const withEmulator = flags.emulator === true || (!flags["no-emulator"] && env.databaseUrl === undefined);
     const running: Running[] = [];
     const ready: Record<string, unknown> = {};
-    let emulatorEndpoint = await externalEmulator(flags, tls);
-    const shared = flags["no-emulator"] ? undefined : await sharedPglite(dataDir);
+    let emulatorEndpoint = await externalEmulator(flags, tls, withEmulator);
+    const shared = withEmulator && env.databaseUrl === undefined ? await sharedPglite(dataDir) : undefined;
     try {
-      if (!flags["no-emulator"]) {
+      if (withEmulator) {
         const emulator = await startStoredEmulator(
-          { dataDir, tls, logger },
+          { dataDir, tls, logger, env },
           String(flags.host),
           portFlag(flags, "emulator-port"),
           shared?.emulator,
@@ -121,13 +173,14 @@ export const startCommand: Command = {
         host: String(flags.host),
         port: portFlag(flags, "port"),
         dataDir,
-        tls,
+        tls: flags["no-tls"] ? "none" : tls,
         logger: logger.child({ part: "gateway" }),
-        ...(process.env.DATABASE_URL ? { databaseUrl: process.env.DATABASE_URL } : {}),
+        ...databaseOptions(env),
         ...(shared ? { db: shared.gateway } : {}),
-        ...(process.env.KASSE_DATABASE_SCHEMA ? { databaseSchema: process.env.KASSE_DATABASE_SCHEMA } : {}),
-        ...(process.env.KASSE_ADMIN_TOKEN ? { adminToken: process.env.KASSE_ADMIN_TOKEN } : {}),
-        ...(process.env.KASSE_MASTER_KEY ? { masterKey: process.env.KASSE_MASTER_KEY } : {}),
+        ...(env.adminToken ? { adminToken: env.adminToken } : {}),
+        ...(env.masterKey ? { masterKey: env.masterKey } : {}),
+        ...(publicUrl ? { publicUrl } : {}),
+        ...(trustedProxies ? { trustedProxies } : {}),
         ...(emulatorEndpoint ? { emulator: emulatorEndpoint } : {}),
         ...(typeof flags["notify-retry-schedule"] === "string"
           ? { notifyRetryScheduleMs: delaysFlag("notify-retry-schedule", flags["notify-retry-schedule"]) }
@@ -141,13 +194,17 @@ export const startCommand: Command = {
       });
       running.push(gateway);
       ready.gateway = gateway.url;
+      if (gateway.publicUrl !== gateway.url) ready.publicUrl = gateway.publicUrl;
       if (gateway.generatedAdminToken) ready.adminToken = gateway.generatedAdminToken;
+      if (!flags["no-tls"])
+        reloadOnHangup(logger, async () => gateway.reloadTls(await resolveTls(flags, dataDir)));
     } catch (error) {
       for (const part of running.reverse()) await part.close().catch(() => {});
       await shared?.close().catch(() => {});
       throw error;
     }
-    closeOnSignals(running, logger);
+    await restrictToOwner(dataDir);
+    closeOnSignals([ownerOnly(dataDir), ...running], logger);
     announceReady({ gateway: ready.gateway, ...ready });
     answerBenchProbes();
   },
@@ -205,10 +262,60 @@ export const benchCommand: Command = {
   },
 };
 
+export const migrateCommand: Command = {
+  name: "migrate",
+  endsOnItsOwn: true,
+  usage: "kasse migrate [--data DIR]",
+  summary:
+    "Applies the gateway's database migrations (PostgreSQL of DATABASE_URL, or PGlite in DIR/gateway) and\nchecks the master key against the database's canary, then exits. Run it once before upgrading\nseveral nodes (docs/GOING-LIVE.md).",
+  flags: [
+    COMMON_FLAGS.find((flag) => flag.name === "data") as FlagSpec,
+    { name: "help", type: "boolean", description: "show this help" },
+  ],
+  async run(flags) {
+    const env = readEnvironment();
+    const dataDir = resolve(String(flags.data));
+    await createPrivateDirectory(dataDir);
+    const secrets = new SecretBox(await loadMasterKey(dataDir, env.masterKey));
+    const db = await openDatabase(
+      env.databaseUrl
+        ? {
+            migrationsDir: GATEWAY_MIGRATIONS_DIR,
+            url: env.databaseUrl,
+            ...(env.databaseSchema ? { schema: env.databaseSchema } : {}),
+          }
+        : { migrationsDir: GATEWAY_MIGRATIONS_DIR, dataDir: join(dataDir, "gateway") },
+    );
+    try {
+      await ensureMasterKeyCanary(db, secrets, Date.now());
+      const applied = await db.query<{ name: string }>("SELECT name FROM schema_migrations ORDER BY name");
+      process.stdout.write(
+        `${JSON.stringify({ migrated: true, database: db.engine, migrations: applied.map((row) => row.name) })}\n`,
+      );
+    } finally {
+      await db.close();
+      await restrictToOwner(dataDir);
+    }
+  },
+};
+
 interface Setup {
   readonly dataDir: string;
   readonly tls: CertificatePem;
   readonly logger: Logger;
+  readonly env: Environment;
+}
+
+function databaseOptions(env: Environment) {
+  return {
+    ...(env.databaseUrl ? { databaseUrl: env.databaseUrl } : {}),
+    ...(env.databaseSchema ? { databaseSchema: env.databaseSchema } : {}),
+  };
+}
+
+/** Narrows the data directory's modes once more at shutdown (what PGlite created meanwhile). */
+function ownerOnly(dataDir: string): Running {
+  return { close: () => restrictToOwner(dataDir) };
 }
 
 /**
@@ -217,7 +324,7 @@ interface Setup {
  * directories made before the two shared one PGlite), or in its own schema of DATABASE_URL.
  */
 function startStoredEmulator(setup: Setup, host: string, port: number, db?: Database) {
-  const databaseUrl = process.env.DATABASE_URL;
+  const databaseUrl = setup.env.databaseUrl;
   return startEmulator({
     host,
     port,
@@ -234,11 +341,11 @@ function startStoredEmulator(setup: Setup, host: string, port: number, db?: Data
 /**
  * One PGlite in DIR/gateway for the gateway (schema public) and the built-in emulator (schema
  * kasse_emulator): one WebAssembly PostgreSQL in memory instead of two (docs/PERFORMANCE.md).
- * Not with DATABASE_URL, and not for a data directory whose emulator already lives in
+ * Not with DATABASE_URL (the caller's check), and not for a data directory whose emulator already lives in
  * DIR/emulator: its merchants and payments stay there.
  */
 async function sharedPglite(dataDir: string) {
-  if (process.env.DATABASE_URL || existsSync(join(dataDir, "emulator"))) return undefined;
+  if (existsSync(join(dataDir, "emulator"))) return undefined;
   const pglite = await openSharedPglite(join(dataDir, "gateway"));
   try {
     const emulator = await pglite.open(EMULATOR_MIGRATIONS_DIR, EMULATOR_SCHEMA);
@@ -251,16 +358,34 @@ async function sharedPglite(dataDir: string) {
 }
 
 async function commonSetup(flags: ParsedFlags): Promise<Setup> {
+  const env = readEnvironment();
   const dataDir = resolve(String(flags.data));
+  await createPrivateDirectory(dataDir);
   const logger = createLogger();
   const tls = await resolveTls(flags, dataDir);
-  return { dataDir, tls, logger };
+  return { dataDir, tls, logger, env };
 }
 
+/** `--tls-cert/--tls-key` read anew (SIGHUP reloads them), or the data directory's own pair. */
 async function resolveTls(flags: ParsedFlags, dataDir: string): Promise<CertificatePem> {
   const cert = flags["tls-cert"];
   const key = flags["tls-key"];
-  if (typeof cert === "string" && typeof key === "string") return loadCertificate(cert, key);
+  if (typeof cert === "string" && typeof key === "string") {
+    let pair: CertificatePem;
+    try {
+      pair = await loadCertificate(cert, key);
+    } catch (error) {
+      throw new ConfigurationError(`--tls-cert/--tls-key cannot be read: ${(error as Error).message}`);
+    }
+    try {
+      createSecureContext({ cert: pair.cert, key: pair.key });
+    } catch (error) {
+      throw new ConfigurationError(
+        `--tls-cert/--tls-key are not a matching PEM pair: ${(error as Error).message}`,
+      );
+    }
+    return pair;
+  }
   if (cert !== undefined || key !== undefined) throw new UsageError("--tls-cert and --tls-key go together");
   return loadOrCreateCertificate(dataDir);
 }
@@ -273,6 +398,7 @@ async function resolveTls(flags: ParsedFlags, dataDir: string): Promise<Certific
 async function externalEmulator(
   flags: ParsedFlags,
   tls: CertificatePem,
+  builtIn: boolean,
 ): Promise<{ url: string; ca: string } | undefined> {
   const url = flags["emulator-url"];
   const ca = flags["emulator-ca"];
@@ -280,7 +406,7 @@ async function externalEmulator(
     if (ca !== undefined) throw new UsageError("--emulator-ca goes with --emulator-url");
     return undefined;
   }
-  if (!flags["no-emulator"]) throw new UsageError("--emulator-url needs --no-emulator");
+  if (builtIn) throw new UsageError("--emulator-url needs --no-emulator");
   const parsed = URL.canParse(String(url)) ? new URL(String(url)) : undefined;
   if (parsed?.protocol !== "https:" || parsed.pathname !== "/")
     throw new UsageError(`--emulator-url must be https://host:port, got ${url}`);

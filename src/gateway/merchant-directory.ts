@@ -65,6 +65,13 @@ function label(merchantId: string, secret: SecretName): string {
 }
 
 /**
+ * MerchantID is ans..30 (reference §4); Kasse admits the characters that are safe in URLs and
+ * MACs. An id outside it cannot exist, so it is never looked up (a NUL byte would reach the
+ * database as an error instead of "unknown merchant").
+ */
+export const MERCHANT_ID = /^[A-Za-z0-9_.-]{1,30}$/;
+
+/**
  * How long an opened merchant is used without looking at its row again. A payment asks for its
  * merchant in nearly every step (14 times per payment, measured in docs/PERFORMANCE.md); changes
  * made through this directory take effect at once, changes made by another process sharing the
@@ -123,11 +130,13 @@ export class MerchantDirectory {
   }
 
   async exists(merchantId: string): Promise<boolean> {
+    if (!MERCHANT_ID.test(merchantId)) return false;
     return (await findMerchantRecord(this.#db, merchantId)) !== undefined;
   }
 
   /** The active merchant with its secrets opened; `undefined` for an unknown or disabled one. */
   async find(merchantId: string): Promise<Merchant | undefined> {
+    if (!MERCHANT_ID.test(merchantId)) return undefined;
     const record = await this.#record(merchantId);
     if (!record?.active) return undefined;
     const opened = this.#opened.get(merchantId);
@@ -180,6 +189,7 @@ export class MerchantDirectory {
 
   /** Merges a settings change (e.g. `canHandlePendingAuthorization`); `undefined` for an unknown merchant. */
   async updateSettings(merchantId: string, change: MerchantSettings): Promise<MerchantSummary | undefined> {
+    if (!MERCHANT_ID.test(merchantId)) return undefined;
     const record = await updateMerchantSettings(this.#db, merchantId, change, this.#clock.now()).finally(() =>
       this.#forget(merchantId),
     );
@@ -187,6 +197,7 @@ export class MerchantDirectory {
   }
 
   async summary(merchantId: string): Promise<MerchantSummary | undefined> {
+    if (!MERCHANT_ID.test(merchantId)) return undefined;
     const record = await findMerchantRecord(this.#db, merchantId);
     return record ? summaryOf(record) : undefined;
   }
