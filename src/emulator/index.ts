@@ -129,9 +129,9 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     return touched;
   };
   await app.register(adminRoutes, { engine, faults, afterClockChange: async () => void (await sweep()) });
-  await app.register(buyerRoutes, { engine });
-  await app.register(buyerAccountRoutes, { engine });
-  await app.register(amazonApi, { engine, db, clock, realClock, faults, operations: API_OPERATIONS });
+  await app.register(buyerRoutes, { engine: engine.buyerSide });
+  await app.register(buyerAccountRoutes, { engine: engine.buyerAccount });
+  await app.register(amazonApi, { engine, db, realClock, faults, operations: API_OPERATIONS });
 
   try {
     await app.listen({ host: options.host ?? "127.0.0.1", port: options.port ?? 8444 });

@@ -25,6 +25,35 @@ export type Field =
 
 export type ObjectSchema = Extract<Field, { type: "object" }>;
 
+/**
+ * The value a field validates to, read off its declaration: a body schema declared with the
+ * helpers of `request-schemas.ts` gives its operation a typed body (required keys present,
+ * the others optional).
+ */
+export type Validated<F> = Field extends F
+  ? unknown // an undeclared field (the wide type): nothing to read off
+  : F extends { readonly type: "string"; readonly enum: readonly (infer E)[] }
+    ? E
+    : F extends { readonly type: "string" | "currency" | "count" }
+      ? string
+      : F extends { readonly type: "boolean" }
+        ? boolean
+        : F extends { readonly type: "price" }
+          ? Money
+          : F extends { readonly type: "array"; readonly items: infer I }
+            ? Validated<I>[]
+            : F extends { readonly type: "map"; readonly values: infer V }
+              ? Record<string, Validated<V>>
+              : F extends { readonly type: "object"; readonly fields: infer Fields }
+                ? ValidatedObject<Fields, F extends { readonly required: readonly (infer R)[] } ? R : never>
+                : never;
+
+type ValidatedObject<Fields, Required> = {
+  readonly [K in keyof Fields as K extends Required ? K : never]: Validated<Fields[K]>;
+} & {
+  readonly [K in keyof Fields as K extends Required ? never : K]?: Validated<Fields[K]>;
+};
+
 function invalid(path: string, why: string): AmazonError {
   return new AmazonError("InvalidParameterValue", `The value provided for ${path} is invalid: ${why}.`);
 }
@@ -125,7 +154,7 @@ function validateObject(schema: ObjectSchema, value: unknown, path: string): Rec
 }
 
 /** Parses and validates a raw request body; an empty body is `{}`. */
-export function parseBody(schema: ObjectSchema, raw: string): Record<string, unknown> {
+export function parseBody<S extends ObjectSchema>(schema: S, raw: string): Validated<S> {
   let value: unknown = {};
   if (raw.trim() !== "") {
     try {
@@ -137,5 +166,6 @@ export function parseBody(schema: ObjectSchema, raw: string): Record<string, unk
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw new AmazonError("InvalidRequestFormat", "The request body must be a JSON object.");
   }
-  return validateObject(schema, value, "");
+  // validateObject checked every field against `schema`, which is what Validated<S> reads.
+  return validateObject(schema, value, "") as Validated<S>;
 }
