@@ -7,6 +7,7 @@
  */
 import { decimalTextOf, isSupportedCurrency, type Money, parseDecimal } from "../../core/money.js";
 import { AmazonError } from "../errors.js";
+import { isStorableText } from "../input-guard.js";
 
 export type Field =
   | { readonly type: "string"; readonly max?: number; readonly enum?: readonly string[] }
@@ -92,6 +93,7 @@ export function validateField(field: Field, value: unknown, path: string): unkno
   switch (field.type) {
     case "string": {
       if (typeof value !== "string") throw invalid(path, "expected a string");
+      if (!isStorableText(value)) throw invalid(path, "a NUL byte or text that is not valid Unicode");
       if (field.max !== undefined && value.length > field.max)
         throw invalid(path, `longer than ${field.max} characters`);
       if (field.enum !== undefined && !field.enum.includes(value))
@@ -123,10 +125,11 @@ export function validateField(field: Field, value: unknown, path: string): unkno
       if (typeof value !== "object" || value === null || Array.isArray(value))
         throw invalid(path, "expected an object");
       return Object.fromEntries(
-        Object.entries(value).map(([key, item]) => [
-          key,
-          validateField(field.values, item, `${path}.${key}`),
-        ]),
+        Object.entries(value).map(([key, item]) => {
+          if (!isStorableText(key))
+            throw invalid(path, "a key with a NUL byte or text that is not valid Unicode");
+          return [key, validateField(field.values, item, `${path}.${key}`)];
+        }),
       );
     }
     case "object":
