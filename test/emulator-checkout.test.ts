@@ -254,7 +254,7 @@ describe("finalize and sign-in buyers (official SDK)", () => {
 
   it("Get Buyer answers a SignIn token with the scopes asked for", async () => {
     const { resolveBuyer } = await import("../src/emulator/buyer/wallet.js");
-    const token = await emulator.engine.issueBuyerToken(
+    const token = await emulator.engine.buyers.issueBuyerToken(
       merchant.merchantId,
       "sandbox",
       resolveBuyer("eu", {}),

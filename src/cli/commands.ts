@@ -61,7 +61,10 @@ export const emulatorCommand: Command = {
     const emulator = await startStoredEmulator(setup, String(flags.host), portFlag(flags, "port"));
     await restrictToOwner(setup.dataDir);
     closeOnSignals([emulator, ownerOnly(setup.dataDir)], setup.logger);
-    announceReady({ emulator: emulator.url });
+    announceReady({
+      emulator: emulator.url,
+      ...(emulator.generatedAdminToken ? { emulatorAdminToken: emulator.generatedAdminToken } : {}),
+    });
   },
 };
 
@@ -166,6 +169,7 @@ export const startCommand: Command = {
         );
         running.push(emulator);
         ready.emulator = emulator.url;
+        if (emulator.generatedAdminToken) ready.emulatorAdminToken = emulator.generatedAdminToken;
         // The gateway reaches its emulator over HTTPS, trusting the certificate both serve.
         emulatorEndpoint = { url: emulator.url, ca: tls.cert };
       }

@@ -122,7 +122,7 @@ export async function adminRoutes(app: FastifyInstance, options: AdminOptions): 
         storeId: engine.ids.storeId(),
         ipnUrl: optionalString(body, "ipnUrl") ?? null,
       } as const;
-      const publicKeyId = await engine.transact(async (tx) => {
+      const publicKeyId = await engine.db.transaction(async (tx) => {
         await insertMerchant(tx, merchant);
         return registerKey(engine, tx, merchant.merchantId, environment, publicKeyPem);
       });
@@ -146,7 +146,7 @@ export async function adminRoutes(app: FastifyInstance, options: AdminOptions): 
         if (pem === undefined) throw new AmazonError("MissingParameterValue", "publicKeyPem is required.");
         const publicKeyPem = checkedPublicKey(pem);
         const environment = environmentOf(body);
-        const publicKeyId = await engine.transact(async (tx) => {
+        const publicKeyId = await engine.db.transaction(async (tx) => {
           if ((await findMerchant(tx, request.params.merchantId)) === undefined) {
             throw new AmazonError(
               "ResourceNotFound",

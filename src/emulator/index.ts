@@ -17,6 +17,7 @@ import type { Logger } from "../log.js";
 import { silentLogger } from "../log.js";
 import { type Database, openDatabase } from "../store/database.js";
 import { adminRoutes } from "./admin.js";
+import { adminAccessFor, guardAdmin } from "./admin-access.js";
 import { amazonApi } from "./api/amazon-api.js";
 import { API_OPERATIONS } from "./api/index.js";
 import { buyerAccountRoutes } from "./buyer/account-routes.js";
@@ -25,6 +26,7 @@ import { EmulatedClock } from "./clock.js";
 import { EmulatorEngine } from "./engine.js";
 import { Faults } from "./faults.js";
 import { cryptoRandom, IdSource, type RandomSource } from "./ids.js";
+import { guardInput } from "./input-guard.js";
 import { type IpnDeliveryOptions, IpnDeliveryWorker } from "./ipn/delivery-worker.js";
 import { derivedSecret, loadOrCreateSigningIdentity } from "./ipn/signing-certificate.js";
 import { registerSnsRoutes } from "./ipn/sns-routes.js";
@@ -57,6 +59,13 @@ export interface EmulatorOptions {
   readonly feeModel?: FeeModel;
   /** Origin the emulator tells others (amazonPayRedirectUrl, SigningCertURL); default its own URL. */
   readonly publicUrl?: string;
+  /**
+   * The token `/__admin` asks for (default `KASSE_EMULATOR_ADMIN_TOKEN`); without one, `/__admin`
+   * is open on a loopback host and generates one on any other (`admin-access.ts`).
+   */
+  readonly adminToken?: string;
+  /** Cuts slow clients (defaults: 30 s for a whole request, 10 s for its headers, 120 s idle). */
+  readonly timeouts?: { readonly requestMs?: number; readonly headersMs?: number; readonly idleMs?: number };
 }
 
 export interface RunningEmulator {
@@ -69,6 +78,10 @@ export interface RunningEmulator {
   readonly db: Database;
   readonly clock: EmulatedClock;
   readonly faults: Faults;
+  /** The token `/__admin` asks for, when it asks for one. */
+  readonly adminToken: string | undefined;
+  /** The token when it was generated here (no token configured, non-loopback host): report it. */
+  readonly generatedAdminToken: string | undefined;
   /** Runs due timers now (also runs on every clock advance and every `sweepIntervalMs`). */
   sweep(): Promise<number>;
   /** Sends the IPNs due now and waits until they are settled (nothing without an IPN worker). */
@@ -108,12 +121,25 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
   });
   const identity = await loadOrCreateSigningIdentity(db, realClock.now());
 
+  const host = options.host ?? "127.0.0.1";
+  const access = adminAccessFor(host, options.adminToken ?? process.env.KASSE_EMULATOR_ADMIN_TOKEN);
+  const requestMs = options.timeouts?.requestMs ?? 30_000;
+  const headersMs = options.timeouts?.headersMs ?? 10_000;
   // The https server's instance type differs from the plain one only in its raw server; the
   // route plugins are written against the plain type.
   const app = Fastify({
     loggerInstance: logger,
-    https: httpsServerOptions(options.tls),
+    requestTimeout: requestMs,
+    connectionTimeout: options.timeouts?.idleMs ?? 120_000,
+    https: {
+      ...httpsServerOptions(options.tls),
+      headersTimeout: headersMs,
+      // Node checks request and header deadlines on this interval (default 30 s).
+      connectionsCheckingInterval: Math.min(1_000, requestMs, headersMs),
+    },
   }) as unknown as FastifyInstance;
+  guardInput(app);
+  guardAdmin(app, access);
   registerSnsRoutes(app, identity);
   setUpReports(app, engine, {
     db,
@@ -129,19 +155,18 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     return touched;
   };
   await app.register(adminRoutes, { engine, faults, afterClockChange: async () => void (await sweep()) });
-  await app.register(buyerRoutes, { engine });
-  await app.register(buyerAccountRoutes, { engine });
-  await app.register(amazonApi, { engine, db, clock, realClock, faults, operations: API_OPERATIONS });
+  await app.register(buyerRoutes, { engine: engine.buyerSide });
+  await app.register(buyerAccountRoutes, { engine: engine.buyerAccount });
+  await app.register(amazonApi, { engine, db, realClock, faults, operations: API_OPERATIONS });
 
   try {
-    await app.listen({ host: options.host ?? "127.0.0.1", port: options.port ?? 8444 });
+    await app.listen({ host, port: options.port ?? 8444 });
   } catch (error) {
     await db.close();
     throw error;
   }
   const address = app.server.address();
   const port = typeof address === "object" && address !== null ? address.port : (options.port ?? 0);
-  const host = options.host ?? "127.0.0.1";
   const url = `https://${host.includes(":") ? `[${host}]` : host}:${port}`;
   if (options.publicUrl === undefined) origin = url;
 
@@ -171,6 +196,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     db,
     clock,
     faults,
+    adminToken: access.token,
+    generatedAdminToken: access.generated ? access.token : undefined,
     sweep,
     async drainIpn() {
       await worker?.drain();

@@ -8,21 +8,18 @@ import { createHash, randomUUID } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Clock } from "../../core/clock.js";
 import type { Database } from "../../store/database.js";
-import type { EmulatedClock } from "../clock.js";
 import type { Answer, EmulatorEngine } from "../engine.js";
 import { AmazonError } from "../errors.js";
 import { FAULT_REASONS, type FaultKind, type Faults } from "../faults.js";
 import type { Environment } from "../state/common.js";
 import { simulationFor } from "../state/simulation.js";
 import { findIdempotency, lockIdempotencyKey, saveIdempotency } from "../store/repository.js";
-import { authenticateRequest } from "./authenticate.js";
+import { authenticateRequest, KeyDirectory } from "./authenticate.js";
 import { type ApiOperation, matchPath } from "./operation.js";
-import { parseBody } from "./schema.js";
 
 export interface AmazonApiOptions {
   readonly engine: EmulatorEngine;
   readonly db: Database;
-  readonly clock: EmulatedClock;
   readonly realClock: Clock;
   readonly faults: Faults;
   readonly operations: readonly ApiOperation[];
@@ -57,7 +54,8 @@ export async function amazonApi(app: FastifyInstance, options: AmazonApiOptions)
   app.addContentTypeParser("*", { parseAs: "string", bodyLimit: 1024 * 1024 }, (_request, body, done) =>
     done(null, body),
   );
-  const handler = (request: FastifyRequest, reply: FastifyReply) => handle(options, request, reply);
+  const keys = new KeyDirectory(options.db);
+  const handler = (request: FastifyRequest, reply: FastifyReply) => handle(options, keys, request, reply);
   for (const [prefix] of PREFIXES) {
     app.route({ method: ["GET", "POST", "PATCH", "DELETE", "PUT"], url: `${prefix}*`, handler });
   }
@@ -65,6 +63,7 @@ export async function amazonApi(app: FastifyInstance, options: AmazonApiOptions)
 
 async function handle(
   options: AmazonApiOptions,
+  keys: KeyDirectory,
   request: FastifyRequest,
   reply: FastifyReply,
 ): Promise<FastifyReply> {
@@ -74,7 +73,7 @@ async function handle(
   if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
   let result: Outcome;
   try {
-    result = await answer(options, request);
+    result = await answer(options, keys, request);
   } catch (error) {
     if (error instanceof AmazonError) {
       result = { status: error.status, body: error.toBody() };
@@ -98,8 +97,12 @@ async function handle(
   return send(reply, result);
 }
 
-async function answer(options: AmazonApiOptions, request: FastifyRequest): Promise<Outcome> {
-  const { committed, result } = await processRequest(options, request);
+async function answer(
+  options: AmazonApiOptions,
+  keys: KeyDirectory,
+  request: FastifyRequest,
+): Promise<Outcome> {
+  const { committed, result } = await processRequest(options, keys, request);
   // Only an answer that came out of a committed transaction can be lost after the commit.
   const lost = committed === undefined ? undefined : options.faults.takeFailure(committed, "afterCommit");
   return lost === undefined ? result : injectedOutcome(lost);
@@ -108,6 +111,7 @@ async function answer(options: AmazonApiOptions, request: FastifyRequest): Promi
 /** Runs the request; `committed` names the operation when its transaction committed. */
 async function processRequest(
   options: AmazonApiOptions,
+  keys: KeyDirectory,
   request: FastifyRequest,
 ): Promise<{ committed?: string; result: Outcome }> {
   const rawUrl = request.raw.url ?? "/";
@@ -117,9 +121,10 @@ async function processRequest(
   const [prefix, pathEnvironment] = PREFIXES.find(([candidate]) => path.startsWith(candidate)) ?? ["", null];
   const fragment = path.slice(prefix.length).replace(/\/$/, "");
   const method = request.method.toUpperCase();
-  const candidates = options.operations
-    .map((operation) => ({ operation, params: matchPath(operation.path, fragment) }))
-    .filter((match) => match.params !== undefined);
+  const candidates = options.operations.flatMap((operation) => {
+    const params = matchPath(operation.path, fragment);
+    return params === undefined ? [] : [{ operation, params }];
+  });
   const match = candidates.find((candidate) => candidate.operation.method === method);
   if (match === undefined) {
     if (candidates.length > 0)
@@ -133,7 +138,7 @@ async function processRequest(
     return Array.isArray(value) ? value.join(",") : value;
   };
   const caller = await authenticateRequest(
-    options.db,
+    keys,
     { method, path, query, header, body },
     pathEnvironment,
     options.realClock,
@@ -142,7 +147,7 @@ async function processRequest(
   if (injected !== undefined) return { result: injectedOutcome(injected) };
 
   const simulation = simulationFor(caller.environment, operation.name, header("x-amz-pay-simulation-code"));
-  const parsed = parseBody(operation.schema, method === "GET" ? "" : body);
+  const run = operation.prepare(method === "GET" ? "" : body);
   const key = operation.idempotency === "ignored" ? undefined : header("x-amz-pay-idempotency-key");
   if (key === undefined && operation.idempotency === "required") {
     throw new AmazonError(
@@ -168,7 +173,8 @@ async function processRequest(
   // Two requests with one new key can race to insert it; the loser replays the winner's answer.
   for (let attempt = 0; ; attempt++) {
     try {
-      const result = await options.engine.transact(async (tx, notify) => {
+      const result = await options.engine.transact(async (work): Promise<Answer> => {
+        const { tx } = work;
         if (key !== undefined) {
           // Requests with one key are serialised: a second one that arrives while the first is
           // still being processed waits for it and then replays its answer, as a retry would.
@@ -188,17 +194,13 @@ async function processRequest(
             return { status: earlier.status, body: JSON.parse(earlier.response) };
           }
         }
-        const result = await operation.run({
+        const result = await run({
           engine: options.engine,
-          db: options.db,
-          clock: options.clock,
-          tx,
+          work,
           context,
-          params: match.params as Record<string, string>,
+          params: match.params,
           query: url,
-          body: parsed,
           simulation,
-          notify,
         });
         if (key !== undefined) {
           await saveIdempotency(

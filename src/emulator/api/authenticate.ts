@@ -11,7 +11,7 @@ import { type Clock, parseAmazonTimestamp } from "../../core/clock.js";
 import type { Queryable } from "../../store/database.js";
 import { AmazonError } from "../errors.js";
 import type { Environment } from "../state/common.js";
-import { findMerchant, findPublicKey, type MerchantRow } from "../store/repository.js";
+import { findMerchant, findPublicKey, type MerchantRow, type PublicKeyRow } from "../store/repository.js";
 
 /** Older signature dates are refused (skew tolerance unconfirmed, §2.2: 15 min). */
 export const MAXIMUM_DATE_AGE_MS = 15 * 60_000;
@@ -32,6 +32,34 @@ export interface Authenticated {
   readonly publicKeyId: string;
 }
 
+/** How many registered keys a process remembers (the oldest is forgotten first). */
+const KNOWN_KEYS = 10_000;
+
+/**
+ * The registered public keys with their merchants. Nothing updates or deletes a key or a
+ * merchant (both tables are insert-only), so a key once found stays as it was: each process
+ * keeps what it found and asks the database only about key ids it has not seen (an unknown id
+ * is asked again every time, since it may be registered meanwhile, by another process too).
+ */
+export class KeyDirectory {
+  readonly #known = new Map<string, { key: PublicKeyRow; merchant: MerchantRow | undefined }>();
+
+  constructor(private readonly db: Queryable) {}
+
+  async find(
+    publicKeyId: string,
+  ): Promise<{ key: PublicKeyRow; merchant: MerchantRow | undefined } | undefined> {
+    const known = this.#known.get(publicKeyId);
+    if (known !== undefined) return known;
+    const key = await findPublicKey(this.db, publicKeyId);
+    if (key === undefined) return undefined;
+    const found = { key, merchant: await findMerchant(this.db, key.merchantId) };
+    if (this.#known.size >= KNOWN_KEYS) this.#known.delete(this.#known.keys().next().value as string);
+    this.#known.set(publicKeyId, found);
+    return found;
+  }
+}
+
 const keyCache = new Map<string, KeyObject>();
 
 function publicKeyOf(pem: string): KeyObject {
@@ -48,7 +76,7 @@ function publicKeyOf(pem: string): KeyObject {
  * `null` for `/v2` (environment-specific key ids). Throws Amazon's error otherwise.
  */
 export async function authenticateRequest(
-  db: Queryable,
+  keys: KeyDirectory,
   request: ReceivedRequest,
   pathEnvironment: Environment | null,
   realClock: Clock,
@@ -69,13 +97,14 @@ export async function authenticateRequest(
   }
   checkDate(request.header("x-amz-pay-date") as string, realClock.now());
 
-  const key = await findPublicKey(db, authorization.publicKeyId);
-  if (key === undefined) {
+  const found = await keys.find(authorization.publicKeyId);
+  if (found === undefined) {
     throw new AmazonError(
       "UnauthorizedAccess",
       `The public key id ${authorization.publicKeyId} is not registered.`,
     );
   }
+  const { key, merchant } = found;
   const keyEnvironment = key.environment;
   const environment = pathEnvironment ?? keyEnvironment;
   if (environment === null) {
@@ -107,7 +136,6 @@ export async function authenticateRequest(
       `Unable to verify signature, signing String [${stringToSign}] , signature [${authorization.signature}]`,
     );
   }
-  const merchant = await findMerchant(db, key.merchantId);
   if (merchant === undefined)
     throw new AmazonError("UnauthorizedAccess", "The merchant of this key does not exist.");
   return { merchant, environment, publicKeyId: authorization.publicKeyId };

@@ -1,30 +1,28 @@
 /**
  * What an Amazon Pay v2 operation is to the HTTP layer: method, path pattern, body schema,
- * idempotency rule, whether it takes simulation codes, and what it runs. Every resource module
- * (`checkout-sessions.ts`, … and the reports module) exports a list of these; `index.ts`
- * gathers them.
+ * idempotency rule, and what it runs. Every resource module (`checkout-sessions.ts`, … and the
+ * reports module) exports a list of these, declared with {@link operation}; `index.ts` gathers
+ * them.
  */
-import type { Database, Queryable } from "../../store/database.js";
-import type { EmulatedClock } from "../clock.js";
-import type { Answer, ApiContext, EmulatorEngine } from "../engine.js";
+import type { Answer, ApiContext, EmulatorEngine, Work } from "../engine.js";
 import type { SimulationEffect } from "../state/simulation.js";
-import type { ObjectSchema } from "./schema.js";
+import { type ObjectSchema, parseBody, type Validated } from "./schema.js";
 
-export interface OperationCall {
+/** What an operation runs with, besides its body. */
+export interface OperationContext {
   readonly engine: EmulatorEngine;
-  readonly db: Database;
-  readonly clock: EmulatedClock;
-  /** The transaction the operation and its idempotency record share. */
-  readonly tx: Queryable;
+  /** The request's unit of work: its transaction (shared with the idempotency record) and now. */
+  readonly work: Work;
   readonly context: ApiContext;
   /** Path parameters by the names in `path` (`:id` → `params.id`). */
   readonly params: Readonly<Record<string, string>>;
   readonly query: URLSearchParams;
-  /** The validated body (prices as `Money`). */
-  readonly body: Record<string, unknown>;
   readonly simulation: SimulationEffect | undefined;
-  /** Reports how many IPN outbox rows the operation inserted (wakes the IPN worker after commit). */
-  readonly notify: (count: number) => void;
+}
+
+export interface OperationCall<Body> extends OperationContext {
+  /** The body as its schema validated it (prices as `Money`). */
+  readonly body: Body;
 }
 
 export interface ApiOperation {
@@ -33,10 +31,39 @@ export interface ApiOperation {
   readonly method: "GET" | "POST" | "PATCH" | "DELETE";
   /** After `/{env}/v2/` or `/v2/`, e.g. `charges/:id/capture`. */
   readonly path: string;
-  readonly schema: ObjectSchema;
   /** §8: `required` → 400 without a key; `optional` → honoured when sent; `ignored` (GET/PATCH/DELETE). */
   readonly idempotency: "required" | "optional" | "ignored";
-  readonly run: (call: OperationCall) => Promise<Answer>;
+  /**
+   * Validates a raw body against the operation's schema (Amazon's 400s, before anything else
+   * happens) and answers the run, bound to the validated body.
+   */
+  readonly prepare: (rawBody: string) => (call: OperationContext) => Promise<Answer>;
+}
+
+/** Declares an operation whose `run` gets the body typed as its schema validates it. */
+export function operation<const S extends ObjectSchema>(declaration: {
+  readonly name: string;
+  readonly method: ApiOperation["method"];
+  readonly path: string;
+  readonly schema: S;
+  readonly idempotency: ApiOperation["idempotency"];
+  readonly run: (call: OperationCall<Validated<S>>) => Promise<Answer>;
+}): ApiOperation {
+  const { schema, run, ...rest } = declaration;
+  return {
+    ...rest,
+    prepare: (rawBody) => {
+      const body = parseBody(schema, rawBody);
+      return (call) => run({ ...call, body });
+    },
+  };
+}
+
+/** A path parameter the operation's pattern declares (`matchPath` filled it in). */
+export function param(call: OperationContext, name: string): string {
+  const value = call.params[name];
+  if (value === undefined) throw new Error(`the path pattern has no :${name}`);
+  return value;
 }
 
 /** Matches a request path (without prefix and trailing slash) against an operation's pattern. */

@@ -2,17 +2,24 @@
  * The request body of every operation as a declared schema (reference §4.1–§4.5; field lists
  * from the NET request models). Lengths follow Amazon's docs where known.
  */
-import type { Field, ObjectSchema } from "./schema.js";
+import type { Field, Validated } from "./schema.js";
 
-const text = (max?: number): Field => (max === undefined ? { type: "string" } : { type: "string", max });
-const oneOf = (...values: string[]): Field => ({ type: "string", enum: values });
-const object = (fields: Record<string, Field>, required: string[] = []): ObjectSchema => ({
-  type: "object",
-  fields,
-  required,
-});
-const price: Field = { type: "price" };
-const flag: Field = { type: "boolean" };
+// The helpers keep each declaration's literal type, so `Validated<typeof SCHEMA>` is the body type.
+const text = (max?: number) => ({ type: "string", ...(max === undefined ? {} : { max }) }) as const;
+const oneOf = <const V extends readonly string[]>(...values: V) =>
+  ({ type: "string", enum: values }) as const;
+function object<const F extends Readonly<Record<string, Field>>>(
+  fields: F,
+): { readonly type: "object"; readonly fields: F; readonly required: readonly [] };
+function object<
+  const F extends Readonly<Record<string, Field>>,
+  const R extends readonly (keyof F & string)[],
+>(fields: F, required: R): { readonly type: "object"; readonly fields: F; readonly required: R };
+function object(fields: Readonly<Record<string, Field>>, required: readonly string[] = []) {
+  return { type: "object", fields, required } as const;
+}
+const price = { type: "price" } as const;
+const flag = { type: "boolean" } as const;
 const URL_MAX = 1024;
 
 const merchantMetadata = object({
@@ -197,3 +204,16 @@ export const CREATE_REFUND = object({ chargeId: text(64), refundAmount: price, s
 
 /** GET requests carry no body; anything but an empty object is refused. */
 export const NO_BODY = object({});
+
+export type CreateCheckoutSessionBody = Validated<typeof CREATE_CHECKOUT_SESSION>;
+export type UpdateCheckoutSessionBody = Validated<typeof UPDATE_CHECKOUT_SESSION>;
+export type CompleteCheckoutSessionBody = Validated<typeof COMPLETE_CHECKOUT_SESSION>;
+export type FinalizeCheckoutSessionBody = Validated<typeof FINALIZE_CHECKOUT_SESSION>;
+export type UpdateChargePermissionBody = Validated<typeof UPDATE_CHARGE_PERMISSION>;
+export type CloseChargePermissionBody = Validated<typeof CLOSE_CHARGE_PERMISSION>;
+export type CreateChargeBody = Validated<typeof CREATE_CHARGE>;
+export type CaptureChargeBody = Validated<typeof CAPTURE_CHARGE>;
+export type CancelChargeBody = Validated<typeof CANCEL_CHARGE>;
+export type CreateRefundBody = Validated<typeof CREATE_REFUND>;
+export type SignInPayload = Validated<typeof SIGN_IN_PAYLOAD>;
+export type RecurringMetadataBody = Validated<typeof recurringMetadata>;

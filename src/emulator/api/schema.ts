@@ -7,6 +7,7 @@
  */
 import { decimalTextOf, isSupportedCurrency, type Money, parseDecimal } from "../../core/money.js";
 import { AmazonError } from "../errors.js";
+import { isStorableText } from "../input-guard.js";
 
 export type Field =
   | { readonly type: "string"; readonly max?: number; readonly enum?: readonly string[] }
@@ -24,6 +25,35 @@ export type Field =
   | { readonly type: "map"; readonly values: Field };
 
 export type ObjectSchema = Extract<Field, { type: "object" }>;
+
+/**
+ * The value a field validates to, read off its declaration: a body schema declared with the
+ * helpers of `request-schemas.ts` gives its operation a typed body (required keys present,
+ * the others optional).
+ */
+export type Validated<F> = Field extends F
+  ? unknown // an undeclared field (the wide type): nothing to read off
+  : F extends { readonly type: "string"; readonly enum: readonly (infer E)[] }
+    ? E
+    : F extends { readonly type: "string" | "currency" | "count" }
+      ? string
+      : F extends { readonly type: "boolean" }
+        ? boolean
+        : F extends { readonly type: "price" }
+          ? Money
+          : F extends { readonly type: "array"; readonly items: infer I }
+            ? Validated<I>[]
+            : F extends { readonly type: "map"; readonly values: infer V }
+              ? Record<string, Validated<V>>
+              : F extends { readonly type: "object"; readonly fields: infer Fields }
+                ? ValidatedObject<Fields, F extends { readonly required: readonly (infer R)[] } ? R : never>
+                : never;
+
+type ValidatedObject<Fields, Required> = {
+  readonly [K in keyof Fields as K extends Required ? K : never]: Validated<Fields[K]>;
+} & {
+  readonly [K in keyof Fields as K extends Required ? never : K]?: Validated<Fields[K]>;
+};
 
 function invalid(path: string, why: string): AmazonError {
   return new AmazonError("InvalidParameterValue", `The value provided for ${path} is invalid: ${why}.`);
@@ -63,6 +93,7 @@ export function validateField(field: Field, value: unknown, path: string): unkno
   switch (field.type) {
     case "string": {
       if (typeof value !== "string") throw invalid(path, "expected a string");
+      if (!isStorableText(value)) throw invalid(path, "a NUL byte or text that is not valid Unicode");
       if (field.max !== undefined && value.length > field.max)
         throw invalid(path, `longer than ${field.max} characters`);
       if (field.enum !== undefined && !field.enum.includes(value))
@@ -94,10 +125,11 @@ export function validateField(field: Field, value: unknown, path: string): unkno
       if (typeof value !== "object" || value === null || Array.isArray(value))
         throw invalid(path, "expected an object");
       return Object.fromEntries(
-        Object.entries(value).map(([key, item]) => [
-          key,
-          validateField(field.values, item, `${path}.${key}`),
-        ]),
+        Object.entries(value).map(([key, item]) => {
+          if (!isStorableText(key))
+            throw invalid(path, "a key with a NUL byte or text that is not valid Unicode");
+          return [key, validateField(field.values, item, `${path}.${key}`)];
+        }),
       );
     }
     case "object":
@@ -125,7 +157,7 @@ function validateObject(schema: ObjectSchema, value: unknown, path: string): Rec
 }
 
 /** Parses and validates a raw request body; an empty body is `{}`. */
-export function parseBody(schema: ObjectSchema, raw: string): Record<string, unknown> {
+export function parseBody<S extends ObjectSchema>(schema: S, raw: string): Validated<S> {
   let value: unknown = {};
   if (raw.trim() !== "") {
     try {
@@ -137,5 +169,6 @@ export function parseBody(schema: ObjectSchema, raw: string): Record<string, unk
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw new AmazonError("InvalidRequestFormat", "The request body must be a JSON object.");
   }
-  return validateObject(schema, value, "");
+  // validateObject checked every field against `schema`, which is what Validated<S> reads.
+  return validateObject(schema, value, "") as Validated<S>;
 }

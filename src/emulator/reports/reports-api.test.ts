@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import Fastify from "fastify";
 import type { Database } from "../../store/database.js";
-import { matchPath, type OperationCall } from "../api/operation.js";
+import { matchPath, type OperationContext } from "../api/operation.js";
+import { Work } from "../engine/work.js";
 import { AmazonError } from "../errors.js";
 import { openEmulatorTestDatabase } from "../ipn/test-database.js";
 import { REPORT_OPERATIONS, setUpReports } from "./index.js";
@@ -63,14 +64,13 @@ async function ask(
     if (!params) continue;
     const call = {
       engine,
-      tx: db,
+      work: new Work(db, NOW),
       context: { merchant: { merchantId: caller.merchantId }, environment: caller.environment },
       params,
       query: search,
-      body: body ?? {},
-    } as unknown as OperationCall;
+    } as unknown as OperationContext;
     try {
-      return await operation.run(call);
+      return await operation.prepare(body === undefined ? "" : JSON.stringify(body))(call);
     } catch (error) {
       if (error instanceof AmazonError) return { status: error.status, body: error.toBody() };
       throw error;

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from "fastify";
-import type { ApiOperation, OperationCall } from "../api/operation.js";
+import { type ApiOperation, type OperationContext, operation, param } from "../api/operation.js";
 import type { ObjectSchema } from "../api/schema.js";
 import { AmazonError } from "../errors.js";
 import type { ReportCaller, ReportsService } from "./reports-service.js";
@@ -35,38 +35,40 @@ export function bindReportsService(engine: object, service: ReportsService): voi
   services.set(engine, service);
 }
 
-function on(call: OperationCall): ReportsService {
+/** The service on the request's unit of work: its transaction and its emulated now. */
+function on(call: OperationContext): ReportsService {
   const service = services.get(call.engine);
   if (!service) throw new Error("the Reports service is not set up for this emulator (setUpReports)");
-  return service.within(call.tx);
+  return service.within(call.work.tx, call.work.now);
 }
 
 /** The eight Reports operations, named as the official SDK names its methods. */
 export const REPORT_OPERATIONS: readonly ApiOperation[] = (() => {
-  const caller = (call: OperationCall): ReportCaller => ({
+  const caller = (call: OperationContext): ReportCaller => ({
     merchantId: call.context.merchant.merchantId,
     environment: call.context.environment,
   });
-  const id = (call: OperationCall) => call.params.id as string;
-  const get = (name: string, path: string, run: (call: OperationCall) => Promise<unknown>): ApiOperation => ({
-    name,
-    method: "GET",
-    path,
-    schema: NO_BODY,
-    idempotency: "ignored",
-    run: async (call) => ({ status: 200, body: await run(call) }),
-  });
+  const id = (call: OperationContext) => param(call, "id");
+  const get = (name: string, path: string, run: (call: OperationContext) => Promise<unknown>) =>
+    operation({
+      name,
+      method: "GET",
+      path,
+      schema: NO_BODY,
+      idempotency: "ignored",
+      run: async (call) => ({ status: 200, body: await run(call) }),
+    });
   return [
     get("getReports", "reports", (call) => on(call).listReports(caller(call), singleValues(call.query))),
     get("getReportById", "reports/:id", (call) => on(call).getReport(caller(call), id(call))),
-    {
+    operation({
       name: "createReport",
       method: "POST",
       path: "reports",
       schema: CREATE_REPORT,
       idempotency: "optional",
       run: async (call) => ({ status: 201, body: await on(call).createReport(caller(call), call.body) }),
-    },
+    }),
     get("getReportDocument", "report-documents/:id", (call) =>
       on(call).getReportDocument(caller(call), id(call)),
     ),
@@ -76,22 +78,22 @@ export const REPORT_OPERATIONS: readonly ApiOperation[] = (() => {
     get("getReportScheduleById", "report-schedules/:id", (call) =>
       on(call).getSchedule(caller(call), id(call)),
     ),
-    {
+    operation({
       name: "createReportSchedule",
       method: "POST",
       path: "report-schedules",
       schema: CREATE_REPORT_SCHEDULE,
       idempotency: "optional",
       run: async (call) => ({ status: 201, body: await on(call).createSchedule(caller(call), call.body) }),
-    },
-    {
+    }),
+    operation({
       name: "cancelReportSchedule",
       method: "DELETE",
       path: "report-schedules/:id",
       schema: NO_BODY,
       idempotency: "ignored",
       run: async (call) => ({ status: 200, body: await on(call).cancelSchedule(caller(call), id(call)) }),
-    },
+    }),
   ];
 })();
 

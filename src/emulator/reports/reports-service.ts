@@ -132,9 +132,9 @@ export class ReportsService {
     this.#randomId = options.randomId ?? randomUUID;
   }
 
-  /** The same service running its queries on `tx` (the API operation's transaction). */
-  within(tx: Queryable): ReportsService {
-    return new ReportsService({ ...this.#options, db: tx });
+  /** The same service on an API request's transaction, with the emulated now that request read. */
+  within(tx: Queryable, now: number): ReportsService {
+    return new ReportsService({ ...this.#options, db: tx, emulatedNow: async () => now });
   }
 
   /** `GET reports`: newest first, paged with an opaque `nextToken` that must come alone. */

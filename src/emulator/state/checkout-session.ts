@@ -105,11 +105,11 @@ export interface SessionSpec {
   readonly paymentDetails?: Partial<SessionPaymentDetails>;
   readonly merchantMetadata?: Partial<MerchantMetadata>;
   readonly platformId?: string;
-  readonly providerMetadata?: ProviderMetadata;
+  readonly providerMetadata?: Partial<ProviderMetadata>;
   readonly supplementaryData?: string;
   readonly deliverySpecifications?: DeliverySpecifications;
   readonly addressDetails?: AddressDetails;
-  readonly paymentMethodOnFileMetadata?: PaymentMethodOnFileMetadata;
+  readonly paymentMethodOnFileMetadata?: Partial<PaymentMethodOnFileMetadata>;
 }
 
 export interface SessionContext {
@@ -226,7 +226,10 @@ export function createSession(spec: SessionSpec, context: SessionContext, now: n
     paymentDetails,
     chargePermissionType: type,
     recurringMetadata: spec.recurringMetadata ?? null,
-    paymentMethodOnFileMetadata: spec.paymentMethodOnFileMetadata ?? null,
+    paymentMethodOnFileMetadata:
+      spec.paymentMethodOnFileMetadata === undefined
+        ? null
+        : { setupOnly: spec.paymentMethodOnFileMetadata.setupOnly ?? false },
     merchantMetadata: mergeMerchantMetadata(emptyMerchantMetadata(), spec.merchantMetadata),
     supplementaryData: spec.supplementaryData ?? null,
     platformId: spec.platformId ?? null,
@@ -287,7 +290,7 @@ export interface SessionPatch {
   readonly merchantMetadata?: Partial<MerchantMetadata>;
   readonly recurringMetadata?: RecurringMetadata;
   readonly platformId?: string;
-  readonly providerMetadata?: ProviderMetadata;
+  readonly providerMetadata?: Partial<ProviderMetadata>;
   readonly supplementaryData?: string;
   readonly chargePermissionType?: ChargePermissionType;
 }
@@ -330,7 +333,10 @@ export function updateSession(
     merchantMetadata: mergeMerchantMetadata(session.merchantMetadata, patch.merchantMetadata),
     recurringMetadata,
     platformId: patch.platformId ?? session.platformId,
-    providerMetadata: patch.providerMetadata ?? session.providerMetadata,
+    providerMetadata:
+      patch.providerMetadata === undefined
+        ? session.providerMetadata
+        : { providerReferenceId: patch.providerMetadata.providerReferenceId ?? null },
     supplementaryData: patch.supplementaryData ?? session.supplementaryData,
     chargePermissionType: type,
     // Changing the payment after the buyer confirmed sends them through the Amazon page again.
