@@ -3,6 +3,7 @@
  * pages, the JSON API and the back office register their routes here as they are built.
  */
 import Fastify, { type FastifyInstance } from "fastify";
+import { type AccountingAdminOptions, accountingAdminRoutes } from "../accounting/admin-routes.js";
 import type { CertificatePem } from "../http/tls.js";
 import { httpsServerOptions } from "../http/tls.js";
 import type { Logger } from "../log.js";
@@ -21,6 +22,8 @@ export interface GatewayAppOptions {
   readonly notificationAdmin?: NotificationAdminOptions;
   /** Closing charge permissions and Kasse's subscriptions (docs/recurring.md). */
   readonly recurringAdmin?: RecurringAdminOptions;
+  /** Settlements, bookings and the DATEV export (docs/accounting.md). */
+  readonly accountingAdmin?: AccountingAdminOptions;
   /** Omitted in in-process tests (`inject`); every real listener speaks HTTPS. */
   readonly tls?: CertificatePem;
 }
@@ -48,6 +51,7 @@ export function createGatewayApp(options: GatewayAppOptions): FastifyInstance {
       admin.register(merchantAdminRoutes, options.merchantAdmin);
       if (options.notificationAdmin) admin.register(notificationAdminRoutes, options.notificationAdmin);
       if (options.recurringAdmin) admin.register(recurringAdminRoutes, options.recurringAdmin);
+      if (options.accountingAdmin) admin.register(accountingAdminRoutes, options.accountingAdmin);
     },
     { prefix: "/api/admin" },
   );

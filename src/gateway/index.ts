@@ -4,6 +4,7 @@
  */
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { setUpAccounting } from "../accounting/setup.js";
 import { type Clock, systemClock } from "../core/clock.js";
 import type { CertificatePem } from "../http/tls.js";
 import type { Logger } from "../log.js";
@@ -47,6 +48,8 @@ export interface GatewayOptions {
   readonly reconcileClock?: Clock;
   /** The clock of Kasse's subscription schedules (docs/recurring.md); default `clock`. */
   readonly subscriptionClock?: Clock;
+  /** Between two scheduled settlement imports of a merchant (docs/accounting.md); default 6 h. */
+  readonly settlementImportIntervalMs?: number;
 }
 
 export interface RunningGateway {
@@ -78,6 +81,15 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const amazon = new AmazonLinks({ clock, ...(options.emulator ? { emulator: options.emulator } : {}) });
   let url = "";
   let notifier: AsyncSide | undefined;
+  const accounting = setUpAccounting({
+    db,
+    clock,
+    logger: options.logger,
+    merchants,
+    links: amazon,
+    ...(options.emulator ? { emulator: options.emulator } : {}),
+    ...(options.settlementImportIntervalMs ? { importIntervalMs: options.settlementImportIntervalMs } : {}),
+  });
   const app = createGatewayApp({
     db,
     logger: options.logger,
@@ -90,6 +102,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     },
     notificationAdmin: { db, clock, merchants, wake: () => notifier?.notifications.wake() },
     recurringAdmin: { recurring: () => notifier?.recurring },
+    accountingAdmin: accounting.adminRoutes,
   });
   notifier = setUpPaygate(app, {
     db,
@@ -118,6 +131,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const port = typeof address === "object" && address ? address.port : options.port;
   url = `https://${urlHost(options.host)}:${port}`;
   notifier.start();
+  accounting.job.start();
   return {
     url,
     db,
@@ -127,6 +141,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     subscriptions: notifier.recurring.runner,
     close: async () => {
       await notifier.stop();
+      await accounting.close();
       await app.close();
       await amazon.close();
       await db.close();
