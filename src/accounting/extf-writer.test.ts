@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
 import { EXTF_COLUMNS } from "./extf-columns.js";
-import { splitExtfLine, validateExtf } from "./extf-validator.js";
+import { ExtfValidator, splitExtfLine, validateExtf } from "./extf-validator.js";
 import {
   bookingGuid,
   bookingLine,
@@ -276,7 +276,6 @@ test("the validator takes the file in chunks of any size and counts rows", () =>
   ]);
   fc.assert(
     fc.property(fc.array(fc.integer({ min: 1, max: 200 }), { minLength: 1, maxLength: 50 }), (sizes) => {
-      const { ExtfValidator } = validatorModule;
       const validator = new ExtfValidator();
       let offset = 0;
       for (const size of sizes) {
@@ -301,5 +300,3 @@ test("file names carry DATEV's EXTF_ prefix and only safe characters", () => {
     "EXTF_Buchungsstapel_s_SKR03_20260101_20261231_2von3.csv",
   );
 });
-
-const validatorModule = await import("./extf-validator.js");
