@@ -17,15 +17,18 @@ export const DAY_MS = 86_400_000;
 
 export async function accountingDatabase(merchantIds: readonly string[] = ["shop"]): Promise<Database> {
   const db = await openTestDatabase(GATEWAY_MIGRATIONS_DIR);
-  for (const merchantId of merchantIds) {
-    await db.query(
-      `INSERT INTO merchants (merchant_id, name, hmac_key_enc, blowfish_key_enc, amazon_environment, amazon_region,
-         amazon_merchant_id, amazon_store_id, amazon_public_key_id, amazon_private_key_enc, created_at, updated_at)
-       VALUES ($1, $1, 'x', 'x', 'emulator', 'eu', $2, 'store', 'key', 'x', 0, 0)`,
-      [merchantId, SELLER],
-    );
-  }
+  for (const merchantId of merchantIds) await insertMerchantRow(db, merchantId);
   return db;
+}
+
+/** A merchant row as the gateway's tables hold one (sealed columns are placeholders: accounting never opens them). */
+export async function insertMerchantRow(db: Database, merchantId: string): Promise<void> {
+  await db.query(
+    `INSERT INTO merchants (merchant_id, name, hmac_key_enc, blowfish_key_enc, amazon_environment, amazon_region,
+       amazon_merchant_id, amazon_store_id, amazon_public_key_id, amazon_private_key_enc, created_at, updated_at)
+     VALUES ($1, $1, 'x', 'x', 'emulator', 'eu', $2, 'store', 'key', 'x', 0, 0)`,
+    [merchantId, SELLER],
+  );
 }
 
 /** A captured payment (and its refunds, as credit actions with Amazon's refund ids). */
