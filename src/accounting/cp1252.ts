@@ -42,6 +42,11 @@ const HIGH_CONTROLS: readonly (number | undefined)[] = [
   0x0178,
 ];
 
+/** Characters whose Windows-1252 byte differs from their Latin-1 byte (or that have none). */
+const NOT_LATIN1_SAME = /[\u0080-\u009f\u0100-\uffff]/;
+/** Bytes 0x80–0x9F in a Latin-1 decoding: the ones Windows-1252 gives other characters. */
+const HIGH_BYTES = /[\u0080-\u009f]/g;
+
 const BYTE_OF = new Map<number, number>();
 for (let byte = 0; byte < 256; byte += 1) {
   const code = byte >= 0x80 && byte <= 0x9f ? HIGH_CONTROLS[byte - 0x80] : byte;
@@ -56,6 +61,7 @@ export function cp1252CodePoint(byte: number): number | undefined {
 
 /** Whether every character of `text` has a Windows-1252 byte. */
 export function isCp1252Encodable(text: string): boolean {
+  if (!NOT_LATIN1_SAME.test(text)) return true;
   for (const char of text) if (!BYTE_OF.has(char.codePointAt(0) as number)) return false;
   return true;
 }
@@ -80,6 +86,8 @@ export function toCp1252Text(text: string): string {
 
 /** Encodes text that {@link toCp1252Text} made safe; throws on anything else (a bug upstream). */
 export function encodeCp1252(text: string): Buffer {
+  // Fast path: where Windows-1252 and Latin-1 agree (ASCII, umlauts, ß) the bytes are Latin-1's.
+  if (!NOT_LATIN1_SAME.test(text)) return Buffer.from(text, "latin1");
   const bytes = Buffer.allocUnsafe(text.length);
   let length = 0;
   for (const char of text) {
@@ -96,11 +104,16 @@ export function encodeCp1252(text: string): Buffer {
 
 /** Decodes Windows-1252 bytes; `undefined` when an undefined byte occurs. */
 export function decodeCp1252(bytes: Uint8Array): string | undefined {
-  let text = "";
-  for (const byte of bytes) {
-    const code = cp1252CodePoint(byte);
-    if (code === undefined) return undefined;
-    text += String.fromCharCode(code);
-  }
-  return text;
+  let undefinedByte = false;
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    .toString("latin1")
+    .replace(HIGH_BYTES, (char) => {
+      const code = HIGH_CONTROLS[(char.charCodeAt(0) as number) - 0x80];
+      if (code === undefined) {
+        undefinedByte = true;
+        return char;
+      }
+      return String.fromCharCode(code);
+    });
+  return undefinedByte ? undefined : text;
 }

@@ -23,6 +23,7 @@ interface Field {
 }
 
 const MAX_FINDINGS = 100;
+const CONTROL = /\p{Cc}/u;
 const MAX_ROWS = 99_999;
 
 /** Splits one line at `;` outside quotes; a quoted field's `""` is one quote. `undefined` if unbalanced. */
@@ -34,18 +35,16 @@ export function splitExtfLine(line: string): Field[] | undefined {
       let value = "";
       i += 1;
       for (;;) {
-        if (i >= line.length) return undefined;
-        if (line[i] === '"') {
-          if (line[i + 1] === '"') {
-            value += '"';
-            i += 2;
-            continue;
-          }
-          i += 1;
-          break;
+        const quote = line.indexOf('"', i);
+        if (quote < 0) return undefined;
+        value += line.slice(i, quote);
+        if (line[quote + 1] === '"') {
+          value += '"';
+          i = quote + 2;
+          continue;
         }
-        value += line[i];
-        i += 1;
+        i = quote + 1;
+        break;
       }
       if (i < line.length && line[i] !== ";") return undefined;
       fields.push({ value, quoted: true });
@@ -292,12 +291,14 @@ export class ExtfValidator {
     const textField = (n: number, name: string, max: number) => {
       const field = at(n);
       if (field.value !== "" && !field.quoted) add(n, "quoting", `${name} is text and must be quoted`);
-      if ([...field.value].length > max) add(n, "length", `${name} is longer than ${max} characters`);
-      if (/\p{Cc}/u.test(field.value)) add(n, "control", `${name} holds a control character`);
+      if (field.value.length > max) add(n, "length", `${name} is longer than ${max} characters`);
       return field.value;
     };
-    for (let n = 1; n <= fields.length; n += 1) {
-      if (/\p{Cc}/u.test(at(n).value)) add(n, "control", `field ${n} holds a control character`);
+    // One look at the whole line; only a line with a control character is searched field by field.
+    if (CONTROL.test(text)) {
+      for (let n = 1; n <= fields.length; n += 1) {
+        if (CONTROL.test(at(n).value)) add(n, "control", `field ${n} holds a control character`);
+      }
     }
     const amount = numberField(1, "Umsatz", /^\d{1,10},\d{2}$/, true);
     if (/^0+,00$/.test(amount)) add(1, "amount-zero", "Umsatz must not be zero");

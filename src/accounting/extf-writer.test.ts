@@ -265,6 +265,16 @@ test("the validator finds what DATEV refuses", () => {
     ),
     ["3:103:format"],
   );
+  assert.deepEqual(
+    codes(
+      latin(
+        row((f) => {
+          f[13] = '"tab\there"';
+        }),
+      ),
+    ),
+    ["3:14:control"],
+  );
   assert.deepEqual(codes(Buffer.concat([file([]), Buffer.from([0x81, 0x0d, 0x0a])])), ["3::encoding"]);
 });
 

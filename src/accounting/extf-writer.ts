@@ -59,10 +59,15 @@ export interface ExtfBooking {
 
 export const CRLF = "\r\n";
 
+const CONTROL = /\p{Cc}/u;
+const CONTROLS = /\p{Cc}/gu;
+
 /** A text field: Windows-1252-safe, no control characters, cut to `max`, quoted. */
 export function textField(value: string, max?: number): string {
-  const clean = toCp1252Text(value).replace(/\p{Cc}/gu, " ");
-  const cut = max === undefined ? clean : [...clean].slice(0, max).join("");
+  const safe = toCp1252Text(value);
+  const clean = CONTROL.test(safe) ? safe.replace(CONTROLS, " ") : safe;
+  // Windows-1252-safe text has one UTF-16 unit per character, so length counts characters.
+  const cut = max === undefined || clean.length <= max ? clean : clean.slice(0, max);
   return `"${cut.replaceAll('"', '""')}"`;
 }
 
