@@ -4,7 +4,7 @@
  * certificate), the admin routes' options and the scheduled import job.
  */
 import type { Clock } from "../core/clock.js";
-import type { AmazonLinks, EmulatorEndpoint } from "../gateway/amazon-link.js";
+import { AmazonLinkError, type AmazonLinks, type EmulatorEndpoint } from "../gateway/amazon-link.js";
 import type { MerchantDirectory } from "../gateway/merchant-directory.js";
 import type { Logger } from "../log.js";
 import type { Database } from "../store/database.js";
@@ -38,6 +38,14 @@ export function setUpAccounting(options: AccountingSetupOptions): AccountingSetu
     const found = await options.merchants.find(merchantId);
     const summary = await options.merchants.summary(merchantId);
     if (!found || !summary) return undefined;
+    let reports: AccountingMerchant["reports"];
+    try {
+      reports = options.links.forMerchant(found).client;
+    } catch (error) {
+      // An emulator merchant on a gateway without its emulator: no Reporting API to ask.
+      if (error instanceof AmazonLinkError) return undefined;
+      throw error;
+    }
     return {
       merchantId,
       amazonMerchantId: found.amazon.merchantId,
@@ -45,7 +53,7 @@ export function setUpAccounting(options: AccountingSetupOptions): AccountingSetu
       reportType: found.amazon.environment === "live" ? SETTLEMENT_REPORT : SANDBOX_SETTLEMENT_REPORT,
       ledgerCurrency: found.settings.ledgerCurrency ?? "EUR",
       createdAt: Date.parse(summary.createdAt),
-      reports: options.links.forMerchant(found).client,
+      reports,
     };
   };
   const logger = options.logger.child({ part: "accounting" });
