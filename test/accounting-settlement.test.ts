@@ -319,6 +319,6 @@ describe("accounting: settlement import and DATEV export through the gateway", (
     );
     assert.equal(nothing.status, 404);
     assert.equal((await admin(world, "POST", "/merchants/nobody/settlements/import")).status, 404);
-    assert.equal((await download("/merchants/nobody/exports/datev?" + period + "&chart=SKR03")).status, 404);
+    assert.equal((await download(`/merchants/nobody/exports/datev?${period}&chart=SKR03`)).status, 404);
   });
 });
