@@ -6,9 +6,17 @@
  */
 import { readFileSync } from "node:fs";
 import { benchCommand, type Command, emulatorCommand, migrateCommand, startCommand } from "./commands.js";
+import { exportCsvCommand, exportDatevCommand } from "./export-command.js";
 import { ConfigurationError, helpText, parseFlags, UsageError } from "./options.js";
 
-const COMMANDS: readonly Command[] = [startCommand, emulatorCommand, migrateCommand, benchCommand];
+const COMMANDS: readonly Command[] = [
+  startCommand,
+  emulatorCommand,
+  migrateCommand,
+  benchCommand,
+  exportDatevCommand,
+  exportCsvCommand,
+];
 
 function version(): string {
   const manifest = new URL("../../package.json", import.meta.url);
@@ -30,13 +38,16 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(`kasse ${version()}\n`);
     return 0;
   }
-  const command = COMMANDS.find((candidate) => candidate.name === name);
+  // Two-word commands (`export datev`) are found by both words.
+  const twoWords = COMMANDS.find((candidate) => candidate.name === `${name} ${rest[0]}`);
+  const command = twoWords ?? COMMANDS.find((candidate) => candidate.name === name);
+  const args = twoWords ? rest.slice(1) : rest;
   if (!command) {
     process.stderr.write(`kasse: unknown command "${name}"\n\n${mainHelp()}`);
     return 2;
   }
   try {
-    const flags = parseFlags(rest, command.flags);
+    const flags = parseFlags(args, command.flags);
     if (flags.help) {
       process.stdout.write(helpText(command.usage, command.summary, command.flags));
       return 0;

@@ -4,6 +4,7 @@
  * pages, the JSON API and the back office register their routes here as they are built.
  */
 import Fastify, { type FastifyInstance } from "fastify";
+import { type AccountingAdminOptions, accountingAdminRoutes } from "../accounting/admin-routes.js";
 import { type HttpLimits, installOperations, problem, serverOptions } from "../http/operations.js";
 import type { CertificatePem } from "../http/tls.js";
 import { httpsServerOptions } from "../http/tls.js";
@@ -24,6 +25,8 @@ export interface GatewayAppOptions {
   readonly notificationAdmin?: NotificationAdminOptions;
   /** Closing charge permissions and Kasse's subscriptions (docs/recurring.md). */
   readonly recurringAdmin?: RecurringAdminOptions;
+  /** Settlements, bookings and the DATEV export (docs/accounting.md). */
+  readonly accountingAdmin?: AccountingAdminOptions;
   /** `/livez`, `/readyz`, `/metrics`; omitted by in-process tests of other routes. */
   readonly health?: HealthOptions;
   /** Omitted in in-process tests (`inject`) and behind a TLS-terminating proxy (`--no-tls`). */
@@ -88,6 +91,7 @@ export function createGatewayApp(options: GatewayAppOptions): FastifyInstance {
       admin.register(merchantAdminRoutes, options.merchantAdmin);
       if (options.notificationAdmin) admin.register(notificationAdminRoutes, options.notificationAdmin);
       if (options.recurringAdmin) admin.register(recurringAdminRoutes, options.recurringAdmin);
+      if (options.accountingAdmin) admin.register(accountingAdminRoutes, options.accountingAdmin);
     },
     { prefix: "/api/admin" },
   );

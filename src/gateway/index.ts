@@ -6,6 +6,7 @@
 import { join } from "node:path";
 import type { Server as TlsServer } from "node:tls";
 import { fileURLToPath } from "node:url";
+import { setUpAccounting } from "../accounting/setup.js";
 import { type Clock, systemClock } from "../core/clock.js";
 import type { HttpLimits } from "../http/operations.js";
 import { type CertificatePem, httpsServerOptions } from "../http/tls.js";
@@ -62,6 +63,8 @@ export interface GatewayOptions {
   readonly reconcileClock?: Clock;
   /** The clock of Kasse's subscription schedules (docs/recurring.md); default `clock`. */
   readonly subscriptionClock?: Clock;
+  /** Between two scheduled settlement imports of a merchant (docs/accounting.md); default 6 h. */
+  readonly settlementImportIntervalMs?: number;
 }
 
 export interface RunningGateway {
@@ -108,6 +111,15 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   let url = "";
   const publicUrl = () => options.publicUrl ?? url;
   let notifier: AsyncSide | undefined;
+  const accounting = setUpAccounting({
+    db,
+    clock,
+    logger: options.logger,
+    merchants,
+    links: amazon,
+    ...(options.emulator ? { emulator: options.emulator } : {}),
+    ...(options.settlementImportIntervalMs ? { importIntervalMs: options.settlementImportIntervalMs } : {}),
+  });
   const app = createGatewayApp({
     db,
     logger: options.logger,
@@ -123,6 +135,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     },
     notificationAdmin: { db, clock, merchants, wake: () => notifier?.notifications.wake() },
     recurringAdmin: { recurring: () => notifier?.recurring },
+    accountingAdmin: accounting.adminRoutes,
   });
   notifier = setUpPaygate(app, {
     db,
@@ -151,6 +164,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const port = typeof address === "object" && address ? address.port : options.port;
   url = `${options.tls === "none" ? "http" : "https"}://${urlHost(options.host)}:${port}`;
   notifier.start();
+  accounting.job.start();
   return {
     url,
     publicUrl: publicUrl(),
@@ -165,6 +179,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     },
     close: async () => {
       await notifier.stop();
+      await accounting.close();
       await app.close();
       await amazon.close();
       await db.close();
