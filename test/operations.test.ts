@@ -34,6 +34,8 @@ logStream.on("data", (chunk: Buffer) => {
 
 let world: World;
 let shop: ShopCredentials;
+/** The private key of a merchant registered with its own ids (no log line may hold it). */
+let ownPrivateKeyPem = "";
 let port: number;
 const publicUrl = () => `https://localhost:${port}/`;
 
@@ -163,6 +165,7 @@ describe("gateway operations", () => {
       }),
     });
     assert.equal(own.statusCode, 201, await own.body.text());
+    ownPrivateKeyPem = ids.privateKeyPem as string;
     const metrics = await get("/metrics");
     assert.equal(metrics.status, 200);
     assert.match(String(metrics.headers["content-type"]), /^text\/plain/);
@@ -317,6 +320,14 @@ describe("gateway operations", () => {
       socket.on("error", reject);
     });
     assert.equal(seen, new X509Certificate(renewed.cert).fingerprint256);
+  });
+
+  it("logged no secret in the whole run: Paygate keys, admin token, a private key's body", () => {
+    const all = lines.map((entry) => JSON.stringify(entry)).join("\n");
+    const pemLines = ownPrivateKeyPem.split("\n").filter((line) => /^[A-Za-z0-9+/=]{40,}$/.test(line));
+    assert.ok(pemLines.length > 10, "the run registered a merchant with its own key");
+    for (const secret of [shop.hmacKey, shop.blowfishKey, ADMIN_TOKEN, ...pemLines])
+      assert.ok(!all.includes(secret), "a secret reached the log");
   });
 });
 
