@@ -85,8 +85,14 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     const ports = { gateway: await freePort(), emulator: await freePort() };
     let started = await startChild(workDir, ports, database?.childUrl, undefined);
     child = started.child;
+    // Generous timeouts: on a loaded machine a slow answer is a figure, not a failure.
     const newAgent = () =>
-      new Agent({ connect: { ca: tls.cert, rejectUnauthorized: true }, connections: 64 });
+      new Agent({
+        connect: { ca: tls.cert, rejectUnauthorized: true, timeout: 60_000 },
+        connections: 64,
+        headersTimeout: 300_000,
+        bodyTimeout: 300_000,
+      });
     let agent = newAgent();
     let world = {
       gatewayUrl: started.ready.gateway as string,
