@@ -17,7 +17,7 @@ import {
 import { type AmazonCall, planCall, sendCall } from "./amazon-calls.js";
 import { outcomeOfError } from "./amazon-outcome.js";
 import { changePayment, type Decision, notificationsOf } from "./commit.js";
-import type { AmazonLink, PaymentDeps, PaymentRecord } from "./ports.js";
+import type { AmazonLink, FinishedCall, PaymentDeps, PaymentRecord } from "./ports.js";
 
 export interface AmazonActionSpec {
   readonly merchantId: string;
@@ -102,17 +102,18 @@ export async function runAmazonAction(
   } catch (error) {
     outcome = outcomeOfError(error);
   }
-  await deps.store.finishCall(
-    spec.merchantId,
-    key,
-    outcome.kind === "unknown"
-      ? "unknown"
-      : outcome.kind === "refused" || outcome.kind === "declined"
-        ? "failed"
-        : "succeeded",
-    "reasonCode" in outcome ? outcome.reasonCode : undefined,
-  );
-  const done = await applyOutcome(deps, spec.merchantId, spec.payId, begun.action.xid, outcome);
+  const finished: FinishedCall = {
+    merchantId: spec.merchantId,
+    idempotencyKey: key,
+    state:
+      outcome.kind === "unknown"
+        ? "unknown"
+        : outcome.kind === "refused" || outcome.kind === "declined"
+          ? "failed"
+          : "succeeded",
+    ...("reasonCode" in outcome ? { reasonCode: outcome.reasonCode } : {}),
+  };
+  const done = await applyOutcome(deps, spec.merchantId, spec.payId, begun.action.xid, outcome, finished);
   if (!done.ok) return done;
   return { ...done, outcome, message: outcome.message };
 }
@@ -126,29 +127,36 @@ export function refusedByPayment(refusal: PaymentRefusal, payment: Payment) {
   return refused({ kind: "payment", refusal }, payment);
 }
 
-/** Applies an Amazon outcome to an action and commits the notifications its events cause. */
+/**
+ * Applies an Amazon outcome to an action and commits the notifications its events cause, with
+ * how the call that brought it ended (`finished`, when a step made one).
+ */
 export async function applyOutcome(
   deps: PaymentDeps,
   merchantId: string,
   payId: string,
   xid: string,
   outcome: AmazonOutcome,
+  finished?: FinishedCall,
 ): Promise<Outcome<{ record: PaymentRecord; action: PaymentAction }>> {
+  const closing = finished === undefined ? {} : { finished };
   const { result } = await changePayment(
     deps,
     merchantId,
     payId,
     (record): Decision<Outcome<{ record: PaymentRecord; action: PaymentAction }>> => {
-      if (record === undefined) return { result: refused({ kind: "paymentUnknown" }) };
+      if (record === undefined) return { result: refused({ kind: "paymentUnknown" }), change: closing };
       const applied = recordOutcome(record.payment, xid, outcome);
-      if (!applied.ok) return { result: refusedByPayment(applied.refusal, record.payment) };
+      if (!applied.ok) return { result: refusedByPayment(applied.refusal, record.payment), change: closing };
       // An outcome for an action already settled (a duplicate IPN) or still unknown changes
       // nothing: not even the version, so concurrent duplicates cannot disturb a step's commit.
-      if (applied.payment === record.payment) return { result: { ok: true, record, action: applied.action } };
+      if (applied.payment === record.payment) {
+        return { result: { ok: true, record, action: applied.action }, change: closing };
+      }
       const next = { ...record, payment: applied.payment };
       return {
         result: { ok: true, record: next, action: applied.action },
-        change: { record: next, notifications: notificationsOf(next, applied.events) },
+        change: { record: next, notifications: notificationsOf(next, applied.events), ...closing },
       };
     },
   );

@@ -10,6 +10,7 @@ import type { PlannedCall } from "./amazon-calls.js";
 import {
   type Committed,
   ConcurrentUpdateError,
+  type FinishedCall,
   type PaymentDeps,
   type PaymentRecord,
   type Replay,
@@ -24,6 +25,7 @@ export interface StepChange {
   readonly replay?: Replay | undefined;
   readonly call?: PlannedCall | undefined;
   readonly notifications?: readonly ShopNotification[] | undefined;
+  readonly finished?: FinishedCall | undefined;
 }
 
 /** What a step decided: its answer, and the change to commit (none: nothing is written). */
@@ -49,6 +51,7 @@ export async function commit(deps: PaymentDeps, change: StepChange): Promise<Com
     owner === undefined &&
     change.call === undefined &&
     change.replay === undefined &&
+    change.finished === undefined &&
     rendered.length === 0
   ) {
     return undefined;
@@ -57,6 +60,7 @@ export async function commit(deps: PaymentDeps, change: StepChange): Promise<Com
     ...(owner === undefined ? {} : { record: owner }),
     ...(change.replay === undefined ? {} : { replay: change.replay }),
     ...(change.call === undefined ? {} : { call: change.call }),
+    ...(change.finished === undefined ? {} : { finished: change.finished }),
     notifications: rendered,
   });
   if (rendered.length > 0) deps.notifier.wake();

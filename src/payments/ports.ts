@@ -94,6 +94,16 @@ export interface PaymentChange {
   /** The money-moving Amazon call the change plans, with its idempotency key. */
   readonly call?: PlannedCall | undefined;
   readonly notifications?: readonly OutgoingNotification[] | undefined;
+  /** How an earlier planned call ended, written with the outcome it produced. */
+  readonly finished?: FinishedCall | undefined;
+}
+
+export interface FinishedCall {
+  readonly merchantId: string;
+  readonly idempotencyKey: string;
+  /** `unknown`: no answer; the call is resumed later with the same key. */
+  readonly state: "succeeded" | "failed" | "unknown";
+  readonly reasonCode?: string | undefined;
 }
 
 export interface Committed {
@@ -144,11 +154,14 @@ export interface PaymentStore {
   findPermissionOwner(merchantId: string, chargePermissionId: string): Promise<PaymentRecord | undefined>;
   /**
    * Writes the change in one transaction: the ReqId claim first, the payment (over its version),
-   * the planned call, the notifications. Throws {@link ConcurrentUpdateError} or
+   * the planned call, the notifications, how a call ended. Throws {@link ConcurrentUpdateError} or
    * {@link ReqIdReplayError}; then nothing was written.
    */
   commit(change: PaymentChange): Promise<Committed>;
-  /** How a planned call ended (`unknown`: no answer; it is resumed later with the same key). */
+  /**
+   * How a planned call ended, on its own (the reconciliation job closing a call settled by
+   * another path); a step writes it with its outcome (`PaymentChange.finished`).
+   */
   finishCall(
     merchantId: string,
     idempotencyKey: string,

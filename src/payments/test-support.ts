@@ -83,6 +83,10 @@ export class FakeStore implements PaymentStore {
       if (!this.calls.has(key)) this.calls.set(key, { ...call, state: "planned" });
       stored = this.calls.get(key);
     }
+    if (change.finished !== undefined) {
+      const { merchantId, idempotencyKey, state, reasonCode } = change.finished;
+      await this.finishCall(merchantId, idempotencyKey, state, reasonCode);
+    }
     this.commits.push(change);
     return { version, ...(stored === undefined ? {} : { call: stored }) };
   }

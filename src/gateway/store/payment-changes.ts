@@ -8,7 +8,7 @@ import type { Payment } from "../../core/payment.js";
 import { ReqIdReplayError } from "../../payments/ports.js";
 import type { Queryable } from "../../store/database.js";
 import { enqueueNotification, type NotificationToEnqueue } from "./notifications.js";
-import { type OperationRecord, type PlannedOperation, planOperation } from "./operations.js";
+import { finishOperation, type OperationRecord, type PlannedOperation, planOperation } from "./operations.js";
 import { insertPayment, type StoredPayment, savePayment } from "./payments.js";
 import { claimReqId, type ReqIdClaim } from "./req-ids.js";
 
@@ -22,6 +22,13 @@ export interface PaymentChange {
   readonly operation?: PlannedOperation;
   readonly reqId?: ReqIdClaim;
   readonly notifications?: readonly NotificationToEnqueue[];
+  /** How an earlier planned call ended (the outcome this change records came from it). */
+  readonly finished?: {
+    readonly merchantId: string;
+    readonly idempotencyKey: string;
+    readonly state: "succeeded" | "failed" | "unknown";
+    readonly reasonCode?: string | undefined;
+  };
 }
 
 export interface CommittedChange {
@@ -56,5 +63,18 @@ export async function commitPaymentChange(
         : (await insertPayment(tx, change.payment, change.context ?? {}, now)).version;
   const operation = change.operation ? await planOperation(tx, change.operation, now) : undefined;
   for (const notification of change.notifications ?? []) await enqueueNotification(tx, notification, now);
+  const { finished } = change;
+  if (finished !== undefined) {
+    await finishOperation(
+      tx,
+      finished.merchantId,
+      finished.idempotencyKey,
+      {
+        state: finished.state,
+        ...(finished.reasonCode === undefined ? {} : { reasonCode: finished.reasonCode }),
+      },
+      now,
+    );
+  }
   return { version, ...(operation ? { operation } : {}) };
 }

@@ -56,6 +56,7 @@ export function gatewayPaymentStore(db: Database, clock: Clock): PaymentStore {
                   },
                 }),
             ...(replay === undefined ? {} : { reqId: replay }),
+            ...(change.finished === undefined ? {} : { finished: change.finished }),
             notifications: (change.notifications ?? []).map((notification) => ({
               merchantId,
               payId,
