@@ -137,6 +137,8 @@ export const startCommand: Command = {
     ...COMMON_FLAGS,
   ],
   async run(flags) {
+    if (flags["no-tls"] && (flags["tls-cert"] !== undefined || flags["tls-key"] !== undefined))
+      throw new UsageError("--no-tls and --tls-cert/--tls-key exclude each other");
     const { dataDir, tls, logger, env } = await commonSetup(flags);
     const publicUrl =
       typeof flags["public-url"] === "string"
@@ -146,8 +148,6 @@ export const startCommand: Command = {
       typeof flags["trusted-proxies"] === "string"
         ? parseTrustedProxies(flags["trusted-proxies"], "--trusted-proxies")
         : env.trustedProxies;
-    if (flags["no-tls"] && (flags["tls-cert"] !== undefined || flags["tls-key"] !== undefined))
-      throw new UsageError("--no-tls and --tls-cert/--tls-key exclude each other");
     if (flags.emulator && flags["no-emulator"])
       throw new UsageError("--emulator and --no-emulator exclude each other");
     // Production means PostgreSQL; its emulator would write a play Amazon into the real database.

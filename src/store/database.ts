@@ -201,8 +201,11 @@ function openPostgres(options: { url: string; schema?: string; poolSize?: number
     },
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
   });
-  // An idle client that loses its server connection must not take the process down.
+  // A client that loses its server connection (PostgreSQL restarted, backend terminated) must not
+  // take the process down: idle ones report on the pool, checked-out ones on themselves; the
+  // query in flight fails on its own and the pool connects anew for the next one.
   pool.on("error", () => {});
+  pool.on("connect", (client) => client.on("error", () => {}));
   const run = async <Row>(on: pg.Pool | pg.PoolClient, sql: string, params?: readonly unknown[]) =>
     (await on.query(sql, params as unknown[] | undefined)).rows as Row[];
   let schemaReady: Promise<unknown> | undefined = schema
