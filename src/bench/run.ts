@@ -56,6 +56,11 @@ export interface BenchResult {
   readonly cryptoFloorRatio: number;
   readonly s2sLatencyMs: { readonly p50: number; readonly p99: number };
   readonly transactionsPerPayment: number;
+  /**
+   * Of those, what the background jobs' polls would have run anyway over the run's wall time
+   * (their idle rate, measured before the run): on a slow run they weigh more per payment.
+   */
+  readonly idlePollTransactionsPerPayment: number;
   readonly notifiesPerPayment: number;
   readonly peakRssMb: number;
   /** RSS of the started, idle child before the first payment. */
@@ -164,6 +169,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       cryptoFloorRatio: round(cpuMsPerPayment / (rsaSignsPerPayment * rsaSignMs), 2),
       s2sLatencyMs: { p50: round(percentile(latencies, 50), 2), p99: round(percentile(latencies, 99), 2) },
       transactionsPerPayment: round(per(counter(after, before, "kasse_db_transactions_total")), 2),
+      idlePollTransactionsPerPayment: round(per((idlePerPoll * seconds * 1000) / QUIET_POLL_MS), 2),
       notifiesPerPayment: round(per(shopServer.count() - notifiesBefore), 2),
       peakRssMb: round(after.maxRssKb / 1024, 1),
       idleRssMb: round(started.idleRssBytes / 2 ** 20, 1),
