@@ -4,6 +4,7 @@
  */
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { registerApi } from "../api/index.js";
 import { type Clock, systemClock } from "../core/clock.js";
 import type { CertificatePem } from "../http/tls.js";
 import type { Logger } from "../log.js";
@@ -107,6 +108,16 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       : {}),
     ...(options.emulator ? { emulator: options.emulator } : {}),
     ...(options.subscriptionClock ? { subscriptionClock: options.subscriptionClock } : {}),
+  });
+  const side = notifier;
+  registerApi(app, {
+    db,
+    clock,
+    adminToken: token,
+    merchants,
+    flows: side.flows,
+    wakeNotifications: () => side.notifications.wake(),
+    recurring: () => side.recurring,
   });
   try {
     await app.listen({ host: options.host, port: options.port });

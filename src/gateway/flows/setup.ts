@@ -23,10 +23,11 @@ import { registerPaygateRoutes } from "../../paygate/routes.js";
 import type { Database } from "../../store/database.js";
 import type { AmazonLinks, EmulatorEndpoint } from "../amazon-link.js";
 import { ipnIntakePage } from "../ipn/intake.js";
+import { recordIpnReceived } from "../ipn/received.js";
 import type { MerchantDirectory } from "../merchant-directory.js";
 import { paymentsOfAmazonObject } from "../store/settlements.js";
 import { createRecurringSide, type RecurringSide } from "../subscriptions/side.js";
-import { createFlows } from "./index.js";
+import { createFlows, type Flows } from "./index.js";
 import { gatewayPaymentStore } from "./payment-store.js";
 import type { AmazonLink } from "./ports.js";
 import type { RecurringDeps } from "./recurring-charge.js";
@@ -62,6 +63,8 @@ const BUTTON_ALGORITHM = SIGNATURE_ALGORITHMS["AMZN-PAY-RSASSA-PSS"];
 
 /** The gateway's background side: URLNotify delivery and the reconciliation of pending outcomes. */
 export interface AsyncSide {
+  /** The flow services, for the doors beyond Paygate (the JSON API's actions). */
+  readonly flows: Flows;
   readonly notifications: NotifyWorker;
   /** Merchant closes and Kasse's subscriptions with their due-charge worker. */
   readonly recurring: RecurringSide;
@@ -134,6 +137,8 @@ export function setUpPaygate(app: FastifyInstance, options: PaygateSetupOptions)
         chargePermissionId: ipn.ChargePermissionId,
       }),
     settle: (merchantId, payId, context) => settleJob.settle(merchantId, payId, context),
+    recordReceived: (merchantId, received) =>
+      recordIpnReceived(options.db, merchantId, received, options.clock.now()),
     permissionChanged: (merchantId, chargePermissionId) =>
       recurring.permissionChanged(merchantId, chargePermissionId),
     confirmSubscription: async (url) => {
@@ -154,6 +159,7 @@ export function setUpPaygate(app: FastifyInstance, options: PaygateSetupOptions)
     ipnPage,
   ]);
   return {
+    flows,
     notifications,
     recurring,
     start() {
