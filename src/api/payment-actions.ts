@@ -14,7 +14,7 @@ export type ApiAction = "capture" | "refund" | "cancel";
 
 export interface ApiActionRequest {
   readonly payId: string;
-  /** Minor units; capture defaults to the authorised amount not captured yet, cancel has none. */
+  /** Minor units; capture defaults to the authorised amount, cancel has none. */
   readonly amount?: number | undefined;
   readonly currency?: string | undefined;
   readonly reason?: string | undefined;
@@ -83,10 +83,11 @@ export async function runPaymentAction(
   action: ApiAction,
   request: ApiActionRequest,
 ): Promise<ApiActionOutcome> {
+  // One capture per payment (the flows refuse a second): its default is the whole authorisation,
+  // or the order amount before there is one (the flows then say why it cannot be captured).
+  const defaultCapture = payment.authorized > 0 ? payment.authorized : payment.amount;
   const amount =
-    action === "cancel"
-      ? undefined
-      : (request.amount ?? (action === "capture" ? payment.authorized - payment.captured : undefined));
+    action === "cancel" ? undefined : (request.amount ?? (action === "capture" ? defaultCapture : undefined));
   const command: ActionCommand = {
     payId: request.payId,
     transId: undefined,

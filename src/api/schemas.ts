@@ -196,7 +196,10 @@ export const CaptureBody = Type.Object(
     amount: Type.Optional(MinorAmount),
     currency: Type.Optional(Currency),
   },
-  { additionalProperties: false, description: "amount defaults to what is authorised and not captured" },
+  {
+    additionalProperties: false,
+    description: "amount defaults to the whole authorisation (one capture per payment)",
+  },
 );
 export const RefundBody = Type.Object(
   { amount: MinorAmount, currency: Type.Optional(Currency) },
