@@ -11,10 +11,12 @@ import type { TSchema } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
 import { request } from "undici";
 import { ActionResult, PaymentDetail, PaymentList } from "../src/api/schemas.js";
+import { verifySignature } from "../src/api/webhooks.js";
 import { readAnswer, type ShopCredentials } from "../src/paygate/client.js";
 import { completionResult, initRequest, initResponse, reviewRedirect } from "../src/paygate/tables.js";
 import {
   ADMIN_TOKEN,
+  type Notification as Arrived,
   browse,
   buyer,
   call,
@@ -28,6 +30,7 @@ let world: World;
 let shop: ShopCredentials;
 let keyA: string;
 let keyB: string;
+let webhookSecret: string;
 
 interface Answer {
   status: number;
@@ -53,6 +56,16 @@ async function api(
     dispatcher: world.agent,
   });
   return { status: response.statusCode, headers: response.headers, body: await response.body.json() };
+}
+
+/** The notifies or webhooks that arrived at `path`, once there are `count` (bounded wait). */
+async function arrived(path: string, count: number): Promise<Arrived[]> {
+  for (let i = 0; i < 500; i++) {
+    const items = world.notify.received.filter((item) => item.path === path);
+    if (items.length >= count) return items;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  assert.fail(`fewer than ${count} requests arrived at ${path}`);
 }
 
 function matches(schema: TSchema, value: unknown): void {
@@ -113,12 +126,17 @@ describe("JSON API payments over HTTPS", () => {
     await createShop(world, "shop-api-b");
     keyA = await apiKey("shop-api-a");
     keyB = await apiKey("shop-api-b");
+    const endpoint = await api("POST", "/merchants/shop-api-a/webhook-endpoints", keyA, {
+      body: { url: `${world.notify.url}/webhooks` },
+    });
+    assert.equal(endpoint.status, 201, JSON.stringify(endpoint.body));
+    webhookSecret = endpoint.body.secret;
   });
   after(() => world.close());
 
   it("finds, captures, refunds and explains a Paygate payment; another merchant sees nothing", async () => {
     const payId = await paidByPaygate("API-4711", 4990);
-    await world.notify.waitFor(1);
+    await arrived("/notify", 1);
 
     const found = await api("GET", "/payments?transId=API-4711", keyA);
     assert.equal(found.status, 200);
@@ -167,7 +185,7 @@ describe("JSON API payments over HTTPS", () => {
     assert.equal(tooMuch.status, 409);
     assert.equal(tooMuch.body.code, "amount_exceeds_refundable");
 
-    await world.notify.waitFor(2);
+    await arrived("/notify", 2);
     const detail = await api("GET", `/payments/${payId}`, keyA);
     assert.equal(detail.status, 200);
     matches(PaymentDetail, detail.body);
@@ -196,6 +214,23 @@ describe("JSON API payments over HTTPS", () => {
       [["completion", true, 200]],
     );
     assert.equal(entry("capture")?.notifications[0]?.deliveries[0]?.httpStatus, 200);
+
+    // The same events as signed JSON webhooks (the URLNotify receiver gets both kinds).
+    const hooks = await arrived("/webhooks", 2);
+    const hook = (type: string) => {
+      const found = hooks.find((item) => JSON.parse(item.body).type === type);
+      assert.ok(found, `no ${type} webhook`);
+      return found;
+    };
+    const authorised = hook("payment.authorization.succeeded");
+    const capturedHook = hook("payment.capture.succeeded");
+    const now = Math.floor(Date.now() / 1000);
+    assert.equal(verifySignature(capturedHook.signature ?? "", capturedHook.body, webhookSecret, now), true);
+    assert.equal(verifySignature(capturedHook.signature ?? "", capturedHook.body, "whsec_other", now), false);
+    assert.equal(JSON.parse(capturedHook.body).data.payId, payId);
+    assert.equal(JSON.parse(capturedHook.body).data.amount, 4990);
+    assert.equal(capturedHook.contentType, "application/json");
+    assert.equal(JSON.parse(authorised.body).data.payId, payId);
 
     // Merchant isolation: by id, by list, by filter, by action.
     const foreign = await api("GET", `/payments/${payId}`, keyB);

@@ -22,6 +22,7 @@ import { SecretBox } from "../gateway/secrets.js";
 import { enqueueNotification } from "../gateway/store/notifications.js";
 import { planOperation } from "../gateway/store/operations.js";
 import { insertPayment } from "../gateway/store/payments.js";
+import { silentLogger } from "../log.js";
 import { recordAttempt } from "../notify/outbox.js";
 import { type CodeName, paygateCode } from "../paygate/codes.js";
 import type { Database } from "../store/database.js";
@@ -39,6 +40,7 @@ const { privateKey: PEM } = generateKeyPairSync("rsa", {
 
 let db: Database;
 let app: FastifyInstance;
+const secrets = new SecretBox(randomBytes(32));
 const clock = new ManualClock(Date.parse("2026-03-01T10:00:00Z"));
 const flowCalls: Array<{ kind: string; merchantId: string; command: ActionCommand }> = [];
 
@@ -163,7 +165,7 @@ let viewerA: string;
 describe("JSON API (inject)", () => {
   before(async () => {
     db = await openTestDatabase(MIGRATIONS);
-    const merchants = new MerchantDirectory({ db, secrets: new SecretBox(randomBytes(32)), clock });
+    const merchants = new MerchantDirectory({ db, secrets, clock });
     for (const merchantId of ["shop-a", "shop-b"]) {
       await merchants.create({
         merchantId,
@@ -255,6 +257,8 @@ describe("JSON API (inject)", () => {
       merchants,
       flows: recordingFlows(),
       wakeNotifications: () => undefined,
+      secrets,
+      logger: silentLogger(),
     });
     await app.ready();
   });
@@ -523,6 +527,7 @@ describe("JSON API (inject)", () => {
         "/merchants/shop-a/notifications",
         "/merchants/shop-a/subscriptions",
         "/merchants/shop-a/subscriptions/sub-1",
+        "/merchants/shop-a/webhook-endpoints",
       ]) {
         assertProblem(await api("GET", `/api/v1${path}`, { token: keyB }), 404, "not_found");
       }
@@ -536,6 +541,19 @@ describe("JSON API (inject)", () => {
           token: keyB,
           payload: { origins: ["https://evil.example"] },
         }),
+        404,
+        "not_found",
+      );
+      assertProblem(
+        await api("POST", "/api/v1/merchants/shop-a/webhook-endpoints", {
+          token: keyB,
+          payload: { url: "https://evil.example/hook" },
+        }),
+        404,
+        "not_found",
+      );
+      assertProblem(
+        await api("POST", "/api/v1/merchants/shop-a/webhook-deliveries/1/resend", { token: keyB }),
         404,
         "not_found",
       );

@@ -9,7 +9,9 @@ import type { FastifyError, FastifyInstance } from "fastify";
 import type { Clock } from "../core/clock.js";
 import type { Flows } from "../gateway/flows/index.js";
 import type { MerchantDirectory } from "../gateway/merchant-directory.js";
+import type { SecretBox } from "../gateway/secrets.js";
 import type { RecurringSide } from "../gateway/subscriptions/side.js";
+import type { Logger } from "../log.js";
 import type { Database } from "../store/database.js";
 import { adminTokenAuthenticator, apiKeyAuthenticator, authenticate } from "./auth.js";
 import { answerPreflight, checkOrigin } from "./cors.js";
@@ -21,6 +23,9 @@ import type { Authenticator } from "./principal.js";
 import { DEFAULT_REQUEST_LOG, RequestLog, type RequestLogOptions } from "./request-log.js";
 import { type ApiRoute, fastifyPath } from "./route.js";
 import { typeboxValidatorCompiler } from "./validation.js";
+import { WebhookDelivery } from "./webhook-delivery.js";
+import { webhookRoutes } from "./webhook-routes.js";
+import { WebhookStore } from "./webhooks.js";
 
 export { API_PREFIX } from "./openapi.js";
 
@@ -38,14 +43,34 @@ export interface ApiDeps {
    */
   readonly authenticators?: readonly Authenticator[];
   readonly requestLog?: RequestLogOptions;
+  /** Seals the webhook endpoints' secrets (the merchants' master key). */
+  readonly secrets: SecretBox;
+  readonly logger: Logger;
+  /** Webhook delivery: the URLNotify retry schedule and timeout unless a test shortens them. */
+  readonly webhooks?: {
+    readonly retryScheduleMs?: readonly number[];
+    readonly pollIntervalMs?: number;
+    readonly timeoutMs?: number;
+  };
   /** The document's `info.version`. */
   readonly version?: string;
 }
 
-/** The routes, for the OpenAPI document and its test. */
-export function apiRoutes(deps: ApiDeps, requestLog: RequestLog): ApiRoute[] {
+/** The API's background side: webhook delivery. */
+export interface ApiSide {
+  readonly webhooks: WebhookDelivery;
+  start(): void;
+  stop(): Promise<void>;
+}
+
+function apiRoutes(
+  deps: ApiDeps,
+  requestLog: RequestLog,
+  webhooks: { readonly store: WebhookStore; readonly wake: () => void },
+): ApiRoute[] {
   const routes: ApiRoute[] = [
     ...paymentRoutes(deps),
+    ...webhookRoutes({ db: deps.db, clock: deps.clock, ...webhooks }),
     ...merchantRoutes({
       db: deps.db,
       clock: deps.clock,
@@ -72,14 +97,23 @@ export function apiRoutes(deps: ApiDeps, requestLog: RequestLog): ApiRoute[] {
   return routes;
 }
 
-export function registerApi(app: FastifyInstance, deps: ApiDeps): void {
+/** Registers `/api/v1` on the app; start the returned side once the app listens, stop it on close. */
+export function registerApi(app: FastifyInstance, deps: ApiDeps): ApiSide {
   const requestLog = new RequestLog(deps.db, deps.requestLog ?? DEFAULT_REQUEST_LOG);
+  const store = new WebhookStore(deps.db, deps.secrets);
+  const delivery = new WebhookDelivery({
+    db: deps.db,
+    clock: deps.clock,
+    logger: deps.logger,
+    store,
+    ...deps.webhooks,
+  });
   const authenticators: readonly Authenticator[] = [
     adminTokenAuthenticator(deps.adminToken),
     apiKeyAuthenticator(deps.db, deps.clock),
     ...(deps.authenticators ?? []),
   ];
-  const routes = apiRoutes(deps, requestLog);
+  const routes = apiRoutes(deps, requestLog, { store, wake: () => delivery.wake() });
   const publicPaths = new Set(routes.filter((route) => route.public).map((route) => fastifyPath(route.path)));
 
   app.register(
@@ -149,4 +183,9 @@ export function registerApi(app: FastifyInstance, deps: ApiDeps): void {
     },
     { prefix: API_PREFIX },
   );
+  return {
+    webhooks: delivery,
+    start: () => delivery.start(),
+    stop: () => delivery.stop(),
+  };
 }

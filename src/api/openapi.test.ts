@@ -13,6 +13,7 @@ import { ManualClock } from "../core/clock.js";
 import type { Flows } from "../gateway/flows/index.js";
 import { MerchantDirectory } from "../gateway/merchant-directory.js";
 import { SecretBox } from "../gateway/secrets.js";
+import { silentLogger } from "../log.js";
 import type { Database } from "../store/database.js";
 import { openTestDatabase } from "../store/test-database.js";
 import { API_PREFIX, registerApi } from "./index.js";
@@ -27,6 +28,7 @@ describe("OpenAPI document", () => {
   before(async () => {
     db = await openTestDatabase(MIGRATIONS);
     const clock = new ManualClock();
+    const secrets = new SecretBox(randomBytes(32));
     app = Fastify();
     app.addHook("onRoute", (route) => {
       const methods = Array.isArray(route.method) ? route.method : [route.method];
@@ -41,9 +43,11 @@ describe("OpenAPI document", () => {
       db,
       clock,
       adminToken: "openapi-test-token-0123456789",
-      merchants: new MerchantDirectory({ db, secrets: new SecretBox(randomBytes(32)), clock }),
+      merchants: new MerchantDirectory({ db, secrets, clock }),
       flows: {} as Flows,
       wakeNotifications: () => undefined,
+      secrets,
+      logger: silentLogger(),
     });
     await app.ready();
   });

@@ -338,3 +338,53 @@ export const RequestLogEntry = Type.Object({
   payId: Nullable(Type.String()),
   at: IsoTime,
 });
+
+export const WebhookEndpoint = Type.Object({
+  endpointId: Type.String(),
+  merchantId: MerchantId,
+  url: Type.String(),
+  active: Type.Boolean(),
+  previousSecretValidUntil: Nullable(IsoTime),
+  createdAt: IsoTime,
+});
+export const WebhookEndpointWithSecret = Type.Object({
+  ...WebhookEndpoint.properties,
+  secret: Type.String({ description: "whsec_…, shown once" }),
+});
+export const WebhookEndpointBody = Type.Object(
+  { url: Type.String({ maxLength: 2000, description: "https (http only for localhost)" }) },
+  { additionalProperties: false },
+);
+export const WebhookEndpointParams = Type.Object({
+  merchantId: MerchantId,
+  endpointId: Type.String({ pattern: "^we_[0-9a-f]{16}$" }),
+});
+export const RollSecretBody = Type.Object(
+  {
+    graceSeconds: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 7 * 86_400,
+        description: "the old secret signs too this long; default 86400",
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export const WebhookDelivery = Type.Object({
+  deliveryId: Type.Integer(),
+  endpointId: Type.String(),
+  eventId: Type.String(),
+  eventType: Type.String(),
+  payId: PayId,
+  status: Type.Union([Type.Literal("pending"), Type.Literal("delivered"), Type.Literal("failed")]),
+  attempts: Type.Integer(),
+  lastHttpStatus: Nullable(Type.Integer()),
+  lastError: Nullable(Type.String()),
+  nextAttemptAt: Nullable(IsoTime),
+  createdAt: IsoTime,
+});
+export const WebhookDeliveryParams = Type.Object({
+  merchantId: MerchantId,
+  deliveryId: Type.Integer({ minimum: 1 }),
+});

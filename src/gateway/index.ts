@@ -110,14 +110,21 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     ...(options.subscriptionClock ? { subscriptionClock: options.subscriptionClock } : {}),
   });
   const side = notifier;
-  registerApi(app, {
+  const api = registerApi(app, {
     db,
     clock,
+    logger: options.logger,
     adminToken: token,
     merchants,
+    secrets,
     flows: side.flows,
     wakeNotifications: () => side.notifications.wake(),
     recurring: () => side.recurring,
+    webhooks: {
+      ...(options.notifyRetryScheduleMs ? { retryScheduleMs: options.notifyRetryScheduleMs } : {}),
+      ...(options.notifyTimeoutMs ? { timeoutMs: options.notifyTimeoutMs } : {}),
+      ...(options.pollIntervalMs ? { pollIntervalMs: options.pollIntervalMs } : {}),
+    },
   });
   try {
     await app.listen({ host: options.host, port: options.port });
@@ -129,6 +136,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const port = typeof address === "object" && address ? address.port : options.port;
   url = `https://${urlHost(options.host)}:${port}`;
   notifier.start();
+  api.start();
   return {
     url,
     db,
@@ -137,6 +145,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     ...(generated ? { generatedAdminToken: token } : {}),
     subscriptions: notifier.recurring.runner,
     close: async () => {
+      await api.stop();
       await notifier.stop();
       await app.close();
       await amazon.close();

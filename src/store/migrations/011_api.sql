@@ -91,3 +91,46 @@ CREATE TABLE ipn_received (
   PRIMARY KEY (merchant_id, ipn_id)
 );
 CREATE INDEX ipn_received_payment ON ipn_received (merchant_id, pay_id);
+
+-- Signed webhooks of the JSON API door (docs/api.md): endpoints per merchant, each with its
+-- secret (sealed like the merchant secrets, since signing needs it) and, after a roll, the
+-- previous secret until `previous_until`. `cursor` is the last URLNotify outbox row this endpoint
+-- has taken its events from: webhooks are a second consumer of the same domain events.
+CREATE TABLE webhook_endpoints (
+  merchant_id text NOT NULL REFERENCES merchants (merchant_id),
+  endpoint_id text NOT NULL,
+  url text NOT NULL,
+  secret_enc text NOT NULL,
+  previous_secret_enc text,
+  previous_until bigint,
+  cursor bigint NOT NULL,
+  active boolean NOT NULL DEFAULT true,
+  created_at bigint NOT NULL,
+  updated_at bigint NOT NULL,
+  PRIMARY KEY (merchant_id, endpoint_id)
+);
+
+-- One row per (endpoint, event): the JSON body fixed when the event was taken, delivered with
+-- the URLNotify retry schedule under a lease, like the notify outbox.
+CREATE TABLE webhook_deliveries (
+  merchant_id text NOT NULL,
+  delivery_id bigint GENERATED ALWAYS AS IDENTITY,
+  endpoint_id text NOT NULL,
+  event_id text NOT NULL,
+  event_type text NOT NULL,
+  pay_id text NOT NULL,
+  body text NOT NULL,
+  status text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'delivered', 'failed')),
+  attempts integer NOT NULL DEFAULT 0,
+  schedule_base integer NOT NULL DEFAULT 0,
+  next_attempt_at bigint NOT NULL,
+  lease_until bigint,
+  lease_token text,
+  last_http_status integer,
+  last_error text,
+  created_at bigint NOT NULL,
+  updated_at bigint NOT NULL,
+  PRIMARY KEY (merchant_id, delivery_id),
+  UNIQUE (merchant_id, endpoint_id, event_id)
+);
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHERE status = 'pending';
