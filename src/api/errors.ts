@@ -25,7 +25,6 @@ export const API_ERRORS = {
   amount_exceeds_authorized: { status: 409, title: "Amount exceeds the authorised amount" },
   amount_exceeds_refundable: { status: 409, title: "Amount exceeds what can still be refunded" },
   currency_mismatch: { status: 409, title: "Currency differs from the payment's currency" },
-  action_in_progress: { status: 409, title: "Another action on this payment is in progress" },
   payment_declined: { status: 402, title: "Amazon Pay declined the action" },
   amazon_refused: { status: 502, title: "Amazon Pay refused the request" },
   amazon_unavailable: { status: 503, title: "Amazon Pay is unavailable; try again later" },
