@@ -20,7 +20,7 @@ import { merchantRoutes } from "./merchant-routes.js";
 import { API_PREFIX, openApiDocument } from "./openapi.js";
 import { paymentRoutes } from "./payment-routes.js";
 import type { Authenticator } from "./principal.js";
-import { DEFAULT_REQUEST_LOG, RequestLog, type RequestLogOptions } from "./request-log.js";
+import { DEFAULT_REQUEST_LOG, noteSubject, RequestLog, type RequestLogOptions } from "./request-log.js";
 import { type ApiRoute, fastifyPath } from "./route.js";
 import { typeboxValidatorCompiler } from "./validation.js";
 import { WebhookDelivery } from "./webhook-delivery.js";
@@ -142,7 +142,7 @@ export function registerApi(app: FastifyInstance, deps: ApiDeps): ApiSide {
         if (publicPaths.has(request.routeOptions.url?.slice(API_PREFIX.length) ?? "")) return;
         const principal = await authenticate(request, authenticators);
         request.apiPrincipal = principal;
-        if (principal.kind === "merchant") request.apiSubject = { merchantId: principal.merchantId };
+        if (principal.kind === "merchant") noteSubject(request, { merchantId: principal.merchantId });
         await checkOrigin(deps.db, request, reply, principal);
       });
       api.addHook("onResponse", async (request, reply) => {

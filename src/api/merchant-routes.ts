@@ -19,6 +19,7 @@ import { allowedOrigins, setAllowedOrigins } from "./cors.js";
 import { ApiError } from "./errors.js";
 import { canRead } from "./principal.js";
 import type { RequestLog } from "./request-log.js";
+import { noteSubject } from "./request-log.js";
 import { type ApiRoute, authorise, scopeFor } from "./route.js";
 import {
   ApiKey,
@@ -263,7 +264,7 @@ export function merchantRoutes(deps: MerchantRouteDeps): ApiRoute[] {
       handler: async (request: Req<Static<typeof MerchantParams>, Static<typeof NotificationQuery>>) => {
         authorise(request, request.params.merchantId, "read");
         const { status, payId, before, limit } = request.query;
-        if (payId !== undefined) request.apiSubject = { ...request.apiSubject, payId };
+        if (payId !== undefined) noteSubject(request, { payId });
         return {
           notifications: await listNotifications(db, request.params.merchantId, {
             ...(status === undefined ? {} : { status }),
@@ -291,7 +292,7 @@ export function merchantRoutes(deps: MerchantRouteDeps): ApiRoute[] {
         authorise(request, merchantId, "act");
         const resent = await resendNotification(db, merchantId, notificationId, deps.clock.now());
         if (resent === undefined) throw new ApiError("not_found", `no notification ${notificationId}`);
-        request.apiSubject = { ...request.apiSubject, payId: resent.payId };
+        noteSubject(request, { payId: resent.payId });
         deps.wakeNotifications();
         return reply.code(202).send(resent);
       },

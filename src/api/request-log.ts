@@ -32,6 +32,12 @@ declare module "fastify" {
 /** Notes what a request concerned; the last word wins (a route learns the payment's merchant). */
 export function noteSubject(request: FastifyRequest, subject: { merchantId?: string; payId?: string }): void {
   request.apiSubject = { ...request.apiSubject, ...subject };
+  // The gateway's access log line names them too.
+  request.accessFacts = {
+    ...request.accessFacts,
+    ...(request.apiSubject.merchantId === undefined ? {} : { merchant: request.apiSubject.merchantId }),
+    ...(request.apiSubject.payId === undefined ? {} : { payId: request.apiSubject.payId }),
+  };
 }
 
 export class RequestLog {

@@ -9,6 +9,7 @@ import type { Clock } from "../core/clock.js";
 import type { Database } from "../store/database.js";
 import { normaliseOrigin } from "./cors.js";
 import { ApiError } from "./errors.js";
+import { noteSubject } from "./request-log.js";
 import { type ApiRoute, authorise } from "./route.js";
 import {
   MerchantParams,
@@ -179,7 +180,7 @@ export function webhookRoutes(deps: WebhookRouteDeps): ApiRoute[] {
         authorise(request, merchantId, "act");
         const resent = await resendDelivery(deps.db, merchantId, deliveryId, deps.clock.now());
         if (resent === undefined) throw notFound(deliveryId);
-        request.apiSubject = { ...request.apiSubject, payId: resent.payId };
+        noteSubject(request, { payId: resent.payId });
         deps.wake();
         return reply.code(202).send(resent);
       },
