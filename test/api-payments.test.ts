@@ -3,7 +3,8 @@
  * through the Paygate protocol (init, the buyer at Amazon, completion); then the merchant's API
  * key finds the payment by TransID, captures it with an Idempotency-Key (replayed, then the key
  * reused for another body), refunds part of it, and reads the timeline — Amazon calls and the
- * URLNotify deliveries with the shop's answers included. Another merchant's key sees none of it.
+ * URLNotify deliveries with the shop's answers and the IPNs received included; the same events
+ * arrive as signed webhooks. Another merchant's key sees none of it. The emulator's IPNs are on.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
@@ -14,6 +15,7 @@ import { ActionResult, PaymentDetail, PaymentList } from "../src/api/schemas.js"
 import { verifySignature } from "../src/api/webhooks.js";
 import { readAnswer, type ShopCredentials } from "../src/paygate/client.js";
 import { completionResult, initRequest, initResponse, reviewRedirect } from "../src/paygate/tables.js";
+import { advanceAmazon, startAsyncWorld } from "./async-support.js";
 import {
   ADMIN_TOKEN,
   type Notification as Arrived,
@@ -22,7 +24,6 @@ import {
   call,
   createShop,
   SHOP,
-  startWorld,
   type World,
 } from "./paygate-support.js";
 
@@ -121,7 +122,7 @@ async function paidByPaygate(transId: string, amount: number): Promise<string> {
 
 describe("JSON API payments over HTTPS", () => {
   before(async () => {
-    world = await startWorld();
+    world = await startAsyncWorld();
     shop = await createShop(world, "shop-api-a");
     await createShop(world, "shop-api-b");
     keyA = await apiKey("shop-api-a");
@@ -185,8 +186,15 @@ describe("JSON API payments over HTTPS", () => {
     assert.equal(tooMuch.status, 409);
     assert.equal(tooMuch.body.code, "amount_exceeds_refundable");
 
-    await arrived("/notify", 2);
-    const detail = await api("GET", `/payments/${payId}`, keyA);
+    // Amazon settles the refund later (the emulator's clock moved on); its IPN makes Kasse ask,
+    // and the timeline shows both.
+    await advanceAmazon(world, 31);
+    await arrived("/notify", 3);
+    let detail = await api("GET", `/payments/${payId}`, keyA);
+    for (let i = 0; i < 250 && detail.body.ipns.length === 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      detail = await api("GET", `/payments/${payId}`, keyA);
+    }
     assert.equal(detail.status, 200);
     matches(PaymentDetail, detail.body);
     const timeline = detail.body.timeline as Array<{
@@ -214,9 +222,16 @@ describe("JSON API payments over HTTPS", () => {
       [["completion", true, 200]],
     );
     assert.equal(entry("capture")?.notifications[0]?.deliveries[0]?.httpStatus, 200);
+    assert.equal(entry("refund")?.state, "succeeded");
+    assert.ok(detail.body.ipns.length > 0, "the IPNs received are on the timeline");
+    assert.ok(
+      detail.body.ipns.every((ipn: { objectType: string }) =>
+        ["CHARGE", "REFUND", "CHARGE_PERMISSION"].includes(ipn.objectType),
+      ),
+    );
 
     // The same events as signed JSON webhooks (the URLNotify receiver gets both kinds).
-    const hooks = await arrived("/webhooks", 2);
+    const hooks = await arrived("/webhooks", 3);
     const hook = (type: string) => {
       const found = hooks.find((item) => JSON.parse(item.body).type === type);
       assert.ok(found, `no ${type} webhook`);
@@ -231,6 +246,7 @@ describe("JSON API payments over HTTPS", () => {
     assert.equal(JSON.parse(capturedHook.body).data.amount, 4990);
     assert.equal(capturedHook.contentType, "application/json");
     assert.equal(JSON.parse(authorised.body).data.payId, payId);
+    assert.equal(JSON.parse(hook("payment.refund.succeeded").body).data.amount, 1000);
 
     // Merchant isolation: by id, by list, by filter, by action.
     const foreign = await api("GET", `/payments/${payId}`, keyB);

@@ -22,12 +22,20 @@ import { SecretBox } from "../gateway/secrets.js";
 import { enqueueNotification } from "../gateway/store/notifications.js";
 import { planOperation } from "../gateway/store/operations.js";
 import { insertPayment } from "../gateway/store/payments.js";
+import type { RecurringSide } from "../gateway/subscriptions/side.js";
+import {
+  findSubscription,
+  insertSubscription,
+  listSubscriptions,
+  setSubscriptionStatus,
+} from "../gateway/subscriptions/store.js";
 import { silentLogger } from "../log.js";
 import { recordAttempt } from "../notify/outbox.js";
 import { type CodeName, paygateCode } from "../paygate/codes.js";
 import type { Database } from "../store/database.js";
 import { openTestDatabase } from "../store/test-database.js";
 import { registerApi } from "./index.js";
+import { RequestLog } from "./request-log.js";
 import { ActionResult, ApiKey, NewApiKey, PaymentDetail, PaymentList } from "./schemas.js";
 
 const MIGRATIONS = fileURLToPath(new URL("../store/migrations/", import.meta.url));
@@ -249,6 +257,24 @@ describe("JSON API (inject)", () => {
       [PAY_A1, t0 + 8_000],
     );
 
+    await insertSubscription(
+      db,
+      {
+        merchantId: "shop-a",
+        subscriptionId: "sub-1",
+        chargePermissionId: "cp-4711",
+        amount: 990,
+        currency: "EUR",
+        countryCode: "DE",
+        txType: "AuthorizeWithCapture",
+        interval: { unit: "Month", value: 1 },
+        firstDueAt: t0 + 86_400_000,
+        retryDelaysMs: [3_600_000],
+        notifyUrl: "https://shop.example/notify",
+      },
+      t0,
+    );
+
     app = Fastify();
     registerApi(app, {
       db,
@@ -257,6 +283,14 @@ describe("JSON API (inject)", () => {
       merchants,
       flows: recordingFlows(),
       wakeNotifications: () => undefined,
+      // The recurring side's reads and status changes are its store's functions (side.ts).
+      recurring: () =>
+        ({
+          listSubscriptions: (merchantId: string) => listSubscriptions(db, merchantId),
+          findSubscription: (merchantId: string, id: string) => findSubscription(db, merchantId, id),
+          setStatus: (merchantId: string, id: string, status: "active" | "canceled") =>
+            setSubscriptionStatus(db, merchantId, id, status, clock.now()),
+        }) as unknown as RecurringSide,
       secrets,
       logger: silentLogger(),
     });
@@ -658,6 +692,42 @@ describe("JSON API (inject)", () => {
     });
   });
 
+  describe("subscriptions", () => {
+    it("are listed, paused, resumed and cancelled by the merchant's staff, not by a viewer", async () => {
+      const listed = await api("GET", "/api/v1/merchants/shop-a/subscriptions", { token: keyA });
+      assert.deepEqual(
+        listed.body.subscriptions.map((s: { subscriptionId: string }) => s.subscriptionId),
+        ["sub-1"],
+      );
+      assertProblem(
+        await api("POST", "/api/v1/merchants/shop-a/subscriptions/sub-1/pause", { token: viewerA }),
+        403,
+        "forbidden",
+      );
+      const paused = await api("POST", "/api/v1/merchants/shop-a/subscriptions/sub-1/pause", { token: keyA });
+      assert.equal(paused.status, 200);
+      assert.equal(paused.body.status, "paused");
+      const resumed = await api("POST", "/api/v1/merchants/shop-a/subscriptions/sub-1/resume", {
+        token: keyA,
+      });
+      assert.equal(resumed.body.status, "active");
+      const canceled = await api("POST", "/api/v1/merchants/shop-a/subscriptions/sub-1/cancel", {
+        token: keyA,
+      });
+      assert.equal(canceled.body.status, "canceled");
+      assertProblem(
+        await api("POST", "/api/v1/merchants/shop-a/subscriptions/sub-1/pause", { token: keyA }),
+        404,
+        "not_found",
+      );
+      assertProblem(
+        await api("POST", "/api/v1/merchants/shop-b/subscriptions/sub-1/resume", { token: keyB }),
+        404,
+        "not_found",
+      );
+    });
+  });
+
   describe("CORS", () => {
     it("an origin is allowed only when set on a merchant, exact, never a wildcard", async () => {
       assertProblem(
@@ -739,9 +809,31 @@ describe("JSON API (inject)", () => {
       assert.equal(detail.status, 200);
       assert.ok(entries.some((entry) => entry.status === 409 && entry.method === "POST"));
       assert.equal(JSON.stringify(entries).includes("?"), false);
+      assert.equal(
+        JSON.stringify(await db.query("SELECT * FROM api_request_log")).includes("kasse_sk_"),
+        false,
+      );
       const b = await api("GET", "/api/v1/request-log", { token: keyB });
       assert.ok(b.body.requests.length > 0);
       assert.ok(b.body.requests.every((entry: { merchantId: string }) => entry.merchantId === "shop-b"));
+    });
+
+    it("is pruned by count per merchant and by age", async () => {
+      const log = new RequestLog(db, { retentionMs: 60_000, maxPerMerchant: 3 });
+      const entry = { method: "GET", path: "/api/v1/payments", status: 200, durationMs: 1, actor: "t" };
+      for (let i = 0; i < 5; i++)
+        await log.record({ ...entry, merchantId: "shop-p" }, clock.now() - 120_000 + i);
+      for (let i = 0; i < 5; i++) await log.record({ ...entry, merchantId: "shop-p" }, clock.now() + i);
+      await log.record({ ...entry, merchantId: "shop-q" }, clock.now() - 120_000);
+      await log.prune("shop-p", clock.now());
+      const kept = await log.list({ merchantId: "shop-p" }, { limit: 100 });
+      assert.equal(kept.length, 3);
+      assert.ok(kept.every((row) => Date.parse(row.at) >= clock.now()));
+      assert.equal(
+        (await log.list({ merchantId: "shop-q" }, { limit: 100 })).length,
+        1,
+        "other merchants untouched",
+      );
     });
   });
 });
