@@ -2,7 +2,7 @@
  * The JSON API in process (`app.inject`) over a real store (PGlite, or PostgreSQL with
  * `DATABASE_URL`): authentication and API keys, merchant isolation on every route, the payment
  * list's filters and cursor, the timeline from what the store records, idempotent actions, problem
- * details, CORS and the request log. The flows are a recording stand-in here (what they do is the
+ * details, CORS and the request log. The payment steps are a recording stand-in here (what they do is the
  * scenario test's part, test/api-payments.test.ts); the answers are checked against the schemas
  * the OpenAPI document publishes.
  */
@@ -15,8 +15,7 @@ import { Value } from "@sinclair/typebox/value";
 import Fastify, { type FastifyInstance } from "fastify";
 import { ManualClock } from "../core/clock.js";
 import type { Payment, PaymentAction } from "../core/payment.js";
-import type { Flows } from "../gateway/flows/index.js";
-import type { ActionCommand } from "../gateway/flows/types.js";
+import { apiGateway } from "../gateway/api-ports.js";
 import { MerchantDirectory } from "../gateway/merchant-directory.js";
 import { SecretBox } from "../gateway/secrets.js";
 import { enqueueNotification } from "../gateway/store/notifications.js";
@@ -31,7 +30,7 @@ import {
 } from "../gateway/subscriptions/store.js";
 import { silentLogger } from "../log.js";
 import { recordAttempt } from "../notify/outbox.js";
-import { type CodeName, paygateCode } from "../paygate/codes.js";
+import type { Payments } from "../payments/index.js";
 import type { Database } from "../store/database.js";
 import { openTestDatabase } from "../store/test-database.js";
 import { registerApi } from "./index.js";
@@ -50,7 +49,11 @@ let db: Database;
 let app: FastifyInstance;
 const secrets = new SecretBox(randomBytes(32));
 const clock = new ManualClock(Date.parse("2026-03-01T10:00:00Z"));
-const flowCalls: Array<{ kind: string; merchantId: string; command: ActionCommand }> = [];
+const actionCalls: Array<{
+  kind: string;
+  merchantId: string;
+  command: { reqId: string | undefined; amount?: number };
+}> = [];
 
 /** A payment as the store keeps it, authorised for `amount`, created at `at`. */
 function authorised(merchantId: string, payId: string, transId: string, amount: number): Payment {
@@ -82,38 +85,41 @@ function authorised(merchantId: string, payId: string, transId: string, amount: 
   };
 }
 
-/** The flows as far as the API uses them: capture, credit, reverse; refusals by amount. */
-function recordingFlows(): Flows {
-  const run = (kind: string) => async (merchantId: string, command: ActionCommand) => {
-    flowCalls.push({ kind, merchantId, command });
-    const refuse = (name: CodeName) => ({ ok: false as const, code: paygateCode(name) });
-    if (command.amount !== undefined && command.amount > 100_000) return refuse("AMOUNT_EXCEEDS_AUTHORIZED");
-    const rows = await db.query<{ actions: PaymentAction[] }>(
-      "SELECT actions FROM payments WHERE merchant_id = $1 AND pay_id = $2",
-      [merchantId, command.payId],
-    );
-    if (rows.length === 0) return refuse("PAYMENT_UNKNOWN");
-    const action: PaymentAction = {
-      xid: randomBytes(16).toString("hex"),
-      kind: kind as PaymentAction["kind"],
-      sequence: 9,
-      transId: "T",
-      amount: command.amount ?? 0,
-      state: kind === "credit" ? "pending" : "succeeded",
+/** The payment steps as far as the API uses them: capture, refund, reverse; refusals by amount. */
+function recordingPayments(): Payments {
+  const run =
+    (kind: "capture" | "credit" | "reverse") =>
+    async (merchantId: string, command: { payId: string; reqId: string | undefined; amount?: number }) => {
+      actionCalls.push({ kind, merchantId, command });
+      if (command.amount !== undefined && command.amount > 100_000) {
+        return {
+          ok: false as const,
+          refusal: {
+            kind: "payment" as const,
+            refusal: {
+              operation: "capture" as const,
+              reason: "amountExceedsAuthorized" as const,
+              status: "Authorized" as const,
+            },
+          },
+        };
+      }
+      const rows = await db.query("SELECT 1 FROM payments WHERE merchant_id = $1 AND pay_id = $2", [
+        merchantId,
+        command.payId,
+      ]);
+      if (rows.length === 0) return { ok: false as const, refusal: { kind: "paymentUnknown" as const } };
+      const action: PaymentAction = {
+        xid: randomBytes(16).toString("hex"),
+        kind,
+        sequence: 9,
+        transId: "T",
+        amount: command.amount ?? 0,
+        state: kind === "credit" ? "pending" : "succeeded",
+      };
+      return { ok: true as const, payment: authorised(merchantId, command.payId, "T", 1), action };
     };
-    const payment = authorised(merchantId, command.payId, "T", 1);
-    return {
-      ok: true as const,
-      result: {
-        payment,
-        action,
-        refnr: undefined,
-        status: kind === "credit" ? ("PENDING" as const) : ("OK" as const),
-        code: paygateCode("OK"),
-      },
-    };
-  };
-  return { capture: run("capture"), credit: run("credit"), reverse: run("reverse") } as unknown as Flows;
+  return { capture: run("capture"), refund: run("credit"), reverse: run("reverse") } as unknown as Payments;
 }
 
 const PAY_A1 = "a1".repeat(16);
@@ -279,20 +285,24 @@ describe("JSON API (inject)", () => {
     registerApi(app, {
       db,
       clock,
-      adminToken: ADMIN,
-      merchants,
-      flows: recordingFlows(),
-      wakeNotifications: () => undefined,
-      // The recurring side's reads and status changes are its store's functions (side.ts).
-      recurring: () =>
-        ({
-          listSubscriptions: (merchantId: string) => listSubscriptions(db, merchantId),
-          findSubscription: (merchantId: string, id: string) => findSubscription(db, merchantId, id),
-          setStatus: (merchantId: string, id: string, status: "active" | "canceled") =>
-            setSubscriptionStatus(db, merchantId, id, status, clock.now()),
-        }) as unknown as RecurringSide,
-      secrets,
       logger: silentLogger(),
+      payments: recordingPayments(),
+      gateway: apiGateway({
+        db,
+        clock,
+        adminToken: ADMIN,
+        merchants,
+        secrets,
+        wakeNotifications: () => undefined,
+        // The recurring side's reads and status changes are its store's functions (side.ts).
+        recurring: () =>
+          ({
+            listSubscriptions: (merchantId: string) => listSubscriptions(db, merchantId),
+            findSubscription: (merchantId: string, id: string) => findSubscription(db, merchantId, id),
+            setStatus: (merchantId: string, id: string, status: "active" | "canceled") =>
+              setSubscriptionStatus(db, merchantId, id, status, clock.now()),
+          }) as unknown as RecurringSide,
+      }),
     });
     await app.ready();
   });
@@ -550,7 +560,7 @@ describe("JSON API (inject)", () => {
           "not_found",
         );
       }
-      assert.equal(flowCalls.length, 0);
+      assert.equal(actionCalls.length, 0);
     });
 
     it("merchant-scoped routes answer 404 for another merchant", async () => {
@@ -625,7 +635,7 @@ describe("JSON API (inject)", () => {
     });
 
     it("the same key and body answer the same, once; another body is 409", async () => {
-      const before = flowCalls.length;
+      const before = actionCalls.length;
       const send = (payload: unknown, key = "cap-1") =>
         api("POST", `/api/v1/payments/${PAY_A2}/captures`, {
           token: keyA,
@@ -641,11 +651,11 @@ describe("JSON API (inject)", () => {
       assert.equal(again.status, 201);
       assert.equal(again.headers["idempotent-replayed"], "true");
       assert.deepEqual(again.body, first.body);
-      assert.equal(flowCalls.length, before + 1);
+      assert.equal(actionCalls.length, before + 1);
       assertProblem(await send({ amount: 1000 }), 409, "idempotency_key_reused");
-      assert.equal(flowCalls.length, before + 1);
-      // The flows got a replay key derived from the Idempotency-Key, never the key itself.
-      const call = flowCalls[flowCalls.length - 1];
+      assert.equal(actionCalls.length, before + 1);
+      // The steps got a replay key derived from the Idempotency-Key, never the key itself.
+      const call = actionCalls[actionCalls.length - 1];
       assert.match(call?.command.reqId ?? "", /^api:[0-9a-f]{40}$/);
       assert.equal(call?.command.amount, 1500);
     });
@@ -656,7 +666,7 @@ describe("JSON API (inject)", () => {
         headers: { "idempotency-key": "cap-default" },
       });
       assert.equal(capture.status, 201, JSON.stringify(capture.body));
-      assert.equal(flowCalls[flowCalls.length - 1]?.command.amount, 25_000);
+      assert.equal(actionCalls[actionCalls.length - 1]?.command.amount, 25_000);
       const refund = await api("POST", `/api/v1/payments/${PAY_A3}/refunds`, {
         token: keyA,
         payload: { amount: 500 },
@@ -676,7 +686,7 @@ describe("JSON API (inject)", () => {
       );
     });
 
-    it("maps the flows' refusals to API problems and replays them too", async () => {
+    it("maps the steps' refusals to API problems and replays them too", async () => {
       const send = () =>
         api("POST", `/api/v1/payments/${PAY_A3}/captures`, {
           token: keyA,

@@ -7,11 +7,8 @@
  */
 import type { FastifyError, FastifyInstance } from "fastify";
 import type { Clock } from "../core/clock.js";
-import type { Flows } from "../gateway/flows/index.js";
-import type { MerchantDirectory } from "../gateway/merchant-directory.js";
-import type { SecretBox } from "../gateway/secrets.js";
-import type { RecurringSide } from "../gateway/subscriptions/side.js";
 import type { Logger } from "../log.js";
+import type { Payments } from "../payments/index.js";
 import type { Database } from "../store/database.js";
 import { adminTokenAuthenticator, apiKeyAuthenticator, authenticate } from "./auth.js";
 import { answerPreflight, checkOrigin } from "./cors.js";
@@ -19,6 +16,7 @@ import { ApiError, problem, sendProblem } from "./errors.js";
 import { merchantRoutes } from "./merchant-routes.js";
 import { API_PREFIX, openApiDocument } from "./openapi.js";
 import { paymentRoutes } from "./payment-routes.js";
+import type { ApiGateway } from "./ports.js";
 import type { Authenticator } from "./principal.js";
 import { DEFAULT_REQUEST_LOG, noteSubject, RequestLog, type RequestLogOptions } from "./request-log.js";
 import { type ApiRoute, fastifyPath } from "./route.js";
@@ -32,20 +30,17 @@ export { API_PREFIX } from "./openapi.js";
 export interface ApiDeps {
   readonly db: Database;
   readonly clock: Clock;
-  readonly adminToken: string;
-  readonly merchants: MerchantDirectory;
-  readonly flows: Flows;
-  readonly wakeNotifications: () => void;
-  readonly recurring?: () => RecurringSide | undefined;
+  readonly logger: Logger;
+  /** The payment steps the actions run (src/payments). */
+  readonly payments: Payments;
+  /** The rest of the gateway the API reads and calls, as ports. */
+  readonly gateway: ApiGateway;
   /**
    * More ways to prove a principal, tried after the bearer token ones (the back office's session
    * cookie). An authenticator returns `undefined` when the request is not its kind.
    */
   readonly authenticators?: readonly Authenticator[];
   readonly requestLog?: RequestLogOptions;
-  /** Seals the webhook endpoints' secrets (the merchants' master key). */
-  readonly secrets: SecretBox;
-  readonly logger: Logger;
   /** Webhook delivery: the URLNotify retry schedule and timeout unless a test shortens them. */
   readonly webhooks?: {
     readonly retryScheduleMs?: readonly number[];
@@ -71,14 +66,7 @@ function apiRoutes(
   const routes: ApiRoute[] = [
     ...paymentRoutes(deps),
     ...webhookRoutes({ db: deps.db, clock: deps.clock, ...webhooks }),
-    ...merchantRoutes({
-      db: deps.db,
-      clock: deps.clock,
-      merchants: deps.merchants,
-      wakeNotifications: deps.wakeNotifications,
-      ...(deps.recurring ? { recurring: deps.recurring } : {}),
-      requestLog,
-    }),
+    ...merchantRoutes({ db: deps.db, clock: deps.clock, gateway: deps.gateway, requestLog }),
   ];
   let document: Record<string, unknown> | undefined;
   routes.push({
@@ -100,7 +88,7 @@ function apiRoutes(
 /** Registers `/api/v1` on the app; start the returned side once the app listens, stop it on close. */
 export function registerApi(app: FastifyInstance, deps: ApiDeps): ApiSide {
   const requestLog = new RequestLog(deps.db, deps.requestLog ?? DEFAULT_REQUEST_LOG);
-  const store = new WebhookStore(deps.db, deps.secrets);
+  const store = new WebhookStore(deps.db, deps.gateway.secrets);
   const delivery = new WebhookDelivery({
     db: deps.db,
     clock: deps.clock,
@@ -109,7 +97,7 @@ export function registerApi(app: FastifyInstance, deps: ApiDeps): ApiSide {
     ...deps.webhooks,
   });
   const authenticators: readonly Authenticator[] = [
-    adminTokenAuthenticator(deps.adminToken),
+    adminTokenAuthenticator((authorization) => deps.gateway.isAdminToken(authorization)),
     apiKeyAuthenticator(deps.db, deps.clock),
     ...(deps.authenticators ?? []),
   ];

@@ -7,16 +7,13 @@
 import { type Static, Type } from "@sinclair/typebox";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Clock } from "../core/clock.js";
-import type { MerchantDirectory, MerchantSummary } from "../gateway/merchant-directory.js";
-import { subscriptionJson } from "../gateway/subscriptions/admin-routes.js";
-import type { RecurringSide } from "../gateway/subscriptions/side.js";
-import { pauseSubscription } from "../gateway/subscriptions/store.js";
 import { listNotifications, resendNotification } from "../notify/outbox.js";
 import type { Database } from "../store/database.js";
 import { createApiKey, listApiKeys, revokeApiKey } from "./api-keys.js";
 import { principalOf } from "./auth.js";
 import { allowedOrigins, setAllowedOrigins } from "./cors.js";
 import { ApiError } from "./errors.js";
+import type { ApiGateway, MerchantView } from "./ports.js";
 import { canRead } from "./principal.js";
 import type { RequestLog } from "./request-log.js";
 import { noteSubject } from "./request-log.js";
@@ -42,16 +39,13 @@ import {
 export interface MerchantRouteDeps {
   readonly db: Database;
   readonly clock: Clock;
-  readonly merchants: MerchantDirectory;
-  /** Tells the URLNotify worker a notification became due. */
-  readonly wakeNotifications: () => void;
-  readonly recurring?: () => RecurringSide | undefined;
+  readonly gateway: ApiGateway;
   readonly requestLog: RequestLog;
 }
 
 const PROBLEM = { description: "problem details", schema: Problem };
 
-function merchantJson(summary: MerchantSummary): Static<typeof Merchant> {
+function merchantJson(summary: MerchantView): Static<typeof Merchant> {
   return {
     merchantId: summary.merchantId,
     name: summary.name,
@@ -70,12 +64,12 @@ type Req<P = Static<typeof MerchantParams>, Q = unknown, B = unknown> = FastifyR
 export function merchantRoutes(deps: MerchantRouteDeps): ApiRoute[] {
   const { db } = deps;
   const mustExist = async (merchantId: string) => {
-    const summary = await deps.merchants.summary(merchantId);
+    const summary = await deps.gateway.merchants.summary(merchantId);
     if (summary === undefined) throw new ApiError("not_found", `no merchant ${merchantId}`);
     return summary;
   };
   const recurring = () => {
-    const side = deps.recurring?.();
+    const side = deps.gateway.subscriptions();
     if (side === undefined) throw new ApiError("unavailable", "recurring payments are not set up");
     return side;
   };
@@ -90,23 +84,12 @@ export function merchantRoutes(deps: MerchantRouteDeps): ApiRoute[] {
     handler: async (request: Req<Static<typeof SubscriptionParams>>) => {
       const { merchantId, subscriptionId } = request.params;
       authorise(request, merchantId, "act");
-      const side = recurring();
-      const notFound = () =>
-        new ApiError("not_found", `no subscription ${subscriptionId} that can be ${verb}d`);
-      if (verb === "pause") {
-        const found = await side.findSubscription(merchantId, subscriptionId);
-        if (found === undefined) throw notFound();
-        const paused = await pauseSubscription(db, found, "paused through the API", deps.clock.now());
-        if (!paused) throw notFound();
-      } else {
-        const changed = await side.setStatus(
-          merchantId,
-          subscriptionId,
-          verb === "cancel" ? "canceled" : "active",
-        );
-        if (changed === undefined) throw notFound();
+      const status = ({ pause: "paused", resume: "active", cancel: "canceled" } as const)[verb];
+      const changed = await recurring().setStatus(merchantId, subscriptionId, status);
+      if (changed === undefined) {
+        throw new ApiError("not_found", `no subscription ${subscriptionId} that can be ${verb}d`);
       }
-      return subscriptionJson((await side.findSubscription(merchantId, subscriptionId)) as never);
+      return changed;
     },
   });
 
@@ -122,7 +105,7 @@ export function merchantRoutes(deps: MerchantRouteDeps): ApiRoute[] {
       },
       handler: async (request) => {
         const principal = principalOf(request);
-        const all = await deps.merchants.list();
+        const all = await deps.gateway.merchants.list();
         return {
           merchants: all.filter((merchant) => canRead(principal, merchant.merchantId)).map(merchantJson),
         };
@@ -293,7 +276,7 @@ export function merchantRoutes(deps: MerchantRouteDeps): ApiRoute[] {
         const resent = await resendNotification(db, merchantId, notificationId, deps.clock.now());
         if (resent === undefined) throw new ApiError("not_found", `no notification ${notificationId}`);
         noteSubject(request, { payId: resent.payId });
-        deps.wakeNotifications();
+        deps.gateway.wakeNotifications();
         return reply.code(202).send(resent);
       },
     },
@@ -314,9 +297,7 @@ export function merchantRoutes(deps: MerchantRouteDeps): ApiRoute[] {
       handler: async (request: Req) => {
         authorise(request, request.params.merchantId, "read");
         return {
-          subscriptions: (await recurring().listSubscriptions(request.params.merchantId)).map(
-            subscriptionJson,
-          ),
+          subscriptions: await recurring().list(request.params.merchantId),
         };
       },
     },
@@ -331,9 +312,9 @@ export function merchantRoutes(deps: MerchantRouteDeps): ApiRoute[] {
       handler: async (request: Req<Static<typeof SubscriptionParams>>) => {
         const { merchantId, subscriptionId } = request.params;
         authorise(request, merchantId, "read");
-        const found = await recurring().findSubscription(merchantId, subscriptionId);
+        const found = await recurring().find(merchantId, subscriptionId);
         if (found === undefined) throw new ApiError("not_found", `no subscription ${subscriptionId}`);
-        return subscriptionJson(found);
+        return found;
       },
     },
     subscription("pause"),

@@ -10,10 +10,11 @@ import { fileURLToPath } from "node:url";
 import { Validator } from "@seriousme/openapi-schema-validator";
 import Fastify, { type FastifyInstance } from "fastify";
 import { ManualClock } from "../core/clock.js";
-import type { Flows } from "../gateway/flows/index.js";
+import { apiGateway } from "../gateway/api-ports.js";
 import { MerchantDirectory } from "../gateway/merchant-directory.js";
 import { SecretBox } from "../gateway/secrets.js";
 import { silentLogger } from "../log.js";
+import type { Payments } from "../payments/index.js";
 import type { Database } from "../store/database.js";
 import { openTestDatabase } from "../store/test-database.js";
 import { API_PREFIX, registerApi } from "./index.js";
@@ -42,12 +43,17 @@ describe("OpenAPI document", () => {
     registerApi(app, {
       db,
       clock,
-      adminToken: "openapi-test-token-0123456789",
-      merchants: new MerchantDirectory({ db, secrets, clock }),
-      flows: {} as Flows,
-      wakeNotifications: () => undefined,
-      secrets,
       logger: silentLogger(),
+      payments: {} as Payments,
+      gateway: apiGateway({
+        db,
+        clock,
+        adminToken: "openapi-test-token-0123456789",
+        merchants: new MerchantDirectory({ db, secrets, clock }),
+        secrets,
+        recurring: () => undefined,
+        wakeNotifications: () => undefined,
+      }),
     });
     await app.ready();
   });

@@ -1,13 +1,13 @@
 /**
- * The JSON API's one adapter onto the payment flows: capture, refund and cancel as the API's own
- * outcomes. Everything the API knows about the flows' results is here — when the flows move to
- * `src/payments` with domain outcomes, this file is what changes. The flows still answer with
- * the Paygate door's code names; they are mapped to API problem codes below and never leave
- * this file.
+ * The JSON API's one adapter onto the payment steps (src/payments): capture, refund and cancel
+ * as the API's own outcomes. The steps answer in the domain's vocabulary (src/core/outcome.ts);
+ * this file maps their refusals and an action's final state to the API's problem codes, so the
+ * API's meaning of every outcome is written in one place.
  */
-import type { Payment, PaymentAction } from "../core/payment.js";
-import type { Flows } from "../gateway/flows/index.js";
-import type { ActionCommand } from "../gateway/flows/types.js";
+import { DECLINE_REASON_CODES } from "../amazon/errors.js";
+import type { Refusal } from "../core/outcome.js";
+import type { Payment, PaymentAction, RefusalReason } from "../core/payment.js";
+import type { Payments } from "../payments/index.js";
 import type { ApiErrorCode } from "./errors.js";
 
 export type ApiAction = "capture" | "refund" | "cancel";
@@ -19,9 +19,9 @@ export interface ApiActionRequest {
   readonly currency?: string | undefined;
   readonly reason?: string | undefined;
   /**
-   * The flows' replay key, derived from the Idempotency-Key: should the API's stored answer be
-   * missing (a crash mid-request), the retry is answered by the flow's own replay and no money
-   * moves twice.
+   * The steps' replay key (their ReqId), derived from the Idempotency-Key: should the API's
+   * stored answer be missing (a crash mid-request), the retry is answered by the step's own
+   * replay and no money moves twice.
    */
   readonly replayKey: string;
 }
@@ -37,31 +37,45 @@ export type ApiActionOutcome =
       readonly reasonCode?: string | undefined;
     };
 
-/** The flows' refusal names → the API's problem codes. Anything unlisted is an internal error. */
-const REFUSALS: Readonly<Record<string, ApiErrorCode>> = {
-  PAYMENT_UNKNOWN: "not_found",
-  MERCHANT_UNKNOWN: "not_found",
-  CAPTURE_NOT_ALLOWED: "action_not_allowed",
-  CREDIT_NOT_ALLOWED: "action_not_allowed",
-  REVERSE_NOT_ALLOWED: "action_not_allowed",
-  FIRST_NOTIFY_UNANSWERED: "action_not_allowed",
-  ALREADY_CAPTURED: "already_captured",
-  AMOUNT_EXCEEDS_AUTHORIZED: "amount_exceeds_authorized",
-  AMOUNT_EXCEEDS_REFUNDABLE: "amount_exceeds_refundable",
-  CURRENCY_MISMATCH: "currency_mismatch",
-  PARAMETER_INVALID: "invalid_request",
-  PARAMETER_VALUE_NOT_ALLOWED: "invalid_request",
-  AMAZON_DECLINED: "payment_declined",
-  AMAZON_SOFT_DECLINED: "payment_declined",
-  AMAZON_REQUEST_REFUSED: "amazon_refused",
-  AMAZON_UNAVAILABLE: "amazon_unavailable",
+/** The aggregate's refusal reasons. */
+const BY_REASON: Readonly<Record<RefusalReason, ApiErrorCode>> = {
+  amountInvalid: "invalid_request",
+  currencyUnsupported: "invalid_request",
+  currencyMismatch: "currency_mismatch",
+  notAllowedInState: "action_not_allowed",
+  // Another Amazon call on the payment is under way: for the caller, not allowed now.
+  operationInProgress: "action_not_allowed",
+  alreadyCaptured: "already_captured",
+  amountExceedsAuthorized: "amount_exceeds_authorized",
+  amountExceedsRefundable: "amount_exceeds_refundable",
+  actionUnknown: "internal_error",
+  outcomeNotApplicable: "internal_error",
 };
+
+/** A step's refusal; the kinds that cannot come from capture, refund or cancel are internal errors. */
+function codeOfRefusal(refusal: Refusal): ApiErrorCode {
+  switch (refusal.kind) {
+    case "merchantUnknown":
+    case "paymentUnknown":
+      return "not_found";
+    case "currencyMismatch":
+      return "currency_mismatch";
+    case "payment":
+      return BY_REASON[refusal.refusal.reason];
+    case "amazonRefused":
+      return "amazon_refused";
+    case "amazonUnavailable":
+      return "amazon_unavailable";
+    default:
+      return "internal_error";
+  }
+}
 
 const DETAILS: Partial<Record<ApiErrorCode, string>> = {
   not_found: "no such payment",
-  action_not_allowed: "the payment's state does not allow this action",
+  action_not_allowed: "the payment's state does not allow this action now",
   already_captured: "the payment has been captured already (one capture per payment)",
-  amount_exceeds_authorized: "amount exceeds what is authorised and not captured",
+  amount_exceeds_authorized: "amount exceeds what is authorised",
   amount_exceeds_refundable: "amount exceeds what is captured less refunds",
   currency_mismatch: "currency differs from the payment's currency",
   invalid_request: "amount or currency is invalid",
@@ -71,37 +85,52 @@ const DETAILS: Partial<Record<ApiErrorCode, string>> = {
     "Amazon Pay could not be reached; the action may be retried with the same Idempotency-Key",
 };
 
-function failure(name: string, reasonCode?: string): ApiActionOutcome {
-  const code = REFUSALS[name] ?? "internal_error";
-  return { ok: false, code, detail: DETAILS[code] ?? "the action could not be carried out", reasonCode };
+function failure(code: ApiErrorCode, reasonCode?: string, message?: string): ApiActionOutcome {
+  const detail = DETAILS[code] ?? "the action could not be carried out";
+  return { ok: false, code, detail: message ? `${detail}: ${message}` : detail, reasonCode };
 }
 
-/** Runs one action through the flows for the payment's merchant. */
+/** Runs one action through the payment steps for the payment's merchant. */
 export async function runPaymentAction(
-  flows: Flows,
+  payments: Payments,
   payment: Payment,
   action: ApiAction,
   request: ApiActionRequest,
 ): Promise<ApiActionOutcome> {
-  // One capture per payment (the flows refuse a second): its default is the whole authorisation,
-  // or the order amount before there is one (the flows then say why it cannot be captured).
-  const defaultCapture = payment.authorized > 0 ? payment.authorized : payment.amount;
-  const amount =
-    action === "cancel" ? undefined : (request.amount ?? (action === "capture" ? defaultCapture : undefined));
-  const command: ActionCommand = {
-    payId: request.payId,
-    transId: undefined,
-    refnr: undefined,
-    reqId: request.replayKey,
-    amount,
-    currency: action === "cancel" ? undefined : (request.currency ?? payment.currency),
-    simulationCode: undefined,
-    ...(request.reason === undefined ? {} : { reason: request.reason }),
-  };
-  const flow = action === "capture" ? flows.capture : action === "refund" ? flows.credit : flows.reverse;
-  const result = await flow(payment.merchantId, command);
-  if (!result.ok) return failure(result.code.name);
-  if (result.result.status === "FAILED")
-    return failure(result.result.code.name, result.result.action.reasonCode);
-  return { ok: true, payment: result.result.payment, action: result.result.action };
+  const common = { payId: request.payId, transId: undefined, reqId: request.replayKey };
+  const currency = request.currency ?? payment.currency;
+  const merchantId = payment.merchantId;
+  // One capture per payment (the steps refuse a second): its default is the whole authorisation,
+  // or the order amount before there is one (the steps then say why it cannot be captured).
+  const captureDefault = payment.authorized > 0 ? payment.authorized : payment.amount;
+  const outcome =
+    action === "capture"
+      ? await payments.capture(merchantId, {
+          ...common,
+          amount: request.amount ?? captureDefault,
+          currency,
+          softDescriptor: undefined,
+          simulationCode: undefined,
+        })
+      : action === "refund"
+        ? await payments.refund(merchantId, {
+            ...common,
+            amount: request.amount ?? 0,
+            currency,
+            simulationCode: undefined,
+          })
+        : await payments.reverse(merchantId, { ...common, reason: request.reason });
+  if (!outcome.ok) {
+    const amazon = outcome.refusal.kind === "amazonRefused" || outcome.refusal.kind === "amazonUnavailable";
+    return failure(
+      codeOfRefusal(outcome.refusal),
+      amazon ? (outcome.refusal as { reasonCode: string }).reasonCode : undefined,
+    );
+  }
+  if (outcome.action.state === "failed") {
+    const reason = outcome.action.reasonCode;
+    const declined = reason !== undefined && (DECLINE_REASON_CODES.has(reason) || reason === "Declined");
+    return failure(declined ? "payment_declined" : "amazon_refused", reason, outcome.amazonMessage);
+  }
+  return { ok: true, payment: outcome.payment, action: outcome.action };
 }

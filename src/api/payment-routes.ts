@@ -5,14 +5,14 @@
 import type { Static } from "@sinclair/typebox";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Clock } from "../core/clock.js";
-import type { Flows } from "../gateway/flows/index.js";
-import { loadPayment } from "../gateway/store/payments.js";
+import type { Payments } from "../payments/index.js";
 import type { Database } from "../store/database.js";
 import { principalOf } from "./auth.js";
 import { ApiError, problem } from "./errors.js";
 import { fingerprintOf, idempotencyKeyOf, replayKeyOf, runIdempotent } from "./idempotency.js";
 import { type ApiAction, runPaymentAction } from "./payment-actions.js";
 import { actionJson, findPayment, listPayments, paymentDetail, paymentJson } from "./payments-query.js";
+import type { ApiGateway } from "./ports.js";
 import { canAct } from "./principal.js";
 import { noteSubject } from "./request-log.js";
 import { type ApiRoute, scopeFor } from "./route.js";
@@ -33,7 +33,8 @@ import {
 export interface PaymentRouteDeps {
   readonly db: Database;
   readonly clock: Clock;
-  readonly flows: Flows;
+  readonly payments: Payments;
+  readonly gateway: Pick<ApiGateway, "loadPayment">;
 }
 
 const PROBLEM = { description: "problem details", schema: Problem };
@@ -48,7 +49,12 @@ export function paymentRoutes(deps: PaymentRouteDeps): ApiRoute[] {
 
   const load = async (request: ItemRequest) => {
     const principal = principalOf(request);
-    const stored = await findPayment(db, scopeFor(principal, request.query.merchantId), request.params.payId);
+    const stored = await findPayment(
+      db,
+      deps.gateway.loadPayment,
+      scopeFor(principal, request.query.merchantId),
+      request.params.payId,
+    );
     noteSubject(request, { merchantId: stored.payment.merchantId, payId: stored.payment.payId });
     return { principal, stored };
   };
@@ -70,7 +76,7 @@ export function paymentRoutes(deps: PaymentRouteDeps): ApiRoute[] {
       },
       deps.clock.now(),
       async () => {
-        const outcome = await runPaymentAction(deps.flows, stored.payment, kind, {
+        const outcome = await runPaymentAction(deps.payments, stored.payment, kind, {
           payId,
           amount: body.amount,
           currency: body.currency,
@@ -83,7 +89,7 @@ export function paymentRoutes(deps: PaymentRouteDeps): ApiRoute[] {
           });
           return { statusCode: details.status, body: details };
         }
-        const after = (await loadPayment(db, merchantId, payId)) ?? stored;
+        const after = (await deps.gateway.loadPayment(merchantId, payId)) ?? stored;
         return {
           // 201: done; 202: Amazon decides later (pending) or has not answered yet (inFlight).
           statusCode: outcome.action.state === "succeeded" ? 201 : 202,
@@ -139,7 +145,7 @@ export function paymentRoutes(deps: PaymentRouteDeps): ApiRoute[] {
         const scope = scopeFor(principalOf(request), request.query.merchantId);
         if ("merchantId" in scope) noteSubject(request, { merchantId: scope.merchantId });
         if (request.query.payId !== undefined) noteSubject(request, { payId: request.query.payId });
-        return listPayments(db, scope, request.query);
+        return listPayments(db, deps.gateway.loadPayment, scope, request.query);
       },
     },
     {

@@ -6,11 +6,10 @@
  */
 import type { Static } from "@sinclair/typebox";
 import type { PaymentAction, PaymentStatus } from "../core/payment.js";
-import { operationsOfPayment } from "../gateway/store/operations.js";
-import { loadPayment, type StoredPayment } from "../gateway/store/payments.js";
 import { listNotifications } from "../notify/outbox.js";
 import type { Queryable } from "../store/database.js";
 import { ApiError } from "./errors.js";
+import type { ApiGateway, StoredPaymentView as StoredPayment } from "./ports.js";
 import type {
   Action,
   PaymentStatus as ApiPaymentStatus,
@@ -140,8 +139,11 @@ function epochOf(text: string | undefined, field: string): number | undefined {
 }
 
 /** A page of payments, newest first, and the cursor of the next page (`null` on the last). */
+type LoadPayment = ApiGateway["loadPayment"];
+
 export async function listPayments(
   db: Queryable,
+  loadPayment: LoadPayment,
   scope: Scope,
   query: PaymentListQuery,
 ): Promise<{ payments: PaymentJson[]; nextCursor: string | null }> {
@@ -178,7 +180,7 @@ export async function listPayments(
   const page = rows.slice(0, limit);
   const payments: PaymentJson[] = [];
   for (const row of page) {
-    const stored = await loadPayment(db, row.merchant_id, row.pay_id);
+    const stored = await loadPayment(row.merchant_id, row.pay_id);
     if (stored) payments.push(paymentJson(stored));
   }
   const last = page[page.length - 1];
@@ -190,7 +192,12 @@ export async function listPayments(
  * (PayIDs are random, one merchant's in practice; should two merchants have it, `merchantId`
  * must say which). Outside the scope a payment does not exist: 404, never 403.
  */
-export async function findPayment(db: Queryable, scope: Scope, payId: string): Promise<StoredPayment> {
+export async function findPayment(
+  db: Queryable,
+  loadPayment: LoadPayment,
+  scope: Scope,
+  payId: string,
+): Promise<StoredPayment> {
   let merchantId: string | undefined;
   if ("merchantId" in scope) merchantId = scope.merchantId;
   else {
@@ -201,7 +208,7 @@ export async function findPayment(db: Queryable, scope: Scope, payId: string): P
     if (rows.length > 1) throw new ApiError("payment_ambiguous", `PayID ${payId}: pass ?merchantId=`);
     merchantId = rows[0]?.merchant_id;
   }
-  const stored = merchantId === undefined ? undefined : await loadPayment(db, merchantId, payId);
+  const stored = merchantId === undefined ? undefined : await loadPayment(merchantId, payId);
   if (stored === undefined) throw new ApiError("not_found", `no payment ${payId}`);
   return stored;
 }
@@ -213,6 +220,16 @@ interface AttemptRow {
   http_status: number | null;
   error: string | null;
   attempted_at: number | string;
+}
+
+interface OperationRow {
+  xid: string;
+  amazon_operation: string;
+  state: string;
+  attempts: number;
+  reason_code: string | null;
+  created_at: number | string;
+  updated_at: number | string;
 }
 
 interface IpnRow {
@@ -229,7 +246,11 @@ export async function paymentDetail(
   stored: StoredPayment,
 ): Promise<Static<typeof PaymentDetail>> {
   const { merchantId, payId } = stored.payment;
-  const operations = await operationsOfPayment(db, merchantId, payId);
+  const operations = await db.query<OperationRow>(
+    `SELECT xid, amazon_operation, state, attempts, reason_code, created_at, updated_at FROM operations
+     WHERE merchant_id = $1 AND pay_id = $2 ORDER BY sequence, created_at`,
+    [merchantId, payId],
+  );
   const notifications = await listNotifications(db, merchantId, { payId, limit: 1000 });
   const attempts = await db.query<AttemptRow>(
     `SELECT a.notification_id, a.attempt, a.delivered, a.http_status, a.error, a.attempted_at
@@ -249,17 +270,17 @@ export async function paymentDetail(
       const calls = operations.filter((operation) => operation.xid === action.xid);
       // Init has no Amazon call: it happened when the payment was created. Other actions
       // without a call (the buyer's return, an amount update) are not timed by the store.
-      const at = action.kind === "init" ? stored.createdAt : calls[0]?.createdAt;
+      const at = action.kind === "init" ? stored.createdAt : calls[0]?.created_at;
       return {
         ...actionJson(stored, action),
         at: at === undefined ? null : iso(at),
         amazonCalls: calls.map((call) => ({
-          operation: call.amazonOperation,
+          operation: call.amazon_operation,
           state: call.state,
           attempts: call.attempts,
-          reasonCode: call.reasonCode ?? null,
-          createdAt: iso(call.createdAt),
-          updatedAt: iso(call.updatedAt),
+          reasonCode: call.reason_code,
+          createdAt: iso(call.created_at),
+          updatedAt: iso(call.updated_at),
         })),
         notifications: notifications
           .filter((notification) => notification.xid === action.xid)

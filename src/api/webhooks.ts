@@ -11,9 +11,9 @@
  * (the unique key makes that harmless).
  */
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
-import type { SecretBox } from "../gateway/secrets.js";
-import { loadPayment } from "../gateway/store/payments.js";
+import type { PaymentAction } from "../core/payment.js";
 import type { Database, Queryable } from "../store/database.js";
+import type { SecretSealer } from "./ports.js";
 
 /** Rows younger than this may still have lower-numbered rows in flight in other transactions. */
 const SETTLED_MS = 60_000;
@@ -95,7 +95,7 @@ export function verifySignature(
 export class WebhookStore {
   constructor(
     private readonly db: Database,
-    private readonly box: SecretBox,
+    private readonly box: SecretSealer,
   ) {}
 
   /** A new endpoint; it gets the events from now on. The secret is returned this once. */
@@ -221,9 +221,13 @@ async function takeForEndpoint(
     [endpoint.merchant_id, cursor, endpoint.endpoint_id, TAKE_BATCH],
   );
   for (const row of rows) {
-    const stored = await loadPayment(tx, endpoint.merchant_id, row.pay_id);
-    const action = stored?.payment.actions.find((candidate) => candidate.xid === row.xid);
-    if (stored === undefined || action === undefined) continue;
+    const [payment] = await tx.query<{ currency: string; actions: PaymentAction[] | string }>(
+      "SELECT currency, actions FROM payments WHERE merchant_id = $1 AND pay_id = $2",
+      [endpoint.merchant_id, row.pay_id],
+    );
+    const actions = typeof payment?.actions === "string" ? JSON.parse(payment.actions) : payment?.actions;
+    const action = (actions as PaymentAction[] | undefined)?.find((candidate) => candidate.xid === row.xid);
+    if (payment === undefined || action === undefined) continue;
     const result = action.state === "failed" ? "failed" : "succeeded";
     const type = `payment.${EVENT_NAMES[row.event]}.${result}`;
     const body = JSON.stringify({
@@ -236,7 +240,7 @@ async function takeForEndpoint(
         xid: row.xid,
         transId: action.transId,
         amount: action.amount,
-        currency: stored.payment.currency,
+        currency: payment.currency,
         reasonCode: action.reasonCode ?? null,
       },
     });

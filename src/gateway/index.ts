@@ -14,11 +14,12 @@ import type { Logger } from "../log.js";
 import { type Database, openDatabase } from "../store/database.js";
 import { resolveAdminToken } from "./admin-token.js";
 import { AmazonLinks, type EmulatorEndpoint } from "./amazon-link.js";
+import { apiGateway } from "./api-ports.js";
 import { createGatewayApp } from "./app.js";
-import { type AsyncSide, setUpPaygate } from "./flows/setup.js";
 import { ensureMasterKeyCanary } from "./master-key-canary.js";
 import { MerchantDirectory } from "./merchant-directory.js";
 import { loadMasterKey, SecretBox } from "./secrets.js";
+import { type AsyncSide, setUpPaygate } from "./setup.js";
 import type { SubscriptionRunner } from "./subscriptions/runner.js";
 
 export const GATEWAY_MIGRATIONS_DIR = fileURLToPath(new URL("../store/migrations/", import.meta.url));
@@ -143,12 +144,16 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     db,
     clock,
     logger: options.logger,
-    adminToken: token,
-    merchants,
-    secrets,
-    flows: side.flows,
-    wakeNotifications: () => side.notifications.wake(),
-    recurring: () => side.recurring,
+    payments: side.payments,
+    gateway: apiGateway({
+      db,
+      clock,
+      adminToken: token,
+      merchants,
+      secrets,
+      recurring: () => side.recurring,
+      wakeNotifications: () => side.notifications.wake(),
+    }),
     webhooks: {
       ...(options.notifyRetryScheduleMs ? { retryScheduleMs: options.notifyRetryScheduleMs } : {}),
       ...(options.notifyTimeoutMs ? { timeoutMs: options.notifyTimeoutMs } : {}),

@@ -6,6 +6,7 @@
  */
 import { lastStatusOf } from "../../core/payment.js";
 import { paygateCode } from "../codes.js";
+import { paygateCodeOf } from "../outcome-codes.js";
 import type { PaygatePage } from "../routes.js";
 import { inquireRequest, inquireResponse } from "../tables.js";
 import { totalValues } from "./action-answer.js";
@@ -19,9 +20,11 @@ export function inquirePage(deps: PageDeps): PaygatePage {
       const received = await receive(fields, deps.findMerchant, { tables: [inquireRequest] });
       if (!received.ok) return received.outcome;
       const { merchant, values } = received;
-      const result = await deps.flows.inquire(merchant.merchantId, values.PayID);
-      if (!result.ok) return refusal(merchant, result.code, { ...received, payId: values.PayID });
-      const { payment } = result.record;
+      // Amazon unreachable: answered from the store (the step logs why; docs/async.md).
+      const result = await deps.payments.inquire(merchant.merchantId, values.PayID);
+      if (!result.ok)
+        return refusal(merchant, paygateCodeOf(result.refusal), { ...received, payId: values.PayID });
+      const { payment } = result;
       const ok = paygateCode("OK");
       return answered(
         answerBody(received, inquireResponse, {
