@@ -30,6 +30,8 @@ export interface GatewayOptions {
   readonly dataDir: string;
   /** PostgreSQL connection string; PGlite in `dataDir/gateway` when omitted. */
   readonly databaseUrl?: string;
+  /** An open database migrated with {@link GATEWAY_MIGRATIONS_DIR} instead of either; closed on close(). */
+  readonly db?: Database;
   /** Schema on that PostgreSQL server (tests isolate runs with it); the server's default when omitted. */
   readonly databaseSchema?: string;
   /** HTTPS with this certificate; `"none"`: plain HTTP behind a TLS-terminating proxy. */
@@ -85,15 +87,17 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   // The key first: a malformed one must fail before anything is opened.
   const secrets = new SecretBox(await loadMasterKey(options.dataDir, options.masterKey));
   const { token, generated } = await resolveAdminToken(options.dataDir, options.adminToken);
-  const db = await openDatabase(
-    options.databaseUrl
-      ? {
-          migrationsDir: GATEWAY_MIGRATIONS_DIR,
-          url: options.databaseUrl,
-          ...(options.databaseSchema === undefined ? {} : { schema: options.databaseSchema }),
-        }
-      : { migrationsDir: GATEWAY_MIGRATIONS_DIR, dataDir: join(options.dataDir, "gateway") },
-  );
+  const db =
+    options.db ??
+    (await openDatabase(
+      options.databaseUrl
+        ? {
+            migrationsDir: GATEWAY_MIGRATIONS_DIR,
+            url: options.databaseUrl,
+            ...(options.databaseSchema === undefined ? {} : { schema: options.databaseSchema }),
+          }
+        : { migrationsDir: GATEWAY_MIGRATIONS_DIR, dataDir: join(options.dataDir, "gateway") },
+    ));
   const clock = options.clock ?? systemClock;
   try {
     await ensureMasterKeyCanary(db, secrets, clock.now());

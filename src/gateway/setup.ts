@@ -19,7 +19,7 @@ import { amazonApaPage } from "../paygate/pages/amazon-apa.js";
 import { amazonReturnPages } from "../paygate/pages/buyer-return.js";
 import { capturePage } from "../paygate/pages/capture.js";
 import { creditPage } from "../paygate/pages/credit.js";
-import { inquirePage } from "../paygate/pages/inquire.js";
+import { inquirePages } from "../paygate/pages/inquire.js";
 import { paygateNotifier } from "../paygate/pages/notify-answer.js";
 import { reversePage } from "../paygate/pages/reverse.js";
 import { registerPaygateRoutes } from "../paygate/routes.js";
@@ -32,6 +32,7 @@ import { ipnIntakePage } from "./ipn/intake.js";
 import { recordIpnReceived } from "./ipn/received.js";
 import type { MerchantDirectory } from "./merchant-directory.js";
 import { gatewayPaymentStore } from "./store/payment-store.js";
+import { findPaymentsByTransId } from "./store/payments.js";
 import { paymentsOfAmazonObject } from "./store/settlements.js";
 import { createRecurringSide, type RecurringSide } from "./subscriptions/side.js";
 
@@ -167,7 +168,9 @@ export function setUpPaygate(app: FastifyInstance, options: PaygateSetupOptions)
     capturePage(pageDeps),
     creditPage(pageDeps),
     reversePage(pageDeps),
-    inquirePage(pageDeps),
+    ...inquirePages(pageDeps, async (merchantId, transId) =>
+      (await findPaymentsByTransId(options.db, merchantId, transId)).map((stored) => stored.payment.payId),
+    ),
     ipnPage,
   ]);
   return {

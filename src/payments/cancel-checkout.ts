@@ -5,7 +5,7 @@
  */
 import { cancelCheckout as cancelPaymentCheckout, type PaymentAction } from "../core/payment.js";
 import { type BuyerOutcome, loadReturn, refusedReturn } from "./buyer-return.js";
-import { changePayment, notificationsOf } from "./commit.js";
+import { changePayment, type Decision, notificationsOf } from "./commit.js";
 import type { PaymentDeps } from "./ports.js";
 
 export interface Cancelled {
@@ -23,8 +23,21 @@ export async function cancelCheckout(
     deps,
     merchantId,
     payId,
-    (current): { result: BuyerOutcome<Cancelled>; change?: object } => {
+    (current): Decision<BuyerOutcome<Cancelled>> => {
       if (current === undefined) return { result: { kind: "paymentUnknown" } };
+      // Cancelled before, but the door's answer was not remembered (a crash in between): the
+      // same cancel is answered again, nothing new is written.
+      const earlier = current.payment.actions.at(-1);
+      if (
+        current.payment.status === "Failed" &&
+        earlier?.kind === "complete" &&
+        earlier.state === "failed" &&
+        earlier.reasonCode === "BuyerCanceled"
+      ) {
+        return {
+          result: { kind: "done", payment: current.payment, door: current.context.shop, action: earlier },
+        };
+      }
       const cancelled = cancelPaymentCheckout(current.payment, deps.newId());
       if (!cancelled.ok)
         return { result: refusedReturn(current, { kind: "payment", refusal: cancelled.refusal }) };

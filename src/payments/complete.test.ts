@@ -94,6 +94,11 @@ describe("buyer return steps", () => {
       store.notified().map((n) => [n.kind, n.event.result, n.action.reasonCode]),
       [["completion", "FAILED", "BuyerCanceled"]],
     );
+    const commits = store.commits.length;
+    const again = await cancelCheckout(deps, MERCHANT, PAY_ID);
+    assert.ok(again.kind === "done", "a cancel whose answer was not remembered is answered again");
+    assert.equal(again.action.xid, done.action.xid);
+    assert.equal(store.commits.length, commits, "nothing new is written");
     const { rememberAnswer } = await import("./buyer-return.js");
     await rememberAnswer(deps, MERCHANT, PAY_ID, "https://shop.example/cancel?x");
     assert.deepEqual(await cancelCheckout(deps, MERCHANT, PAY_ID), {

@@ -13,7 +13,6 @@ import {
 import type { Database } from "../../store/database.js";
 import { openTestDatabase } from "../../store/test-database.js";
 import { findMerchantRecord, insertMerchant, listMerchantRecords } from "./merchants.js";
-import { notificationsOfPayment } from "./notifications.js";
 import { findOperation, finishOperation } from "./operations.js";
 import { commitPaymentChange, ReqIdReplayError } from "./payment-changes.js";
 import {
@@ -23,6 +22,18 @@ import {
   loadPayment,
 } from "./payments.js";
 import { findReqId, REQ_ID_RETENTION_MS } from "./req-ids.js";
+
+/** A payment's notifications in the order they were written (what the assertions look at). */
+async function notificationsOfPayment(database: Database, merchantId: string, payId: string) {
+  const rows = await database.query<{ event: string; xid: string; status: string; payload: unknown }>(
+    "SELECT event, xid, status, payload FROM notifications WHERE merchant_id = $1 AND pay_id = $2 ORDER BY notification_id",
+    [merchantId, payId],
+  );
+  return rows.map((row) => ({
+    ...row,
+    payload: typeof row.payload === "string" ? JSON.parse(row.payload) : row.payload,
+  }));
+}
 
 /** A payment's planned Amazon calls in order (what the assertions look at). */
 async function operationsOfPayment(database: Database, merchantId: string, payId: string) {

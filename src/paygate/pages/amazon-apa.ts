@@ -34,9 +34,9 @@ import {
   STATE_NOT_SUPPORTED,
   updateAmountRequest,
 } from "../tables.js";
+import { urlRefusal } from "../urls.js";
 import { RETURN_PAGES } from "./buyer-return.js";
 import type { PageDeps } from "./deps.js";
-import { isNotifyUrl } from "./notify-url.js";
 import { answerBody, answered, type PageRule, type PaygateMerchant, receive, refusal } from "./receive.js";
 import { recurringChargeAnswer } from "./recurring-charge.js";
 import { doorDataOf } from "./shop.js";
@@ -155,12 +155,11 @@ function initCommandOf(
     // Amazon charges in the presentment currency: Amount and Currency must already be in it.
     if (localCurrency !== currency) return paygateCode("PARAMETER_INVALID", "LocalCurrency");
   }
-  for (const key of ["URLSuccess", "URLFailure", "URLCancel", "ShopUrl"]) {
-    const url = get(key.toLowerCase());
-    if (url !== undefined && !isWebUrl(url)) return paygateCode("PARAMETER_INVALID", key);
+  for (const key of ["URLSuccess", "URLFailure", "URLCancel", "ShopUrl", "URLNotify"]) {
+    const refused = urlRefusal(key, get(key.toLowerCase()), merchant.environment);
+    if (refused !== undefined) return refused;
   }
   const urlNotify = get("urlnotify") as string;
-  if (!isNotifyUrl(urlNotify, merchant.environment)) return paygateCode("PARAMETER_INVALID", "URLNotify");
 
   let scopes: InitCommand["scopes"];
   const scopeText = get("scope");
@@ -216,7 +215,8 @@ function initCommandOf(
       urlFailure: get("urlfailure") as string,
       urlNotify,
       urlCancel: get("urlcancel"),
-      shopUrl: get("shopurl") as string,
+      // APB without ShopUrl (FATCHIP Magento 2): the buyer's result page is URLSuccess anyway.
+      shopUrl: get("shopurl") ?? (get("urlsuccess") as string),
       userData: received.userData,
       custom: received.custom,
       scheme: received.scheme,
@@ -235,7 +235,7 @@ function addressOf(get: Get): AddressDetails | PaygateCode {
   if (country === "US" && !/^\d{5}(-\d{4})?$/.test(zip)) return paygateCode("PARAMETER_INVALID", "SDZipcode");
   return {
     name: get("name") as string,
-    addressLine1: get("sdstreet") as string,
+    addressLine1: streetLine(get("sdstreet") as string, get("sdstreetnr")),
     ...optional("addressLine2", get("sdstreet2")),
     ...optional("addressLine3", get("sdaddressaddition")),
     city: get("sdcity") as string,
@@ -247,15 +247,14 @@ function addressOf(get: Get): AddressDetails | PaygateCode {
   };
 }
 
-function optional<K extends string>(key: K, value: string | undefined): { [P in K]?: string } {
-  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: string };
+/**
+ * FATCHIP's plug-ins split the street into `sdStreet` (name) and `sdStreetNr` (house number), which
+ * the seed's table does not list; Amazon needs both in addressLine1, so Kasse joins them.
+ */
+function streetLine(street: string, number: string | undefined): string {
+  return number === undefined ? street : `${street} ${number}`;
 }
 
-function isWebUrl(text: string): boolean {
-  try {
-    const url = new URL(text);
-    return url.protocol === "https:" || url.protocol === "http:";
-  } catch {
-    return false;
-  }
+function optional<K extends string>(key: K, value: string | undefined): { [P in K]?: string } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: string };
 }

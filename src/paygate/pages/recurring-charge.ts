@@ -18,9 +18,9 @@ import {
   recurringChargeResponse,
   subscriptionDunningNotify,
 } from "../tables.js";
+import { urlRefusal } from "../urls.js";
 import { type ActionResult, actionResultOf, actionValues } from "./action-answer.js";
 import type { PageDeps } from "./deps.js";
-import { isNotifyUrl } from "./notify-url.js";
 import { type AnswerContext, answerBody, answered, type Received, refusal } from "./receive.js";
 import { doorDataOf, type PaygateShop, shopOf } from "./shop.js";
 import { simulationCodeOf } from "./test-mode.js";
@@ -56,9 +56,8 @@ export async function recurringChargeAnswer(
     return refusal(merchant, paygateCode("PARAMETER_VALUE_NOT_ALLOWED", "Currency"), echo);
   }
   const urlNotify = get("urlnotify");
-  if (urlNotify !== undefined && !isNotifyUrl(urlNotify, merchant.environment)) {
-    return refusal(merchant, paygateCode("PARAMETER_INVALID", "URLNotify"), echo);
-  }
+  const badNotify = urlRefusal("URLNotify", urlNotify, merchant.environment);
+  if (badNotify !== undefined) return refusal(merchant, badNotify, echo);
   const command: RecurringChargeCommand = {
     chargePermissionId: get("chargepermissionid") as string,
     transId: get("transid") as string,
