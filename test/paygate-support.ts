@@ -36,6 +36,8 @@ export interface Notification {
   readonly path: string;
   readonly body: string;
   readonly contentType: string | undefined;
+  /** The JSON API's webhooks are signed in a header (`Kasse-Signature`). */
+  readonly signature: string | undefined;
 }
 
 /** A URLNotify receiver on loopback (plain http, allowed for emulator merchants). */
@@ -61,6 +63,7 @@ export class NotifyReceiver {
             path: req.url ?? "",
             body: Buffer.concat(chunks).toString("utf8"),
             contentType: req.headers["content-type"],
+            signature: req.headers["kasse-signature"]?.toString(),
           });
         }
         res.writeHead(status).end("OK");

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import type { Server as TlsServer } from "node:tls";
 import { fileURLToPath } from "node:url";
 import { setUpAccounting } from "../accounting/setup.js";
+import { registerApi } from "../api/index.js";
 import { type Clock, systemClock } from "../core/clock.js";
 import type { HttpLimits } from "../http/operations.js";
 import { type CertificatePem, httpsServerOptions } from "../http/tls.js";
@@ -14,6 +15,7 @@ import type { Logger } from "../log.js";
 import { type Database, openDatabase } from "../store/database.js";
 import { resolveAdminToken } from "./admin-token.js";
 import { AmazonLinks, type EmulatorEndpoint } from "./amazon-link.js";
+import { apiGateway } from "./api-ports.js";
 import { createGatewayApp } from "./app.js";
 import { ensureMasterKeyCanary } from "./master-key-canary.js";
 import { MerchantDirectory } from "./merchant-directory.js";
@@ -154,6 +156,27 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     ...(options.emulator ? { emulator: options.emulator } : {}),
     ...(options.subscriptionClock ? { subscriptionClock: options.subscriptionClock } : {}),
   });
+  const side = notifier;
+  const api = registerApi(app, {
+    db,
+    clock,
+    logger: options.logger,
+    payments: side.payments,
+    gateway: apiGateway({
+      db,
+      clock,
+      adminToken: token,
+      merchants,
+      secrets,
+      recurring: () => side.recurring,
+      wakeNotifications: () => side.notifications.wake(),
+    }),
+    webhooks: {
+      ...(options.notifyRetryScheduleMs ? { retryScheduleMs: options.notifyRetryScheduleMs } : {}),
+      ...(options.notifyTimeoutMs ? { timeoutMs: options.notifyTimeoutMs } : {}),
+      ...(options.pollIntervalMs ? { pollIntervalMs: options.pollIntervalMs } : {}),
+    },
+  });
   try {
     await app.listen({ host: options.host, port: options.port });
   } catch (error) {
@@ -165,6 +188,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   url = `${options.tls === "none" ? "http" : "https"}://${urlHost(options.host)}:${port}`;
   notifier.start();
   accounting.job.start();
+  api.start();
   return {
     url,
     publicUrl: publicUrl(),
@@ -178,6 +202,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       (app.server as unknown as TlsServer).setSecureContext(httpsServerOptions(certificate));
     },
     close: async () => {
+      await api.stop();
       await notifier.stop();
       await accounting.close();
       await app.close();

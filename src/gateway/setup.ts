@@ -23,12 +23,13 @@ import { inquirePages } from "../paygate/pages/inquire.js";
 import { paygateNotifier } from "../paygate/pages/notify-answer.js";
 import { reversePage } from "../paygate/pages/reverse.js";
 import { registerPaygateRoutes } from "../paygate/routes.js";
-import { createPayments } from "../payments/index.js";
+import { createPayments, type Payments } from "../payments/index.js";
 import type { AmazonLink, PaymentDeps } from "../payments/ports.js";
 import { SettleJob } from "../payments/settle-job.js";
 import type { Database } from "../store/database.js";
 import type { AmazonLinks, EmulatorEndpoint } from "./amazon-link.js";
 import { ipnIntakePage } from "./ipn/intake.js";
+import { recordIpnReceived } from "./ipn/received.js";
 import type { MerchantDirectory } from "./merchant-directory.js";
 import { gatewayPaymentStore } from "./store/payment-store.js";
 import { findPaymentsByTransId } from "./store/payments.js";
@@ -68,6 +69,8 @@ const BUTTON_ALGORITHM = SIGNATURE_ALGORITHMS["AMZN-PAY-RSASSA-PSS"];
 
 /** The gateway's background side: URLNotify delivery and the reconciliation of pending outcomes. */
 export interface AsyncSide {
+  /** The payment steps, for the doors beyond Paygate (the JSON API's actions). */
+  readonly payments: Payments;
   readonly notifications: NotifyWorker;
   /** Merchant closes and Kasse's subscriptions with their due-charge worker. */
   readonly recurring: RecurringSide;
@@ -147,6 +150,8 @@ export function setUpPaygate(app: FastifyInstance, options: PaygateSetupOptions)
         chargePermissionId: ipn.ChargePermissionId,
       }),
     settle: (merchantId, payId, context) => settleJob.settle(merchantId, payId, context),
+    recordReceived: (merchantId, received) =>
+      recordIpnReceived(options.db, merchantId, received, options.clock.now()),
     permissionChanged: (merchantId, chargePermissionId) =>
       recurring.permissionChanged(merchantId, chargePermissionId),
     confirmSubscription: async (url) => {
@@ -169,6 +174,7 @@ export function setUpPaygate(app: FastifyInstance, options: PaygateSetupOptions)
     ipnPage,
   ]);
   return {
+    payments,
     notifications,
     recurring,
     start() {

@@ -78,17 +78,19 @@ export async function recordAttempt(
   notification: DueNotification,
   result: {
     readonly delivered: boolean;
+    /** The shop's HTTP status, when it answered at all. */
+    readonly httpStatus?: number;
     readonly error?: string;
     readonly nextAttemptAt?: number | undefined;
   },
   now: number,
 ): Promise<boolean> {
   const status = result.delivered ? "delivered" : result.nextAttemptAt === undefined ? "failed" : "pending";
-  const rows = await db.query(
+  const rows = await db.query<{ attempts: number }>(
     `UPDATE notifications SET status = $3, attempts = attempts + 1, next_attempt_at = $4, lease_until = NULL,
        lease_token = NULL, last_error = $5, updated_at = $6
      WHERE merchant_id = $1 AND notification_id = $2 AND lease_token = $7 AND status = 'pending'
-     RETURNING notification_id`,
+     RETURNING attempts`,
     [
       notification.merchantId,
       notification.notificationId,
@@ -99,7 +101,23 @@ export async function recordAttempt(
       notification.leaseToken,
     ],
   );
-  return rows.length > 0;
+  const recorded = rows[0];
+  if (recorded === undefined) return false;
+  // Every attempt with the shop's answer, for the payment timeline of the JSON API.
+  await db.query(
+    `INSERT INTO notification_attempts (merchant_id, notification_id, attempt, delivered, http_status, error, attempted_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
+    [
+      notification.merchantId,
+      notification.notificationId,
+      recorded.attempts,
+      result.delivered,
+      result.httpStatus ?? null,
+      result.error ?? null,
+      now,
+    ],
+  );
+  return true;
 }
 
 /** A notification as the admin API shows it (no body: it is encrypted for the shop anyway). */

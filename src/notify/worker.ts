@@ -94,6 +94,7 @@ export class NotifyWorker {
       attempt: notification.attempts + 1,
     };
     let error: string;
+    let httpStatus: number | undefined;
     try {
       const response = await request(notification.url, {
         method: "POST",
@@ -106,13 +107,14 @@ export class NotifyWorker {
         const recorded = await recordAttempt(
           this.#options.db,
           notification,
-          { delivered: true },
+          { delivered: true, httpStatus: response.statusCode },
           this.#options.clock.now(),
         );
         if (!recorded) logger.warn(where, "URLNotify delivered, but the row's lease was lost meanwhile");
         else logger.info({ ...where, status: response.statusCode }, "URLNotify delivered");
         return;
       }
+      httpStatus = response.statusCode;
       error = `HTTP ${response.statusCode}`;
     } catch (cause) {
       // Timeouts, refused connections, TLS failures and answers that are not HTTP.
@@ -123,7 +125,12 @@ export class NotifyWorker {
     await recordAttempt(
       this.#options.db,
       notification,
-      { delivered: false, error, nextAttemptAt: delay === undefined ? undefined : now + delay },
+      {
+        delivered: false,
+        ...(httpStatus === undefined ? {} : { httpStatus }),
+        error,
+        nextAttemptAt: delay === undefined ? undefined : now + delay,
+      },
       now,
     );
     logger.warn(

@@ -46,6 +46,11 @@ export interface IpnIntakeOptions {
    * (docs/recurring.md); throws when Amazon cannot be asked.
    */
   readonly permissionChanged?: (merchantId: string, chargePermissionId: string) => Promise<void>;
+  /** Keeps a verified IPN with the payments it concerns (the payment timeline, `received.ts`). */
+  readonly recordReceived?: (
+    merchantId: string,
+    received: { readonly messageId: string; readonly ipn: IpnMessage; readonly payIds: readonly string[] },
+  ) => Promise<void>;
   /** GET of a genuine SNS `SubscribeURL`. */
   readonly confirmSubscription: (url: string) => Promise<void>;
   readonly logger: Logger;
@@ -128,6 +133,7 @@ export async function receiveIpn(
     }
   }
   const payIds = await options.paymentsOf(merchant.merchantId, ipn);
+  await options.recordReceived?.(merchant.merchantId, { messageId: message.MessageId, ipn, payIds });
   if (payIds.length === 0) {
     logger.info(about, "IPN about an object no payment of this merchant has; acknowledged");
     return answer(200, "OK");

@@ -1,0 +1,65 @@
+/**
+ * What the JSON API needs from the gateway process, as ports: the composition root
+ * (`src/gateway/api-ports.ts`) implements them over the store, the merchant directory, the
+ * recurring side and the secret box. The door itself imports nothing of `src/gateway`.
+ */
+import type { Payment } from "../core/payment.js";
+
+/** A payment as stored, with its times (epoch ms). */
+export interface StoredPaymentView {
+  readonly payment: Payment;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+/** A merchant without its secrets. */
+export interface MerchantView {
+  readonly merchantId: string;
+  readonly name: string;
+  readonly active: boolean;
+  readonly amazon: {
+    readonly environment: string;
+    readonly region: string;
+    readonly merchantId: string;
+    readonly storeId: string;
+    readonly publicKeyId: string;
+  };
+  readonly createdAt: string;
+}
+
+/** A subscription as the admin API renders it (times ISO, money in minor units). */
+export type SubscriptionView = { readonly subscriptionId: string; readonly status: string } & Readonly<
+  Record<string, unknown>
+>;
+
+/** Kasse's subscriptions (docs/recurring.md); `undefined` results: no such subscription, or not in a state to change. */
+export interface SubscriptionPort {
+  list(merchantId: string): Promise<SubscriptionView[]>;
+  find(merchantId: string, subscriptionId: string): Promise<SubscriptionView | undefined>;
+  setStatus(
+    merchantId: string,
+    subscriptionId: string,
+    status: "active" | "paused" | "canceled",
+  ): Promise<SubscriptionView | undefined>;
+}
+
+/** Seals and opens a secret bound to a label (the gateway's master key). */
+export interface SecretSealer {
+  seal(plaintext: string, label: string): string;
+  open(sealed: string, label: string): string;
+}
+
+export interface ApiGateway {
+  /** Constant-time check of an `Authorization` header against the admin token. */
+  isAdminToken(authorization: string | undefined): boolean;
+  loadPayment(merchantId: string, payId: string): Promise<StoredPaymentView | undefined>;
+  readonly merchants: {
+    list(): Promise<readonly MerchantView[]>;
+    summary(merchantId: string): Promise<MerchantView | undefined>;
+  };
+  /** Bound late: the recurring side is set up with the Paygate side. */
+  subscriptions(): SubscriptionPort | undefined;
+  readonly secrets: SecretSealer;
+  /** Tells the URLNotify worker a notification became due. */
+  wakeNotifications(): void;
+}

@@ -1,0 +1,59 @@
+/**
+ * The JSON API's ports (src/api/ports.ts) over the gateway's parts: the admin token, the store's
+ * payments, the merchant directory, the recurring side and the secret box. Wiring only.
+ */
+import type { ApiGateway } from "../api/ports.js";
+import type { Clock } from "../core/clock.js";
+import type { Database } from "../store/database.js";
+import { isAuthorizedBearer } from "./admin-token.js";
+import type { MerchantDirectory } from "./merchant-directory.js";
+import type { SecretBox } from "./secrets.js";
+import { loadPayment } from "./store/payments.js";
+import { subscriptionJson } from "./subscriptions/admin-routes.js";
+import type { RecurringSide } from "./subscriptions/side.js";
+import { pauseSubscription } from "./subscriptions/store.js";
+
+export function apiGateway(parts: {
+  readonly db: Database;
+  readonly clock: Clock;
+  readonly adminToken: string;
+  readonly merchants: MerchantDirectory;
+  readonly secrets: SecretBox;
+  readonly recurring: () => RecurringSide | undefined;
+  readonly wakeNotifications: () => void;
+}): ApiGateway {
+  const { db, clock } = parts;
+  return {
+    isAdminToken: (authorization) => isAuthorizedBearer(authorization, parts.adminToken),
+    loadPayment: (merchantId, payId) => loadPayment(db, merchantId, payId),
+    merchants: parts.merchants,
+    secrets: parts.secrets,
+    wakeNotifications: parts.wakeNotifications,
+    subscriptions: () => {
+      const side = parts.recurring();
+      if (side === undefined) return undefined;
+      return {
+        list: async (merchantId) => (await side.listSubscriptions(merchantId)).map(subscriptionJson),
+        find: async (merchantId, subscriptionId) => {
+          const found = await side.findSubscription(merchantId, subscriptionId);
+          return found && subscriptionJson(found);
+        },
+        setStatus: async (merchantId, subscriptionId, status) => {
+          if (status !== "paused") {
+            const changed = await side.setStatus(merchantId, subscriptionId, status);
+            return changed && subscriptionJson(changed);
+          }
+          const found = await side.findSubscription(merchantId, subscriptionId);
+          if (
+            found === undefined ||
+            !(await pauseSubscription(db, found, "paused through the API", clock.now()))
+          ) {
+            return undefined;
+          }
+          const paused = await side.findSubscription(merchantId, subscriptionId);
+          return paused && subscriptionJson(paused);
+        },
+      };
+    },
+  };
+}
