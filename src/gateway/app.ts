@@ -7,6 +7,7 @@ import type { CertificatePem } from "../http/tls.js";
 import { httpsServerOptions } from "../http/tls.js";
 import type { Logger } from "../log.js";
 import type { Database } from "../store/database.js";
+import { type BackOfficeDeps, registerBackOffice } from "../web/back-office.js";
 import { type MerchantAdminOptions, merchantAdminRoutes } from "./admin-merchants.js";
 import { type NotificationAdminOptions, notificationAdminRoutes } from "./admin-notifications.js";
 import { isAuthorizedBearer } from "./admin-token.js";
@@ -21,6 +22,8 @@ export interface GatewayAppOptions {
   readonly notificationAdmin?: NotificationAdminOptions;
   /** Closing charge permissions and Kasse's subscriptions (docs/recurring.md). */
   readonly recurringAdmin?: RecurringAdminOptions;
+  /** The back office (`/back-office`, src/web). */
+  readonly backOffice?: BackOfficeDeps;
   /** Omitted in in-process tests (`inject`); every real listener speaks HTTPS. */
   readonly tls?: CertificatePem;
 }
@@ -51,5 +54,6 @@ export function createGatewayApp(options: GatewayAppOptions): FastifyInstance {
     },
     { prefix: "/api/admin" },
   );
+  if (options.backOffice) registerBackOffice(app, options.backOffice);
   return app;
 }

@@ -90,6 +90,14 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     },
     notificationAdmin: { db, clock, merchants, wake: () => notifier?.notifications.wake() },
     recurringAdmin: { recurring: () => notifier?.recurring },
+    backOffice: {
+      db,
+      clock,
+      merchants,
+      secrets,
+      publicUrl: () => url,
+      ...(options.emulator ? { emulator: options.emulator } : {}),
+    },
   });
   notifier = setUpPaygate(app, {
     db,
