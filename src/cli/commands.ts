@@ -5,10 +5,12 @@
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { startEmulator } from "../emulator/index.js";
-import { startGateway } from "../gateway/index.js";
+import { resolveAdminToken } from "../gateway/admin-token.js";
+import { type RunningGateway, startGateway } from "../gateway/index.js";
 import { type CertificatePem, loadCertificate, loadOrCreateCertificate } from "../http/tls.js";
 import { createLogger, type Logger } from "../log.js";
 import { parseRetrySchedule } from "../notify/schedule.js";
+import { bootstrapOperator, startDemo } from "../web/demo.js";
 import { announceReady, closeOnSignals, type Running } from "./lifecycle.js";
 import { COMMON_FLAGS, type FlagSpec, type ParsedFlags, portFlag, UsageError } from "./options.js";
 
@@ -91,54 +93,106 @@ export const startCommand: Command = {
     },
     ...COMMON_FLAGS,
   ],
-  async run(flags) {
-    const { dataDir, tls, logger } = await commonSetup(flags);
-    const running: Running[] = [];
-    const ready: Record<string, unknown> = {};
-    let emulatorEndpoint = await externalEmulator(flags, tls);
-    try {
-      if (!flags["no-emulator"]) {
-        const emulator = await startStoredEmulator(
-          { dataDir, tls, logger },
-          String(flags.host),
-          portFlag(flags, "emulator-port"),
-        );
-        running.push(emulator);
-        ready.emulator = emulator.url;
-        // The gateway reaches its emulator over HTTPS, trusting the certificate both serve.
-        emulatorEndpoint = { url: emulator.url, ca: tls.cert };
-      }
-      const gateway = await startGateway({
-        host: String(flags.host),
-        port: portFlag(flags, "port"),
-        dataDir,
-        tls,
-        logger: logger.child({ part: "gateway" }),
-        ...(process.env.DATABASE_URL ? { databaseUrl: process.env.DATABASE_URL } : {}),
-        ...(process.env.KASSE_DATABASE_SCHEMA ? { databaseSchema: process.env.KASSE_DATABASE_SCHEMA } : {}),
-        ...(process.env.KASSE_ADMIN_TOKEN ? { adminToken: process.env.KASSE_ADMIN_TOKEN } : {}),
-        ...(process.env.KASSE_MASTER_KEY ? { masterKey: process.env.KASSE_MASTER_KEY } : {}),
-        ...(emulatorEndpoint ? { emulator: emulatorEndpoint } : {}),
-        ...(typeof flags["notify-retry-schedule"] === "string"
-          ? { notifyRetryScheduleMs: delaysFlag("notify-retry-schedule", flags["notify-retry-schedule"]) }
-          : {}),
-        ...(typeof flags["reconcile-schedule"] === "string"
-          ? { reconcileScheduleMs: delaysFlag("reconcile-schedule", flags["reconcile-schedule"]) }
-          : {}),
-        ...(typeof flags["notify-timeout"] === "string"
-          ? { notifyTimeoutMs: singleDelayFlag("notify-timeout", flags["notify-timeout"]) }
-          : {}),
-      });
-      running.push(gateway);
-      ready.gateway = gateway.url;
-      if (gateway.generatedAdminToken) ready.adminToken = gateway.generatedAdminToken;
-    } catch (error) {
-      for (const part of running.reverse()) await part.close().catch(() => {});
-      throw error;
+  run: (flags) => runStart(flags),
+};
+
+/** What `kasse demo` adds once the gateway runs: more parts to close, more ready-line keys. */
+type StartExtension = (parts: {
+  readonly gateway: RunningGateway;
+  readonly tls: CertificatePem;
+  readonly logger: Logger;
+  readonly dataDir: string;
+  readonly emulatorUrl: string | undefined;
+}) => Promise<{ readonly running: Running; readonly ready: Record<string, unknown> }>;
+
+async function runStart(flags: ParsedFlags, extend?: StartExtension): Promise<void> {
+  const { dataDir, tls, logger } = await commonSetup(flags);
+  const running: Running[] = [];
+  const ready: Record<string, unknown> = {};
+  let emulatorEndpoint = await externalEmulator(flags, tls);
+  try {
+    if (!flags["no-emulator"]) {
+      const emulator = await startStoredEmulator(
+        { dataDir, tls, logger },
+        String(flags.host),
+        portFlag(flags, "emulator-port"),
+      );
+      running.push(emulator);
+      ready.emulator = emulator.url;
+      // The gateway reaches its emulator over HTTPS, trusting the certificate both serve.
+      emulatorEndpoint = { url: emulator.url, ca: tls.cert };
     }
-    closeOnSignals(running, logger);
-    announceReady({ gateway: ready.gateway, ...ready });
-  },
+    const gateway = await startGateway({
+      host: String(flags.host),
+      port: portFlag(flags, "port"),
+      dataDir,
+      tls,
+      logger: logger.child({ part: "gateway" }),
+      ...(process.env.DATABASE_URL ? { databaseUrl: process.env.DATABASE_URL } : {}),
+      ...(process.env.KASSE_DATABASE_SCHEMA ? { databaseSchema: process.env.KASSE_DATABASE_SCHEMA } : {}),
+      ...(process.env.KASSE_ADMIN_TOKEN ? { adminToken: process.env.KASSE_ADMIN_TOKEN } : {}),
+      ...(process.env.KASSE_MASTER_KEY ? { masterKey: process.env.KASSE_MASTER_KEY } : {}),
+      ...(emulatorEndpoint ? { emulator: emulatorEndpoint } : {}),
+      ...(typeof flags["notify-retry-schedule"] === "string"
+        ? { notifyRetryScheduleMs: delaysFlag("notify-retry-schedule", flags["notify-retry-schedule"]) }
+        : {}),
+      ...(typeof flags["reconcile-schedule"] === "string"
+        ? { reconcileScheduleMs: delaysFlag("reconcile-schedule", flags["reconcile-schedule"]) }
+        : {}),
+      ...(typeof flags["notify-timeout"] === "string"
+        ? { notifyTimeoutMs: singleDelayFlag("notify-timeout", flags["notify-timeout"]) }
+        : {}),
+    });
+    running.push(gateway);
+    ready.gateway = gateway.url;
+    ready.backOffice = `${gateway.url}/back-office/`;
+    if (gateway.generatedAdminToken) ready.adminToken = gateway.generatedAdminToken;
+    await bootstrapOperator(gateway, process.env);
+    if (extend) {
+      const extension = await extend({ gateway, tls, logger, dataDir, emulatorUrl: emulatorEndpoint?.url });
+      running.push(extension.running);
+      Object.assign(ready, extension.ready);
+    }
+  } catch (error) {
+    for (const part of running.reverse()) await part.close().catch(() => {});
+    throw error;
+  }
+  closeOnSignals(running, logger);
+  announceReady({ gateway: ready.gateway, ...ready });
+}
+
+export const demoCommand: Command = {
+  ...startCommand,
+  name: "demo",
+  usage: "kasse demo [--shop-port 8445] [the flags of kasse start]",
+  summary:
+    "kasse start plus a demo shop wired to a demo merchant on the built-in emulator: buy something with Amazon Pay\nin a browser, offline, then find, capture and refund the payment in the back office. The ready line adds\ndemoShop, backOffice and demoLogin {user, password} (a back-office account that sees the demo merchant).",
+  flags: [
+    {
+      name: "shop-port",
+      type: "string",
+      value: "PORT",
+      description: "port of the demo shop",
+      default: "8445",
+    },
+    ...startCommand.flags,
+  ],
+  run: (flags) =>
+    runStart(flags, async ({ gateway, tls, logger, dataDir, emulatorUrl }) => {
+      if (!emulatorUrl)
+        throw new UsageError("kasse demo needs an emulator (drop --no-emulator or give --emulator-url)");
+      const { token } = await resolveAdminToken(dataDir, process.env.KASSE_ADMIN_TOKEN);
+      const demo = await startDemo({
+        gateway,
+        adminToken: token,
+        emulatorUrl,
+        tls,
+        logger: logger.child({ part: "demo-shop" }),
+        host: String(flags.host),
+        shopPort: portFlag(flags, "shop-port"),
+      });
+      return { running: demo.shop, ready: demo.ready };
+    }),
 };
 
 interface Setup {

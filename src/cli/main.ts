@@ -3,10 +3,10 @@
  * `kasse <command>`: the command-line entry point. Usage errors exit 2 with a hint; failures to
  * start exit 1 with the reason on stderr.
  */
-import { type Command, emulatorCommand, startCommand } from "./commands.js";
+import { type Command, demoCommand, emulatorCommand, startCommand } from "./commands.js";
 import { helpText, parseFlags, UsageError } from "./options.js";
 
-const COMMANDS: readonly Command[] = [startCommand, emulatorCommand];
+const COMMANDS: readonly Command[] = [startCommand, demoCommand, emulatorCommand];
 
 function mainHelp(): string {
   const rows = COMMANDS.map((command) => `  ${command.name.padEnd(10)} ${command.summary.split("\n")[0]}`);

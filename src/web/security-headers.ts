@@ -46,7 +46,8 @@ export function contentSecurityPolicy(options: PolicyOptions = {}): string {
   return [
     "default-src 'none'",
     `script-src ${scripts.join(" ")}`,
-    `style-src 'self'`,
+    // checkout.js styles the button it injects; scripts stay strict, inline style is allowed there only.
+    `style-src 'self'${button ? " 'unsafe-inline'" : ""}`,
     `img-src 'self' data:${button ? ` ${AMAZON_PAY_ORIGINS.join(" ")}` : ""}`,
     `connect-src ${connect.join(" ")}`,
     `frame-src ${frames.join(" ")}`,
