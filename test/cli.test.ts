@@ -15,9 +15,11 @@ interface Started {
   readonly ready: Record<string, string>;
 }
 
+/** The CLI on PGlite: `DATABASE_URL` of a PostgreSQL test run is not passed on (it implies --no-emulator). */
 function kasse(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
+  const { DATABASE_URL: _url, KASSE_DATABASE_SCHEMA: _schema, ...parent } = process.env;
   return spawn(process.execPath, ["--import", "tsx", MAIN, ...args], {
-    env: { ...process.env, ...env, KASSE_LOG_LEVEL: "warn" },
+    env: { ...parent, ...env, KASSE_LOG_LEVEL: "warn" },
     stdio: ["ignore", "pipe", "pipe"],
   });
 }

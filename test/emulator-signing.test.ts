@@ -6,6 +6,7 @@ import { ManualClock } from "../src/core/clock.js";
 import type { RunningEmulator } from "../src/emulator/index.js";
 import {
   admin,
+  checkoutUntilResult,
   createMerchant,
   failure,
   headers,
@@ -184,6 +185,31 @@ describe("idempotency (§8)", () => {
       client.createCheckoutSession(body, { "x-amz-pay-idempotency-key": "no spaces allowed" }),
     );
     assert.equal(malformed.reasonCode, "InvalidHeaderValue");
+  });
+
+  it("keys are per operation: one key may serve a complete, a create and a capture, not two captures", async () => {
+    const client = sdkClient(emulator, merchant);
+    const key = { "x-amz-pay-idempotency-key": "one-key-for-all" };
+    const money = (amount: string) => ({ amount, currencyCode: "EUR" });
+    const id = await checkoutUntilResult(emulator, client, merchant, {
+      paymentIntent: "Confirm",
+      chargeAmount: money("10.00"),
+    });
+    const completed = await client.completeCheckoutSession(id, { chargeAmount: money("10.00") }, key);
+    const chargePermissionId = completed.data.chargePermissionId as string;
+    const first = await client.createCharge({ chargePermissionId, chargeAmount: money("5.00") }, key);
+    assert.equal(first.status, 201);
+    const second = await client.createCharge({ chargePermissionId, chargeAmount: money("1.00") }, headers());
+    const captured = await client.captureCharge(first.data.chargeId, { captureAmount: money("5.00") }, key);
+    assert.equal(captured.data.statusDetails.state, "Captured");
+    // The same capture again replays; a capture of another charge with the key is another request.
+    const again = await client.captureCharge(first.data.chargeId, { captureAmount: money("5.00") }, key);
+    assert.deepEqual(again.data, captured.data);
+    const other = await failure(
+      client.captureCharge(second.data.chargeId, { captureAmount: money("1.00") }, key),
+    );
+    assert.deepEqual([other.status, other.reasonCode], [400, "DuplicateIdempotencyKey"]);
+    assert.equal((await client.getCharge(second.data.chargeId)).data.statusDetails.state, "Authorized");
   });
 
   it("keys are per merchant", async () => {

@@ -15,6 +15,7 @@ import { findMerchant } from "../src/emulator/store/repository.js";
 import { type RunningGateway, startGateway } from "../src/gateway/index.js";
 import { createCertificate } from "../src/http/tls.js";
 import { silentLogger } from "../src/log.js";
+import { generateKeyPair } from "./support/keys.js";
 
 const TOKEN = "gateway-merchants-test-token";
 const databaseUrl = process.env.DATABASE_URL;
@@ -119,6 +120,55 @@ describe("merchants admin API over HTTPS with the built-in emulator", () => {
     assert.equal(invalid.status, 400);
     assert.equal(invalid.body.field, "merchantId");
     assert.equal(await count(), before);
+  });
+
+  it("checks a given key with a signed call: another key or an unknown key id is refused with the reason", async () => {
+    const response = await request(`${emulator.url}/__admin/merchants`, {
+      method: "POST",
+      dispatcher: https,
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ region: "eu" }),
+    });
+    const ids = (await response.body.json()) as Record<string, string>;
+    const register = (merchantId: string, amazon: Record<string, unknown>) =>
+      call("POST", "/api/admin/merchants", {
+        merchantId,
+        name: "Own keys",
+        amazon: {
+          environment: "emulator",
+          region: "eu",
+          merchantId: ids.merchantId,
+          storeId: ids.storeId,
+          publicKeyId: ids.publicKeyId,
+          privateKeyPem: ids.privateKeyPem,
+          ...amazon,
+        },
+      });
+    const wrongKey = await register("OwnKeys", { privateKeyPem: generateKeyPair().privateKey });
+    assert.equal(wrongKey.status, 422);
+    assert.equal(wrongKey.body.error, "amazon_key_mismatch");
+    assert.equal(wrongKey.body.field, "amazon.privateKeyPem");
+    assert.match(String(wrongKey.body.message), /does not belong to public key id/);
+    const unknownId = await register("OwnKeys", { publicKeyId: "SANDBOX-AAAAAAAAAAAAAAAAAAAAAAAA" });
+    assert.equal(unknownId.status, 422);
+    assert.equal(unknownId.body.error, "amazon_key_id_unknown");
+    assert.equal(unknownId.body.field, "amazon.publicKeyId");
+    const pem = ids.privateKeyPem as string;
+    const damaged: Array<[string, RegExp]> = [
+      [pem.replaceAll("\n", "\\n"), /"\\n" instead of line breaks/],
+      [pem.replaceAll("\n", " "), /lines were joined/],
+      [generateKeyPair().publicKey, /this is the public key/],
+      ["MIIEvQIBADANBgkqhkiG9w0BAQEFAASC", /not a PEM/],
+      [pem.replace(/\n[A-Za-z0-9+/]{10}/, "\n"), /damaged/],
+    ];
+    for (const [privateKeyPem, reason] of damaged) {
+      const refused = await register("OwnKeys", { privateKeyPem });
+      assert.equal(refused.status, 400, String(reason));
+      assert.match(String(refused.body.message), reason);
+    }
+    assert.equal((await call("GET", "/api/admin/merchants/OwnKeys")).status, 404, "nothing was stored");
+    const accepted = await register("OwnKeys", {});
+    assert.equal(accepted.status, 201, JSON.stringify(accepted.body));
   });
 
   it("refuses the admin API without the token, over HTTPS too", async () => {

@@ -4,9 +4,10 @@
  * timeouts, and retries with exponential backoff and full jitter that reuse the caller's
  * idempotency key on every attempt.
  */
-import { rootCertificates } from "node:tls";
+import { createSecureContext, rootCertificates } from "node:tls";
 import { Pool } from "undici";
 import type { Clock } from "../core/clock.js";
+import { amazonCallDuration, amazonCalls } from "../metrics.js";
 import type { AlgorithmName } from "./canonical.js";
 import {
   AmazonPayApiError,
@@ -189,10 +190,18 @@ export class AmazonPayClient {
       headersTimeout: timeouts.responseMs ?? 30_000,
       bodyTimeout: timeouts.responseMs ?? 30_000,
       // TLS verification stays on; an extra CA is added to, not swapped for, the public roots.
+      // One context for all connections: built per connection, the roots are parsed each time.
       connect: {
         rejectUnauthorized: true,
         minVersion: "TLSv1.2",
-        ...(extraCa.length > 0 ? { ca: [...rootCertificates, ...extraCa] } : {}),
+        ...(extraCa.length > 0
+          ? {
+              secureContext: createSecureContext({
+                ca: [...rootCertificates, ...extraCa],
+                minVersion: "TLSv1.2",
+              }),
+            }
+          : {}),
       },
     });
     this.#retry = { maxAttempts: 4, baseDelayMs: 500, maxDelayMs: 8_000, ...options.retry };
@@ -484,7 +493,23 @@ export class AmazonPayClient {
 
   // ─── transport ─────────────────────────────────────────────────────────────────────────────
 
+  /** Every call passes here once: timed and counted by operation and outcome (src/metrics.ts). */
   async #call<Body>(call: Call): Promise<AmazonPayResponse<Body>> {
+    const started = performance.now();
+    let outcome = "ok";
+    try {
+      return await this.#send<Body>(call);
+    } catch (error) {
+      outcome = metricOutcome(error);
+      throw error;
+    } finally {
+      const labels = { operation: call.operation, outcome };
+      amazonCalls.inc(labels);
+      amazonCallDuration.observe(labels, (performance.now() - started) / 1000);
+    }
+  }
+
+  async #send<Body>(call: Call): Promise<AmazonPayResponse<Body>> {
     if (call.idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(call.idempotencyKey)) {
       throw configurationError(
         `idempotency key must be 1–32 characters of [A-Za-z0-9_-] (§8): ${JSON.stringify(call.idempotencyKey)}`,
@@ -602,6 +627,16 @@ function headerValue(value: string | string[] | undefined): string | undefined {
 function retryAfterMilliseconds(value: string | undefined): number | undefined {
   if (value === undefined || !/^\d+$/.test(value.trim())) return undefined;
   return Number(value.trim()) * 1000;
+}
+
+/** `declined`, `refused` (another 4xx), `unknown` (a money-moving call without an answer), `unavailable` (5xx/429/network, nothing moved), `error` (TLS, configuration). */
+function metricOutcome(error: unknown): string {
+  if (error instanceof AmazonPayDeclineError) return "declined";
+  const outcome = (error as Partial<AmazonPayError>)?.outcome;
+  if (outcome === "unknownOutcome") return "unknown";
+  if (outcome === "retry") return "unavailable";
+  const status = (error as Partial<AmazonPayError>)?.httpStatus;
+  return status !== undefined && status >= 400 && status < 500 ? "refused" : "error";
 }
 
 function isOurs(error: unknown): error is AmazonPayError {

@@ -3,43 +3,66 @@ import { generateKeyPairSync } from "node:crypto";
 import { describe, it } from "node:test";
 import { checkPrivateKeyPem } from "./private-key.js";
 
-const rsa = generateKeyPairSync("rsa", { modulusLength: 2048 });
-const pkcs8 = rsa.privateKey.export({ type: "pkcs8", format: "pem" }) as string;
-const pkcs1 = rsa.privateKey.export({ type: "pkcs1", format: "pem" }) as string;
-const problem = (text: string) => {
-  const check = checkPrivateKeyPem(text);
-  return check.ok ? "ok" : check.problem;
-};
+const rsa = (modulusLength: number) =>
+  generateKeyPairSync("rsa", {
+    modulusLength,
+    publicKeyEncoding: { type: "spki", format: "pem" },
+    privateKeyEncoding: { type: "pkcs8", format: "pem" },
+  });
 
 describe("checkPrivateKeyPem", () => {
-  it("accepts PKCS#8 and PKCS#1 RSA keys, also with CRLF line ends and surrounding blank lines", () => {
-    assert.equal(problem(pkcs8), "ok");
-    assert.equal(problem(pkcs1), "ok");
-    assert.equal(problem(`\n\n${pkcs8.replace(/\n/g, "\r\n")}  \n`), "ok");
-    const check = checkPrivateKeyPem(pkcs8.replace(/\n/g, "\r\n"));
-    assert.ok(check.ok && !check.pem.includes("\r") && check.bits === 2048);
+  const { privateKey, publicKey } = rsa(2048);
+
+  it("accepts an RSA-2048 private key in PKCS#8 and PKCS#1, with CRLF line ends too", () => {
+    assert.equal(checkPrivateKeyPem(privateKey).ok, true);
+    const pkcs1 = generateKeyPairSync("rsa", {
+      modulusLength: 2048,
+      publicKeyEncoding: { type: "spki", format: "pem" },
+      privateKeyEncoding: { type: "pkcs1", format: "pem" },
+    }).privateKey;
+    assert.equal(checkPrivateKeyPem(pkcs1).ok, true);
+    assert.equal(checkPrivateKeyPem(privateKey.replaceAll("\n", "\r\n")).ok, true);
   });
 
-  it("names what is wrong", () => {
-    assert.equal(problem(""), "empty");
-    assert.equal(problem("MIIEvQIBADANBgkqhkiG9w0BAQEFAASC"), "notPem");
-    assert.equal(problem(rsa.publicKey.export({ type: "spki", format: "pem" }) as string), "notPrivateKey");
-    const ec = generateKeyPairSync("ec", { namedCurve: "P-256" });
-    assert.equal(problem(ec.privateKey.export({ type: "pkcs8", format: "pem" }) as string), "notRsa");
-    assert.equal(problem(ec.privateKey.export({ type: "sec1", format: "pem" }) as string), "notRsa");
-    const encrypted = rsa.privateKey.export({
-      type: "pkcs8",
-      format: "pem",
-      cipher: "aes-256-cbc",
-      passphrase: "secret",
-    }) as string;
-    assert.equal(problem(encrypted), "encrypted");
-    assert.equal(problem(pkcs8.replace(/\n/g, " ")), "damagedWhitespace");
-    assert.equal(problem(pkcs8.replace("-----END PRIVATE KEY-----", "")), "mismatchedEnd");
-    const lines = pkcs8.split("\n");
-    assert.equal(problem(lines.filter((_, index) => index !== 5).join("\n")), "damaged");
-    assert.equal(problem(pkcs8.replace(/\n([A-Za-z])/, "\n!$1")), "damaged");
-    const small = generateKeyPairSync("rsa", { modulusLength: 1024 });
-    assert.equal(problem(small.privateKey.export({ type: "pkcs8", format: "pem" }) as string), "tooShort");
-  });
+  const refused: Array<[string, () => string, string]> = [
+    ["empty", () => "  \n", "empty"],
+    ["no PEM at all", () => "just some text", "not-pem"],
+    ["the public key", () => publicKey, "public-key"],
+    ["a certificate", () => "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n", "certificate"],
+    [
+      "an encrypted key",
+      () =>
+        generateKeyPairSync("rsa", {
+          modulusLength: 2048,
+          publicKeyEncoding: { type: "spki", format: "pem" },
+          privateKeyEncoding: { type: "pkcs8", format: "pem", cipher: "aes-256-cbc", passphrase: "secret" },
+        }).privateKey,
+      "encrypted",
+    ],
+    ["literal \\n sequences", () => privateKey.replaceAll("\n", "\\n"), "escaped-line-breaks"],
+    ["lines joined by spaces", () => privateKey.replaceAll("\n", " "), "joined-lines"],
+    ["a damaged body", () => privateKey.replace(/\n[A-Za-z0-9+/]{12}/, "\n"), "unreadable"],
+    [
+      "an EC key",
+      () =>
+        generateKeyPairSync("ec", {
+          namedCurve: "P-256",
+          publicKeyEncoding: { type: "spki", format: "pem" },
+          privateKeyEncoding: { type: "pkcs8", format: "pem" },
+        }).privateKey,
+      "not-rsa",
+    ],
+    ["RSA-1024", () => rsa(1024).privateKey, "too-short"],
+  ];
+  for (const [what, pem, code] of refused) {
+    it(`refuses ${what} (${code}) with a message that names it`, () => {
+      const check = checkPrivateKeyPem(pem());
+      assert.equal(check.ok, false);
+      if (!check.ok) {
+        assert.equal(check.code, code);
+        assert.ok(check.message.length > 10);
+        assert.doesNotMatch(check.message, /MII/, "the message never echoes key material");
+      }
+    });
+  }
 });

@@ -5,6 +5,7 @@
  */
 import { constants, createPrivateKey, createPublicKey, type KeyObject, sign, verify } from "node:crypto";
 import { type Clock, compactTimestamp, systemClock } from "../core/clock.js";
+import { rsaSignatures } from "../metrics.js";
 import {
   type AlgorithmName,
   candidateStringsToSign,
@@ -35,8 +36,14 @@ function pss(key: KeyObject, algorithm: SignatureAlgorithm) {
   return { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: algorithm.saltLength };
 }
 
-/** Base64 RSASSA-PSS signature of the UTF-8 text. */
-export function signText(key: KeyObject, algorithm: SignatureAlgorithm, text: string): string {
+/** Base64 RSASSA-PSS signature of the UTF-8 text, counted in `rsaSignatures` under `purpose`. */
+export function signText(
+  key: KeyObject,
+  algorithm: SignatureAlgorithm,
+  text: string,
+  purpose: "request" | "button" = "button",
+): string {
+  rsaSignatures.inc({ purpose });
   return sign("sha256", Buffer.from(text, "utf8"), pss(key, algorithm)).toString("base64");
 }
 
@@ -128,7 +135,7 @@ export class RequestSigner {
       algorithm: this.algorithm,
       publicKeyId: this.publicKeyId,
       signedHeaders,
-      signature: signText(this.#key, this.algorithm, text),
+      signature: signText(this.#key, this.algorithm, text, "request"),
     });
     return headers;
   }

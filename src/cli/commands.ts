@@ -4,21 +4,38 @@
  */
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
+import { createSecureContext } from "node:tls";
+import { answerBenchProbes } from "../bench/probe.js";
+import { runBench } from "../bench/run.js";
 import { startEmulator } from "../emulator/index.js";
 import { resolveAdminToken } from "../gateway/admin-token.js";
-import { type RunningGateway, startGateway } from "../gateway/index.js";
+import { GATEWAY_MIGRATIONS_DIR, type RunningGateway, startGateway } from "../gateway/index.js";
+import { ensureMasterKeyCanary } from "../gateway/master-key-canary.js";
+import { loadMasterKey, SecretBox } from "../gateway/secrets.js";
 import { type CertificatePem, loadCertificate, loadOrCreateCertificate } from "../http/tls.js";
 import { createLogger, type Logger } from "../log.js";
 import { parseRetrySchedule } from "../notify/schedule.js";
+import { openDatabase } from "../store/database.js";
 import { bootstrapOperator, startDemo } from "../web/demo.js";
-import { announceReady, closeOnSignals, type Running } from "./lifecycle.js";
-import { COMMON_FLAGS, type FlagSpec, type ParsedFlags, portFlag, UsageError } from "./options.js";
+import { type Environment, parsePublicUrl, parseTrustedProxies, readEnvironment } from "./configuration.js";
+import { createPrivateDirectory, restrictToOwner } from "./data-directory.js";
+import { announceReady, closeOnSignals, type Running, reloadOnHangup } from "./lifecycle.js";
+import {
+  COMMON_FLAGS,
+  ConfigurationError,
+  type FlagSpec,
+  type ParsedFlags,
+  portFlag,
+  UsageError,
+} from "./options.js";
 
 export interface Command {
   readonly name: string;
   readonly usage: string;
   readonly summary: string;
   readonly flags: readonly FlagSpec[];
+  /** A command that is done when `run` resolves (exit 0), not a server that runs until a signal. */
+  readonly endsOnItsOwn?: boolean;
   run(flags: ParsedFlags): Promise<void>;
 }
 
@@ -42,7 +59,8 @@ export const emulatorCommand: Command = {
   async run(flags) {
     const setup = await commonSetup(flags);
     const emulator = await startStoredEmulator(setup, String(flags.host), portFlag(flags, "port"));
-    closeOnSignals([emulator], setup.logger);
+    await restrictToOwner(setup.dataDir);
+    closeOnSignals([emulator, ownerOnly(setup.dataDir)], setup.logger);
     announceReady({ emulator: emulator.url });
   },
 };
@@ -50,13 +68,38 @@ export const emulatorCommand: Command = {
 export const startCommand: Command = {
   name: "start",
   usage:
-    "kasse start [--port 8443] [--emulator-port 8444 | --no-emulator [--emulator-url URL]] [--data DIR] [--host ADDR]",
+    "kasse start [--port 8443] [--public-url URL] [--emulator-port 8444 | --no-emulator [--emulator-url URL]] [--data DIR] [--host ADDR]",
   summary:
-    "Runs the gateway (Paygate endpoints, admin API) and, unless --no-emulator, the built-in Amazon Pay emulator.\nUses PGlite in DIR/gateway, or PostgreSQL when DATABASE_URL is set (in the schema named by\nKASSE_DATABASE_SCHEMA, if set; created when missing). The admin token comes from\nKASSE_ADMIN_TOKEN or is generated on first start (reported once as adminToken). Private keys and\nPaygate keys are sealed with KASSE_MASTER_KEY (base64, 32 bytes) or a key file made in DIR.",
+    "Runs the gateway (Paygate endpoints, admin API, /livez, /readyz, /metrics) and, unless --no-emulator,\nthe built-in Amazon Pay emulator (not started when DATABASE_URL is set, unless --emulator).\nUses PGlite in DIR/gateway, or PostgreSQL when DATABASE_URL is set (in the schema named by\nKASSE_DATABASE_SCHEMA, if set; created when missing). The admin token comes from\nKASSE_ADMIN_TOKEN or is generated on first start (reported once as adminToken). Private keys and\nPaygate keys are sealed with KASSE_MASTER_KEY (base64, 32 bytes) or a key file made in DIR.\nEvery flag and variable: docs/CONFIGURATION.md.",
   flags: [
     { name: "port", type: "string", value: "PORT", description: "gateway port", default: "8443" },
+    {
+      name: "public-url",
+      type: "string",
+      value: "URL",
+      description:
+        "where buyers and Amazon reach the gateway, e.g. https://pay.example.com (or KASSE_PUBLIC_URL; default the listening URL)",
+    },
+    {
+      name: "no-tls",
+      type: "boolean",
+      description: "serve plain HTTP, for a TLS-terminating proxy in front (with --public-url https://…)",
+    },
+    {
+      name: "trusted-proxies",
+      type: "string",
+      value: "LIST",
+      description:
+        "IPs/CIDRs of proxies whose X-Forwarded-For/-Proto are believed, e.g. 10.0.0.5,10.1.0.0/16 (or KASSE_TRUSTED_PROXIES; default none)",
+    },
     EMULATOR_PORT,
     { name: "no-emulator", type: "boolean", description: "do not start the built-in emulator" },
+    {
+      name: "emulator",
+      type: "boolean",
+      description:
+        "start the built-in emulator even though DATABASE_URL is set (its tables go to schema kasse_emulator)",
+    },
     {
       name: "emulator-url",
       type: "string",
@@ -102,18 +145,33 @@ type StartExtension = (parts: {
   readonly tls: CertificatePem;
   readonly logger: Logger;
   readonly dataDir: string;
+  readonly env: Environment;
   readonly emulatorUrl: string | undefined;
 }) => Promise<{ readonly running: Running; readonly ready: Record<string, unknown> }>;
 
 async function runStart(flags: ParsedFlags, extend?: StartExtension): Promise<void> {
-  const { dataDir, tls, logger } = await commonSetup(flags);
+  const { dataDir, tls, logger, env } = await commonSetup(flags);
+  const publicUrl =
+    typeof flags["public-url"] === "string"
+      ? parsePublicUrl(flags["public-url"], "--public-url")
+      : env.publicUrl;
+  const trustedProxies =
+    typeof flags["trusted-proxies"] === "string"
+      ? parseTrustedProxies(flags["trusted-proxies"], "--trusted-proxies")
+      : env.trustedProxies;
+  if (flags["no-tls"] && (flags["tls-cert"] !== undefined || flags["tls-key"] !== undefined))
+    throw new UsageError("--no-tls and --tls-cert/--tls-key exclude each other");
+  if (flags.emulator && flags["no-emulator"])
+    throw new UsageError("--emulator and --no-emulator exclude each other");
+  // Production means PostgreSQL; its emulator would write a play Amazon into the real database.
+  const withEmulator = flags.emulator === true || (!flags["no-emulator"] && env.databaseUrl === undefined);
   const running: Running[] = [];
   const ready: Record<string, unknown> = {};
-  let emulatorEndpoint = await externalEmulator(flags, tls);
+  let emulatorEndpoint = await externalEmulator(flags, tls, withEmulator);
   try {
-    if (!flags["no-emulator"]) {
+    if (withEmulator) {
       const emulator = await startStoredEmulator(
-        { dataDir, tls, logger },
+        { dataDir, tls, logger, env },
         String(flags.host),
         portFlag(flags, "emulator-port"),
       );
@@ -126,12 +184,13 @@ async function runStart(flags: ParsedFlags, extend?: StartExtension): Promise<vo
       host: String(flags.host),
       port: portFlag(flags, "port"),
       dataDir,
-      tls,
+      tls: flags["no-tls"] ? "none" : tls,
       logger: logger.child({ part: "gateway" }),
-      ...(process.env.DATABASE_URL ? { databaseUrl: process.env.DATABASE_URL } : {}),
-      ...(process.env.KASSE_DATABASE_SCHEMA ? { databaseSchema: process.env.KASSE_DATABASE_SCHEMA } : {}),
-      ...(process.env.KASSE_ADMIN_TOKEN ? { adminToken: process.env.KASSE_ADMIN_TOKEN } : {}),
-      ...(process.env.KASSE_MASTER_KEY ? { masterKey: process.env.KASSE_MASTER_KEY } : {}),
+      ...databaseOptions(env),
+      ...(env.adminToken ? { adminToken: env.adminToken } : {}),
+      ...(env.masterKey ? { masterKey: env.masterKey } : {}),
+      ...(publicUrl ? { publicUrl } : {}),
+      ...(trustedProxies ? { trustedProxies } : {}),
       ...(emulatorEndpoint ? { emulator: emulatorEndpoint } : {}),
       ...(typeof flags["notify-retry-schedule"] === "string"
         ? { notifyRetryScheduleMs: delaysFlag("notify-retry-schedule", flags["notify-retry-schedule"]) }
@@ -145,20 +204,32 @@ async function runStart(flags: ParsedFlags, extend?: StartExtension): Promise<vo
     });
     running.push(gateway);
     ready.gateway = gateway.url;
+    if (gateway.publicUrl !== gateway.url) ready.publicUrl = gateway.publicUrl;
     ready.backOffice = `${gateway.url}/back-office/`;
     if (gateway.generatedAdminToken) ready.adminToken = gateway.generatedAdminToken;
     await bootstrapOperator(gateway, process.env);
     if (extend) {
-      const extension = await extend({ gateway, tls, logger, dataDir, emulatorUrl: emulatorEndpoint?.url });
+      const extension = await extend({
+        gateway,
+        tls,
+        logger,
+        dataDir,
+        env,
+        emulatorUrl: emulatorEndpoint?.url,
+      });
       running.push(extension.running);
       Object.assign(ready, extension.ready);
     }
+    if (!flags["no-tls"])
+      reloadOnHangup(logger, async () => gateway.reloadTls(await resolveTls(flags, dataDir)));
   } catch (error) {
     for (const part of running.reverse()) await part.close().catch(() => {});
     throw error;
   }
-  closeOnSignals(running, logger);
+  await restrictToOwner(dataDir);
+  closeOnSignals([ownerOnly(dataDir), ...running], logger);
   announceReady({ gateway: ready.gateway, ...ready });
+  answerBenchProbes();
 }
 
 export const demoCommand: Command = {
@@ -178,10 +249,10 @@ export const demoCommand: Command = {
     ...startCommand.flags,
   ],
   run: (flags) =>
-    runStart(flags, async ({ gateway, tls, logger, dataDir, emulatorUrl }) => {
+    runStart(flags, async ({ gateway, tls, logger, dataDir, env, emulatorUrl }) => {
       if (!emulatorUrl)
         throw new UsageError("kasse demo needs an emulator (drop --no-emulator or give --emulator-url)");
-      const { token } = await resolveAdminToken(dataDir, process.env.KASSE_ADMIN_TOKEN);
+      const { token } = await resolveAdminToken(dataDir, env.adminToken);
       const demo = await startDemo({
         gateway,
         adminToken: token,
@@ -195,10 +266,104 @@ export const demoCommand: Command = {
     }),
 };
 
+export const benchCommand: Command = {
+  name: "bench",
+  endsOnItsOwn: true,
+  usage: "kasse bench [--payments 200] [--concurrency 16] [--store pglite|postgres] [--json]",
+  summary:
+    "Measures what a payment costs: starts its own kasse start (gateway and built-in emulator) on a fresh data\ndirectory, or a fresh database on DATABASE_URL's server (default 127.0.0.1:5432) with --store postgres,\nruns whole standard payments (init, buyer, review, completion, capture, IPNs, URLNotify) and prints\nCPU, RSA signatures, transactions and memory per payment (docs/PERFORMANCE.md). Progress goes to stderr.",
+  flags: [
+    { name: "payments", type: "string", value: "N", description: "payments to run", default: "200" },
+    { name: "concurrency", type: "string", value: "C", description: "payments at once", default: "16" },
+    { name: "store", type: "string", value: "STORE", description: "pglite or postgres", default: "pglite" },
+    { name: "json", type: "boolean", description: "print the figures as one JSON object" },
+    {
+      name: "cpu-prof",
+      type: "string",
+      value: "DIR",
+      description: "write a CPU profile of the started kasse start (node --cpu-prof) into DIR",
+    },
+    { name: "help", type: "boolean", description: "show this help" },
+  ],
+  async run(flags) {
+    const store = String(flags.store);
+    if (store !== "pglite" && store !== "postgres")
+      throw new UsageError(`--store is pglite or postgres, got ${store}`);
+    const result = await runBench({
+      payments: countFlag(flags, "payments"),
+      concurrency: countFlag(flags, "concurrency"),
+      store,
+      ...(process.env.DATABASE_URL ? { databaseUrl: process.env.DATABASE_URL } : {}),
+      ...(typeof flags["cpu-prof"] === "string" ? { cpuProfileDir: resolve(flags["cpu-prof"]) } : {}),
+      progress: process.stderr,
+    });
+    process.stdout.write(
+      flags.json
+        ? `${JSON.stringify(result)}\n`
+        : `${Object.entries(result)
+            .map(
+              ([key, value]) =>
+                `${key.padEnd(24)} ${typeof value === "object" && value ? JSON.stringify(value) : value}`,
+            )
+            .join("\n")}\n`,
+    );
+  },
+};
+
+export const migrateCommand: Command = {
+  name: "migrate",
+  endsOnItsOwn: true,
+  usage: "kasse migrate [--data DIR]",
+  summary:
+    "Applies the gateway's database migrations (PostgreSQL of DATABASE_URL, or PGlite in DIR/gateway) and\nchecks the master key against the database's canary, then exits. Run it once before upgrading\nseveral nodes (docs/GOING-LIVE.md).",
+  flags: [
+    COMMON_FLAGS.find((flag) => flag.name === "data") as FlagSpec,
+    { name: "help", type: "boolean", description: "show this help" },
+  ],
+  async run(flags) {
+    const env = readEnvironment();
+    const dataDir = resolve(String(flags.data));
+    await createPrivateDirectory(dataDir);
+    const secrets = new SecretBox(await loadMasterKey(dataDir, env.masterKey));
+    const db = await openDatabase(
+      env.databaseUrl
+        ? {
+            migrationsDir: GATEWAY_MIGRATIONS_DIR,
+            url: env.databaseUrl,
+            ...(env.databaseSchema ? { schema: env.databaseSchema } : {}),
+          }
+        : { migrationsDir: GATEWAY_MIGRATIONS_DIR, dataDir: join(dataDir, "gateway") },
+    );
+    try {
+      await ensureMasterKeyCanary(db, secrets, Date.now());
+      const applied = await db.query<{ name: string }>("SELECT name FROM schema_migrations ORDER BY name");
+      process.stdout.write(
+        `${JSON.stringify({ migrated: true, database: db.engine, migrations: applied.map((row) => row.name) })}\n`,
+      );
+    } finally {
+      await db.close();
+      await restrictToOwner(dataDir);
+    }
+  },
+};
+
 interface Setup {
   readonly dataDir: string;
   readonly tls: CertificatePem;
   readonly logger: Logger;
+  readonly env: Environment;
+}
+
+function databaseOptions(env: Environment) {
+  return {
+    ...(env.databaseUrl ? { databaseUrl: env.databaseUrl } : {}),
+    ...(env.databaseSchema ? { databaseSchema: env.databaseSchema } : {}),
+  };
+}
+
+/** Narrows the data directory's modes once more at shutdown (what PGlite created meanwhile). */
+function ownerOnly(dataDir: string): Running {
+  return { close: () => restrictToOwner(dataDir) };
 }
 
 /**
@@ -206,7 +371,7 @@ interface Setup {
  * DATABASE_URL is set, its own schema in that PostgreSQL database.
  */
 function startStoredEmulator(setup: Setup, host: string, port: number) {
-  const databaseUrl = process.env.DATABASE_URL;
+  const databaseUrl = setup.env.databaseUrl;
   return startEmulator({
     host,
     port,
@@ -219,16 +384,34 @@ function startStoredEmulator(setup: Setup, host: string, port: number) {
 }
 
 async function commonSetup(flags: ParsedFlags): Promise<Setup> {
+  const env = readEnvironment();
   const dataDir = resolve(String(flags.data));
+  await createPrivateDirectory(dataDir);
   const logger = createLogger();
   const tls = await resolveTls(flags, dataDir);
-  return { dataDir, tls, logger };
+  return { dataDir, tls, logger, env };
 }
 
+/** `--tls-cert/--tls-key` read anew (SIGHUP reloads them), or the data directory's own pair. */
 async function resolveTls(flags: ParsedFlags, dataDir: string): Promise<CertificatePem> {
   const cert = flags["tls-cert"];
   const key = flags["tls-key"];
-  if (typeof cert === "string" && typeof key === "string") return loadCertificate(cert, key);
+  if (typeof cert === "string" && typeof key === "string") {
+    let pair: CertificatePem;
+    try {
+      pair = await loadCertificate(cert, key);
+    } catch (error) {
+      throw new ConfigurationError(`--tls-cert/--tls-key cannot be read: ${(error as Error).message}`);
+    }
+    try {
+      createSecureContext({ cert: pair.cert, key: pair.key });
+    } catch (error) {
+      throw new ConfigurationError(
+        `--tls-cert/--tls-key are not a matching PEM pair: ${(error as Error).message}`,
+      );
+    }
+    return pair;
+  }
   if (cert !== undefined || key !== undefined) throw new UsageError("--tls-cert and --tls-key go together");
   return loadOrCreateCertificate(dataDir);
 }
@@ -241,6 +424,7 @@ async function resolveTls(flags: ParsedFlags, dataDir: string): Promise<Certific
 async function externalEmulator(
   flags: ParsedFlags,
   tls: CertificatePem,
+  builtIn: boolean,
 ): Promise<{ url: string; ca: string } | undefined> {
   const url = flags["emulator-url"];
   const ca = flags["emulator-ca"];
@@ -248,11 +432,19 @@ async function externalEmulator(
     if (ca !== undefined) throw new UsageError("--emulator-ca goes with --emulator-url");
     return undefined;
   }
-  if (!flags["no-emulator"]) throw new UsageError("--emulator-url needs --no-emulator");
+  if (builtIn) throw new UsageError("--emulator-url needs --no-emulator");
   const parsed = URL.canParse(String(url)) ? new URL(String(url)) : undefined;
   if (parsed?.protocol !== "https:" || parsed.pathname !== "/")
     throw new UsageError(`--emulator-url must be https://host:port, got ${url}`);
   return { url: parsed.origin, ca: typeof ca === "string" ? await readFile(ca, "utf8") : tls.cert };
+}
+
+function countFlag(flags: ParsedFlags, name: string): number {
+  const text = String(flags[name]);
+  const count = Number(text);
+  if (!/^\d+$/.test(text) || count < 1 || count > 1_000_000)
+    throw new UsageError(`--${name} must be a whole number from 1 to 1000000, got ${text}`);
+  return count;
 }
 
 function delaysFlag(name: string, text: string): number[] {

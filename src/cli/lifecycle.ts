@@ -36,3 +36,17 @@ export function closeOnSignals(running: readonly Running[], logger: Logger): voi
   process.once("SIGTERM", shutdown);
   process.once("SIGINT", shutdown);
 }
+
+/**
+ * SIGHUP reloads what can change without a restart (a renewed TLS certificate); a failed reload
+ * is logged and the old state kept, so a half-copied certificate file never takes the node down.
+ */
+export function reloadOnHangup(logger: Logger, reload: () => Promise<void>): void {
+  process.on("SIGHUP", () => {
+    reload().then(
+      () => logger.info({ signal: "SIGHUP" }, "TLS certificate reloaded"),
+      (error: unknown) =>
+        logger.error({ signal: "SIGHUP", err: error }, "TLS certificate reload failed; the old one stays"),
+    );
+  });
+}

@@ -1,12 +1,32 @@
 #!/usr/bin/env node
 /**
- * `kasse <command>`: the command-line entry point. Usage errors exit 2 with a hint; failures to
- * start exit 1 with the reason on stderr.
+ * `kasse <command>`: the command-line entry point. Usage and configuration errors exit 2 with one
+ * line naming the fault; failures to start exit 1 with the reason on stderr. A failed start ends
+ * the process even if a part it opened (a database, a listener) would keep it alive.
  */
-import { type Command, demoCommand, emulatorCommand, startCommand } from "./commands.js";
-import { helpText, parseFlags, UsageError } from "./options.js";
+import { readFileSync } from "node:fs";
+import {
+  benchCommand,
+  type Command,
+  demoCommand,
+  emulatorCommand,
+  migrateCommand,
+  startCommand,
+} from "./commands.js";
+import { ConfigurationError, helpText, parseFlags, UsageError } from "./options.js";
 
-const COMMANDS: readonly Command[] = [startCommand, demoCommand, emulatorCommand];
+const COMMANDS: readonly Command[] = [
+  startCommand,
+  demoCommand,
+  emulatorCommand,
+  migrateCommand,
+  benchCommand,
+];
+
+function version(): string {
+  const manifest = new URL("../../package.json", import.meta.url);
+  return (JSON.parse(readFileSync(manifest, "utf8")) as { version: string }).version;
+}
 
 function mainHelp(): string {
   const rows = COMMANDS.map((command) => `  ${command.name.padEnd(10)} ${command.summary.split("\n")[0]}`);
@@ -18,6 +38,10 @@ async function main(argv: readonly string[]): Promise<number> {
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     process.stdout.write(mainHelp());
     return name === undefined ? 2 : 0;
+  }
+  if (name === "--version" || name === "version") {
+    process.stdout.write(`kasse ${version()}\n`);
+    return 0;
   }
   const command = COMMANDS.find((candidate) => candidate.name === name);
   if (!command) {
@@ -31,19 +55,27 @@ async function main(argv: readonly string[]): Promise<number> {
       return 0;
     }
     await command.run(flags);
-    return -1;
+    return command.endsOnItsOwn ? 0 : -1;
   } catch (error) {
     if (error instanceof UsageError) {
-      process.stderr.write(
-        `kasse ${command.name}: ${error.message}\nRun \`kasse ${command.name} --help\`.\n`,
-      );
+      process.stderr.write(`kasse ${command.name}: ${error.message} (see kasse ${command.name} --help)\n`);
       return 2;
     }
-    process.stderr.write(`kasse ${command.name}: ${(error as Error).message}\n`);
+    if (error instanceof ConfigurationError) {
+      process.stderr.write(`kasse ${command.name}: ${error.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`kasse ${command.name}: ${oneLine((error as Error).message)}\n`);
     return 1;
   }
 }
 
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, " ").slice(0, 500);
+}
+
 const code = await main(process.argv.slice(2));
-// -1: a server is running and exits on its own signal.
-if (code >= 0) process.exitCode = code;
+// -1: a server is running and exits on its own signal. A failure exits at once: whatever the
+// failed start left open must not keep a broken process alive.
+if (code > 0) process.stderr.write("", () => process.exit(code));
+else if (code === 0) process.exitCode = code;

@@ -31,7 +31,11 @@ export const COMMON_FLAGS: readonly FlagSpec[] = [
   { name: "help", type: "boolean", description: "show this help" },
 ];
 
+/** A flag the command does not take, or a flag's value it cannot use (exit 2). */
 export class UsageError extends Error {}
+
+/** A bad environment variable or a file that cannot be used (exit 2, one line). */
+export class ConfigurationError extends Error {}
 
 export type ParsedFlags = Record<string, string | boolean | undefined>;
 

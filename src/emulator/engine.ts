@@ -5,7 +5,13 @@
  * the buyer side (`buyer/`, through {@link BuyerEngine}) are its only callers.
  */
 
-import type { Address, ChargePermission, RecurringMetadata, SignInBuyer } from "../amazon/wire.js";
+import type {
+  Address,
+  ChargePermission,
+  CheckoutSession,
+  RecurringMetadata,
+  SignInBuyer,
+} from "../amazon/wire.js";
 import type { Money } from "../core/money.js";
 import { CREATE_CHECKOUT_SESSION, SIGN_IN_PAYLOAD } from "./api/request-schemas.js";
 import { parseBody } from "./api/schema.js";
@@ -49,6 +55,7 @@ import {
   sessionDueAt,
   tickSession,
   updateSession,
+  withCartDetails,
 } from "./state/checkout-session.js";
 import { DAY, type Environment, type Notice, type Region, renderPrice, status } from "./state/common.js";
 import { type Family, settle, tickFamily } from "./state/family.js";
@@ -362,7 +369,7 @@ export class EmulatorEngine implements BuyerEngine {
     else await deleteObject(tx, "CheckoutSession", id);
   }
 
-  #renderSession(session: SessionRecord): unknown {
+  #renderSession(session: SessionRecord): CheckoutSession {
     return renderSession(session, this.#redirectUrl(session.id), releaseEnvironment(session.environment));
   }
 
@@ -446,6 +453,7 @@ export class EmulatorEngine implements BuyerEngine {
     simulation: SimulationEffect | undefined,
     now: number,
     notify: (count: number) => void,
+    render: (wire: CheckoutSession) => CheckoutSession = (wire) => wire,
   ): Promise<Answer> {
     const chargePermissionId = this.options.ids.chargePermissionId(session.environment);
     const result = completeSession(
@@ -468,7 +476,7 @@ export class EmulatorEngine implements BuyerEngine {
       await this.#saveFamily(tx, family, "all", result.notices, now, notify);
     }
     if (result.error !== undefined) return errorAnswer(result.error);
-    return { status: result.httpStatus, body: this.#renderSession(result.session) };
+    return { status: result.httpStatus, body: render(this.#renderSession(result.session)) };
   }
 
   /** Finalize (§4.2, Buy Now): sets the intent, processes the payment if not done yet, completes. */
@@ -505,7 +513,7 @@ export class EmulatorEngine implements BuyerEngine {
         );
       }
     }
-    return this.#complete(tx, session, body, simulation, now, notify);
+    return this.#complete(tx, session, body, simulation, now, notify, withCartDetails);
   }
 
   // ─── Charge Permission (§4.3) ───────────────────────────────────────────────────────────────

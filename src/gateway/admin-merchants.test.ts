@@ -69,7 +69,12 @@ describe("merchants admin API (inject)", () => {
       db,
       logger: silentLogger(),
       adminToken: TOKEN,
-      merchantAdmin: { merchants, publicUrl: () => "https://127.0.0.1:8443" },
+      // The field rules; the signed key check runs against the real emulator in test/gateway-merchants.test.ts.
+      merchantAdmin: {
+        merchants,
+        publicUrl: () => "https://127.0.0.1:8443",
+        verifyKey: async () => ({ ok: true }),
+      },
     });
     await app.ready();
   });

@@ -8,14 +8,20 @@ import { randomInt } from "node:crypto";
 import { rootCertificates } from "node:tls";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { Agent, request } from "undici";
-import { parsePrivateKey } from "../amazon/signer.js";
+import {
+  checkPrivateKeyPem,
+  type KeyVerification,
+  type KeyVerificationTarget,
+  verifyKeyAtAmazon,
+} from "../amazon/private-key.js";
 import { isSupportedCurrency } from "../core/money.js";
 import type { EmulatorEndpoint } from "./amazon-link.js";
-import type {
-  AmazonEnvironment,
-  AmazonRegion,
-  MerchantDirectory,
-  MerchantSettings,
+import {
+  type AmazonEnvironment,
+  type AmazonRegion,
+  MERCHANT_ID,
+  type MerchantDirectory,
+  type MerchantSettings,
 } from "./merchant-directory.js";
 
 export interface MerchantAdminOptions {
@@ -26,6 +32,11 @@ export interface MerchantAdminOptions {
   readonly publicUrl: () => string;
   /** Key material source; uniform integer in [0, max). */
   readonly randomInt?: (max: number) => number;
+  /**
+   * Proves a given private key belongs to its public key id with a signed call to the chosen
+   * environment (default {@link verifyKeyAtAmazon}; in-process tests of the field rules replace it).
+   */
+  readonly verifyKey?: (target: KeyVerificationTarget) => Promise<KeyVerification>;
 }
 
 /** A 400 that names the field at fault. */
@@ -38,8 +49,6 @@ class FieldError extends Error {
   }
 }
 
-/** MerchantID is ans..30 (reference §4); Kasse admits the characters that are safe in URLs and MACs. */
-const MERCHANT_ID = /^[A-Za-z0-9_.-]{1,30}$/;
 const ENVIRONMENTS: readonly AmazonEnvironment[] = ["emulator", "sandbox", "live"];
 const REGIONS: readonly AmazonRegion[] = ["eu", "na", "jp"];
 /** Amazon ids arrive in the admin API only; bounded and printable so they are safe in URLs and logs. */
@@ -126,11 +135,8 @@ function readAmazon(value: unknown): AmazonInput {
     if (!AMAZON_ID.test(values[key]))
       throw new FieldError(`amazon.${key}`, `amazon.${key} has characters Amazon ids do not have`);
   }
-  try {
-    parsePrivateKey(values.privateKeyPem);
-  } catch {
-    throw new FieldError("amazon.privateKeyPem", "amazon.privateKeyPem must be an RSA private key in PEM");
-  }
+  const key = checkPrivateKeyPem(values.privateKeyPem);
+  if (!key.ok) throw new FieldError("amazon.privateKeyPem", `amazon.privateKeyPem: ${key.message}`);
   return { environment, region, ids: values };
 }
 
@@ -238,6 +244,49 @@ async function registerAtEmulator(
   }
 }
 
+/**
+ * The signed check of a given key (docs/GOING-LIVE.md): 422 when Amazon refuses the pair, 502
+ * when Amazon cannot be asked (nothing is stored; register again when it answers).
+ */
+async function keyRefusal(
+  options: MerchantAdminOptions,
+  amazon: AmazonInput,
+  ids: NonNullable<AmazonInput["ids"]>,
+): Promise<{ status: number; body: Record<string, string> } | undefined> {
+  if (amazon.environment === "emulator" && !options.emulator) {
+    return {
+      status: 400,
+      body: {
+        error: "invalid_request",
+        message: "no emulator runs with this gateway to check the key against",
+        field: "amazon.environment",
+      },
+    };
+  }
+  const emulator = amazon.environment === "emulator" ? options.emulator : undefined;
+  const verdict = await (options.verifyKey ?? verifyKeyAtAmazon)({
+    region: amazon.region,
+    environment: amazon.environment === "live" ? "live" : "sandbox",
+    publicKeyId: ids.publicKeyId,
+    privateKey: ids.privateKeyPem,
+    ...(emulator ? { baseUrl: new URL(emulator.url).host, ca: emulator.ca } : {}),
+  });
+  if (verdict.ok) return undefined;
+  if (verdict.reason === "unreachable")
+    return {
+      status: 502,
+      body: { error: "amazon_unavailable", message: verdict.message, field: "amazon.environment" },
+    };
+  return {
+    status: 422,
+    body: {
+      error: verdict.reason === "key-mismatch" ? "amazon_key_mismatch" : "amazon_key_id_unknown",
+      message: verdict.message,
+      field: verdict.reason === "key-mismatch" ? "amazon.privateKeyPem" : "amazon.publicKeyId",
+    },
+  };
+}
+
 function fieldError(reply: FastifyReply, error: FieldError): FastifyReply {
   return reply.code(400).send({ error: "invalid_request", message: error.message, field: error.field });
 }
@@ -267,7 +316,10 @@ export async function merchantAdminRoutes(
     if (await merchants.exists(input.merchantId)) return conflict();
 
     let ids = input.amazon.ids;
-    if (!ids) {
+    if (ids) {
+      const refused = await keyRefusal(options, input.amazon, ids);
+      if (refused) return reply.code(refused.status).send(refused.body);
+    } else {
       if (!options.emulator) {
         return fieldError(
           reply,

@@ -1,8 +1,10 @@
 /**
- * The gateway's HTTP application: health, and the admin API behind a bearer token. The Paygate
+ * The gateway's HTTP application: operations (health, metrics, access log, security headers,
+ * error answers: src/http/operations.ts), and the admin API behind a bearer token. The Paygate
  * pages, the JSON API and the back office register their routes here as they are built.
  */
 import Fastify, { type FastifyInstance } from "fastify";
+import { type HttpLimits, installOperations, problem, serverOptions } from "../http/operations.js";
 import type { CertificatePem } from "../http/tls.js";
 import { httpsServerOptions } from "../http/tls.js";
 import type { Logger } from "../log.js";
@@ -11,6 +13,7 @@ import { type BackOfficeDeps, registerBackOffice } from "../web/back-office.js";
 import { type MerchantAdminOptions, merchantAdminRoutes } from "./admin-merchants.js";
 import { type NotificationAdminOptions, notificationAdminRoutes } from "./admin-notifications.js";
 import { isAuthorizedBearer } from "./admin-token.js";
+import { type HealthOptions, healthRoutes } from "./health.js";
 import { type RecurringAdminOptions, recurringAdminRoutes } from "./subscriptions/admin-routes.js";
 
 export interface GatewayAppOptions {
@@ -24,21 +27,58 @@ export interface GatewayAppOptions {
   readonly recurringAdmin?: RecurringAdminOptions;
   /** The back office (`/back-office`, src/web). */
   readonly backOffice?: BackOfficeDeps;
-  /** Omitted in in-process tests (`inject`); every real listener speaks HTTPS. */
+  /** `/livez`, `/readyz`, `/metrics`; omitted by in-process tests of other routes. */
+  readonly health?: HealthOptions;
+  /** Omitted in in-process tests (`inject`) and behind a TLS-terminating proxy (`--no-tls`). */
   readonly tls?: CertificatePem;
+  /** Proxies whose `X-Forwarded-*` headers are believed (`--trusted-proxies`). */
+  readonly trustedProxies?: readonly string[];
+  readonly limits?: HttpLimits;
 }
 
+/** Which door a path belongs to, for the access log and the request metrics. */
+export function gatewayDoorOf(path: string): string {
+  const lower = path.toLowerCase();
+  if (lower.startsWith("/api/admin")) return "admin";
+  if (lower.startsWith("/api/")) return "api";
+  if (lower === "/amazonapav2notify.aspx") return "ipn";
+  if (lower.endsWith(".aspx")) return "paygate";
+  if (["/livez", "/readyz", "/metrics", "/health"].includes(lower)) return "ops";
+  return "web";
+}
+
+/** Control characters (NUL above all) in a path parameter or query value: refused before any lookup. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
 export function createGatewayApp(options: GatewayAppOptions): FastifyInstance {
+  const { nodeServer, ...fastifyOptions } = serverOptions(options.limits, options.trustedProxies);
   const app = Fastify({
     loggerInstance: options.logger,
-    disableRequestLogging: true,
-    ...(options.tls ? { https: httpsServerOptions(options.tls) } : {}),
+    ...fastifyOptions,
+    ...(options.tls
+      ? { https: { ...nodeServer, ...httpsServerOptions(options.tls) } }
+      : { http: nodeServer }),
   }) as unknown as FastifyInstance;
-
-  app.get("/health", async () => ({ status: "ok", database: options.db.engine }));
+  installOperations(app, { doorOf: gatewayDoorOf });
+  if (options.health) app.register(healthRoutes, options.health);
+  else app.get("/health", async () => ({ status: "ok", database: options.db.engine }));
 
   app.register(
     async (admin) => {
+      admin.addHook("preHandler", async (request, reply) => {
+        const values = [
+          ...Object.values((request.params ?? {}) as Record<string, unknown>),
+          ...Object.values((request.query ?? {}) as Record<string, unknown>).flat(),
+        ];
+        if (values.some((value) => typeof value === "string" && CONTROL.test(value)))
+          return problem(
+            reply,
+            400,
+            "Bad Request",
+            "control characters (e.g. NUL) are not allowed in paths or queries",
+          );
+      });
       admin.addHook("onRequest", async (request, reply) => {
         if (!isAuthorizedBearer(request.headers.authorization, options.adminToken)) {
           reply.header("www-authenticate", 'Bearer realm="kasse-admin"');

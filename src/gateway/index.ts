@@ -1,17 +1,21 @@
 /**
- * Starts the gateway: opens the store (PGlite in the data directory, or PostgreSQL when a
- * database URL is given), resolves the admin token and listens on HTTPS.
+ * Starts the gateway: resolves the master key and the admin token, opens the store (PGlite in the
+ * data directory, or PostgreSQL when a database URL is given), checks the master-key canary and
+ * listens on HTTPS (or plain HTTP behind a TLS-terminating proxy).
  */
 import { join } from "node:path";
+import type { Server as TlsServer } from "node:tls";
 import { fileURLToPath } from "node:url";
 import { type Clock, systemClock } from "../core/clock.js";
-import type { CertificatePem } from "../http/tls.js";
+import type { HttpLimits } from "../http/operations.js";
+import { type CertificatePem, httpsServerOptions } from "../http/tls.js";
 import type { Logger } from "../log.js";
 import { type Database, openDatabase } from "../store/database.js";
 import { resolveAdminToken } from "./admin-token.js";
 import { AmazonLinks, type EmulatorEndpoint } from "./amazon-link.js";
 import { createGatewayApp } from "./app.js";
 import { type AsyncSide, setUpPaygate } from "./flows/setup.js";
+import { ensureMasterKeyCanary } from "./master-key-canary.js";
 import { MerchantDirectory } from "./merchant-directory.js";
 import { loadMasterKey, SecretBox } from "./secrets.js";
 import type { SubscriptionRunner } from "./subscriptions/runner.js";
@@ -26,7 +30,16 @@ export interface GatewayOptions {
   readonly databaseUrl?: string;
   /** Schema on that PostgreSQL server (tests isolate runs with it); the server's default when omitted. */
   readonly databaseSchema?: string;
-  readonly tls: CertificatePem;
+  /** HTTPS with this certificate; `"none"`: plain HTTP behind a TLS-terminating proxy. */
+  readonly tls: CertificatePem | "none";
+  /**
+   * The origin (and optional path) buyers and Amazon reach this gateway at, e.g.
+   * `https://pay.example.com`: every return URL and IPN URL is built on it. Default the listening URL.
+   */
+  readonly publicUrl?: string;
+  /** Proxies (IPs or CIDRs) whose `X-Forwarded-For`/`-Proto` are believed. */
+  readonly trustedProxies?: readonly string[];
+  readonly limits?: HttpLimits;
   readonly logger: Logger;
   /** `KASSE_ADMIN_TOKEN`; generated and kept in the data directory when omitted. */
   readonly adminToken?: string;
@@ -50,7 +63,10 @@ export interface GatewayOptions {
 }
 
 export interface RunningGateway {
+  /** Where this process listens. */
   readonly url: string;
+  /** Where buyers and Amazon reach it (`publicUrl`, or `url`). */
+  readonly publicUrl: string;
   readonly db: Database;
   readonly merchants: MerchantDirectory;
   readonly amazon: AmazonLinks;
@@ -58,10 +74,14 @@ export interface RunningGateway {
   readonly generatedAdminToken?: string;
   /** Kasse's subscription worker: `runDue()` charges what is due by the subscription clock. */
   readonly subscriptions: SubscriptionRunner;
+  /** Serves a renewed certificate to new connections (SIGHUP); open ones keep theirs. */
+  reloadTls(certificate: CertificatePem): void;
   close(): Promise<void>;
 }
 
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
+  // The key first: a malformed one must fail before anything is opened.
+  const secrets = new SecretBox(await loadMasterKey(options.dataDir, options.masterKey));
   const { token, generated } = await resolveAdminToken(options.dataDir, options.adminToken);
   const db = await openDatabase(
     options.databaseUrl
@@ -73,19 +93,28 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       : { migrationsDir: GATEWAY_MIGRATIONS_DIR, dataDir: join(options.dataDir, "gateway") },
   );
   const clock = options.clock ?? systemClock;
-  const secrets = new SecretBox(await loadMasterKey(options.dataDir, options.masterKey));
+  try {
+    await ensureMasterKeyCanary(db, secrets, clock.now());
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
   const merchants = new MerchantDirectory({ db, secrets, clock });
   const amazon = new AmazonLinks({ clock, ...(options.emulator ? { emulator: options.emulator } : {}) });
   let url = "";
+  const publicUrl = () => options.publicUrl ?? url;
   let notifier: AsyncSide | undefined;
   const app = createGatewayApp({
     db,
     logger: options.logger,
     adminToken: token,
-    tls: options.tls,
+    ...(options.tls === "none" ? {} : { tls: options.tls }),
+    ...(options.trustedProxies ? { trustedProxies: options.trustedProxies } : {}),
+    ...(options.limits ? { limits: options.limits } : {}),
+    health: { db, secrets, clock, migrationsDir: GATEWAY_MIGRATIONS_DIR },
     merchantAdmin: {
       merchants,
-      publicUrl: () => url,
+      publicUrl,
       ...(options.emulator ? { emulator: options.emulator } : {}),
     },
     notificationAdmin: { db, clock, merchants, wake: () => notifier?.notifications.wake() },
@@ -105,7 +134,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     logger: options.logger,
     merchants,
     links: amazon,
-    publicUrl: () => url,
+    publicUrl,
     ...(options.notifyRetryScheduleMs ? { notifyRetryScheduleMs: options.notifyRetryScheduleMs } : {}),
     ...(options.notifyTimeoutMs ? { notifyTimeoutMs: options.notifyTimeoutMs } : {}),
     ...(options.reconcileScheduleMs ? { reconcileScheduleMs: options.reconcileScheduleMs } : {}),
@@ -124,15 +153,20 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   }
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : options.port;
-  url = `https://${urlHost(options.host)}:${port}`;
+  url = `${options.tls === "none" ? "http" : "https"}://${urlHost(options.host)}:${port}`;
   notifier.start();
   return {
     url,
+    publicUrl: publicUrl(),
     db,
     merchants,
     amazon,
     ...(generated ? { generatedAdminToken: token } : {}),
     subscriptions: notifier.recurring.runner,
+    reloadTls: (certificate) => {
+      if (options.tls === "none") throw new Error("this gateway serves plain HTTP");
+      (app.server as unknown as TlsServer).setSecureContext(httpsServerOptions(certificate));
+    },
     close: async () => {
       await notifier.stop();
       await app.close();

@@ -98,7 +98,8 @@ export async function loadMasterKey(dataDir: string, fromEnvironment?: string): 
   return key;
 }
 
-function decodeKey(text: string, source: string): Buffer {
+/** A master key from its base64 text; throws naming `source` (the variable or file) when malformed. */
+export function decodeKey(text: string, source: string): Buffer {
   const trimmed = text.trim();
   const key = Buffer.from(trimmed, "base64");
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(trimmed) || key.length !== 32) {

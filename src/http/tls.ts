@@ -47,9 +47,38 @@ export async function loadCertificate(certPath: string, keyPath: string): Promis
   return { cert: await readFile(certPath, "utf8"), key: await readFile(keyPath, "utf8") };
 }
 
-/** Server options: TLS 1.2 at least (Amazon refuses older with `TLSVersionNotSupported`). */
+/**
+ * Mozilla's "intermediate" profile (v5.7): TLS 1.3's suites, and on TLS 1.2 only ECDHE/DHE with
+ * AEAD ciphers (GCM, ChaCha20-Poly1305) — no CBC, no SHA-1, no static RSA key exchange.
+ */
+export const TLS_CIPHERS = [
+  "TLS_AES_128_GCM_SHA256",
+  "TLS_AES_256_GCM_SHA384",
+  "TLS_CHACHA20_POLY1305_SHA256",
+  "ECDHE-ECDSA-AES128-GCM-SHA256",
+  "ECDHE-RSA-AES128-GCM-SHA256",
+  "ECDHE-ECDSA-AES256-GCM-SHA384",
+  "ECDHE-RSA-AES256-GCM-SHA384",
+  "ECDHE-ECDSA-CHACHA20-POLY1305",
+  "ECDHE-RSA-CHACHA20-POLY1305",
+  "DHE-RSA-AES128-GCM-SHA256",
+  "DHE-RSA-AES256-GCM-SHA384",
+  "DHE-RSA-CHACHA20-POLY1305",
+].join(":");
+
+/**
+ * Server options: TLS 1.2 at least (Amazon refuses older with `TLSVersionNotSupported`; 1.0/1.1
+ * are refused), AEAD ciphers only ({@link TLS_CIPHERS}), the client's cipher order (Mozilla:
+ * every offered suite is strong).
+ */
 export function httpsServerOptions(certificate: CertificatePem): SecureContextOptions {
-  return { cert: certificate.cert, key: certificate.key, minVersion: "TLSv1.2" };
+  return {
+    cert: certificate.cert,
+    key: certificate.key,
+    minVersion: "TLSv1.2",
+    ciphers: TLS_CIPHERS,
+    ecdhCurve: "X25519:prime256v1:secp384r1",
+  };
 }
 
 async function writeAtomically(path: string, content: string, mode: number): Promise<void> {

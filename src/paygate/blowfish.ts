@@ -126,13 +126,31 @@ export function expandBlowfishKey(key: Uint8Array): KeySchedule {
   return schedule;
 }
 
+/**
+ * Expanded schedules by key: the expansion runs 521 block encryptions, more than a whole Data
+ * field costs, and a gateway sees the same few merchant keys over and over. Bounded, oldest out.
+ */
+const schedules = new Map<string, KeySchedule>();
+const MAX_SCHEDULES = 256;
+
+function scheduleOf(key: Uint8Array): KeySchedule {
+  const id = Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString("latin1");
+  let schedule = schedules.get(id);
+  if (!schedule) {
+    schedule = expandBlowfishKey(key);
+    if (schedules.size >= MAX_SCHEDULES) schedules.delete(schedules.keys().next().value as string);
+    schedules.set(id, schedule);
+  }
+  return schedule;
+}
+
 function eachBlock(
   key: Uint8Array,
   data: Uint8Array,
   transform: (schedule: KeySchedule, l: number, r: number) => [number, number],
 ): Uint8Array {
   if (data.length % 8 !== 0) throw new RangeError("Blowfish data must be a multiple of 8 bytes");
-  const schedule = expandBlowfishKey(key);
+  const schedule = scheduleOf(key);
   const input = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const out = new Uint8Array(data.length);
   const output = new DataView(out.buffer);

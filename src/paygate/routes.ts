@@ -8,7 +8,9 @@
  * - a page answers either S2S (`Len=…&Data=…` as the body) or with a redirect of the buyer's
  *   browser whose query carries `Len` and `Data`.
  */
-import type { FastifyInstance, FastifyReply } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { clientErrorStatus, reportUnexpected } from "../http/operations.js";
+import { paygateCode } from "./codes.js";
 
 export type PageOutcome =
   /** A server-to-server answer: the body `Len=…&Data=…[&custom pairs]`, always HTTP 200. */
@@ -28,15 +30,25 @@ export interface PaygatePage {
 }
 
 const FORM = "application/x-www-form-urlencoded";
+const BODY_LIMIT = 256 * 1024;
 
 /** Registers the pages; call once per app (the form parser is scoped to this plugin). */
 export function registerPaygateRoutes(app: FastifyInstance, pages: readonly PaygatePage[]): void {
   const byName = new Map(pages.map((page) => [page.name.toLowerCase(), page]));
   if (byName.size !== pages.length) throw new RangeError("two Paygate pages share a name");
   app.register(async (scope) => {
-    scope.addContentTypeParser(FORM, { parseAs: "string", bodyLimit: 256 * 1024 }, (_request, body, done) =>
+    // Every body is read as text, whatever its type: only a form becomes fields, and the IPN
+    // intake gets SNS JSON as sent (a parsed and re-serialised body could overflow the stack).
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser("*", { parseAs: "string", bodyLimit: BODY_LIMIT }, (_request, body, done) =>
       done(null, body),
     );
+    scope.setErrorHandler((error, request, reply) => {
+      const status = clientErrorStatus(error);
+      if (status !== undefined) return sendClientError(reply, status);
+      reportUnexpected(request, error);
+      return send(reply, internalError(byName.get(pageName(request))));
+    });
     scope.route<{ Params: { page: string } }>({
       method: ["GET", "POST"],
       url: "/:page",
@@ -44,18 +56,41 @@ export function registerPaygateRoutes(app: FastifyInstance, pages: readonly Payg
         const page = byName.get(request.params.page.toLowerCase());
         if (page === undefined) return reply.callNotFound();
         const fields = new URLSearchParams(queryOf(request.raw.url ?? ""));
-        if (page.rawBody) {
-          const { body } = request;
-          const text = typeof body === "string" ? body : body === undefined ? "" : JSON.stringify(body);
-          return send(reply, await page.handle(fields, text));
-        }
-        if (typeof request.body === "string") {
-          for (const [key, value] of new URLSearchParams(request.body)) fields.append(key, value);
+        const text = typeof request.body === "string" ? request.body : "";
+        if (page.rawBody) return send(reply, await page.handle(fields, text));
+        if (isForm(request.headers["content-type"])) {
+          for (const [key, value] of new URLSearchParams(text)) fields.append(key, value);
         }
         return send(reply, await page.handle(fields));
       },
     });
   });
+}
+
+/**
+ * An unexpected failure (database down, a secret that does not open) answered in the protocol:
+ * clear text `Status=FAILED` with the internal-error code (no keys may be at hand to encrypt it),
+ * the correlation id in the `x-request-id` header and the error in the log. The IPN intake
+ * answers 503 instead, so Amazon delivers the IPN again.
+ */
+function internalError(page: PaygatePage | undefined): PageOutcome {
+  if (page?.rawBody) return { kind: "answer", status: 503, body: "temporarily unavailable; retry later" };
+  const code = paygateCode("INTERNAL_ERROR");
+  const body = new URLSearchParams({ Status: "FAILED", Code: code.code, Description: code.description });
+  return { kind: "answer", body: body.toString() };
+}
+
+/** A request the HTTP layer refused (too large, malformed): its 4xx status, plain text. */
+function sendClientError(reply: FastifyReply, status: number): FastifyReply {
+  return reply.code(status).type("text/plain; charset=utf-8").send(`HTTP ${status}`);
+}
+
+function pageName(request: FastifyRequest): string {
+  return String((request.params as { page?: unknown } | undefined)?.page ?? "").toLowerCase();
+}
+
+function isForm(contentType: string | undefined): boolean {
+  return (contentType ?? "").split(";")[0]?.trim().toLowerCase() === FORM;
 }
 
 function send(reply: FastifyReply, outcome: PageOutcome): FastifyReply {

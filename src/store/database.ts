@@ -9,6 +9,7 @@ import { mkdir, readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
+import { dbTransactions } from "../metrics.js";
 import { pgliteTemplate } from "./pglite-template.js";
 
 /** What a query runs on: the database itself or an open transaction. */
@@ -69,13 +70,21 @@ async function openPglite(dataDir: string | undefined): Promise<Database> {
   });
   const run = async <Row>(on: Pick<PGlite, "query">, sql: string, params?: readonly unknown[]) =>
     (await on.query<Row>(sql, params as unknown[] | undefined)).rows;
+  const counted = dbTransactions.labels({ engine: "pglite" });
   return {
     engine: "pglite",
-    query: (sql, params) => run(db, sql, params),
+    query: (sql, params) => {
+      counted.inc();
+      return run(db, sql, params);
+    },
     exec: async (sql) => {
+      counted.inc();
       await db.exec(sql);
     },
-    transaction: (work) => db.transaction((tx) => work({ query: (sql, params) => run(tx, sql, params) })),
+    transaction: (work) => {
+      counted.inc();
+      return db.transaction((tx) => work({ query: (sql, params) => run(tx, sql, params) }));
+    },
     close: () => db.close(),
   };
 }
@@ -100,6 +109,8 @@ function openPostgres(options: { url: string; schema?: string; poolSize?: number
   let schemaReady: Promise<unknown> | undefined = schema
     ? pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`)
     : undefined;
+  // A query outside `transaction` is one autocommit transaction on the server: counted as one.
+  const counted = dbTransactions.labels({ engine: "postgres" });
   const ready = async () => {
     if (schemaReady) {
       await schemaReady;
@@ -110,14 +121,17 @@ function openPostgres(options: { url: string; schema?: string; poolSize?: number
     engine: "postgres",
     query: async (sql, params) => {
       await ready();
+      counted.inc();
       return run(pool, sql, params);
     },
     exec: async (sql) => {
       await ready();
+      counted.inc();
       await pool.query(sql);
     },
     transaction: async (work) => {
       await ready();
+      counted.inc();
       const client = await pool.connect();
       try {
         await client.query("BEGIN");

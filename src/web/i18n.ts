@@ -72,9 +72,8 @@ const en = {
   "amazon.savedOk": "The credentials were saved and Amazon accepted a signed call with them.",
   "amazon.savedUnchecked":
     "The credentials were saved, but Amazon could not be reached to check them: {message}",
-  "amazon.testOk": "Amazon accepted the signed call ({status} {reasonCode}: {message}).",
-  "amazon.testFailed": "Amazon refused the signed call: {status} {reasonCode}: {message}",
-  "amazon.testUnreachable": "Amazon could not be reached: {message}",
+  "amazon.testOk": "Amazon accepted a call signed with this key for Public Key ID {publicKeyId}.",
+  "amazon.testFailed": "The signed call failed: {message}",
   "amazon.field.required": "{field} is required.",
   "amazon.field.format": "{field} has characters Amazon ids do not have.",
   "amazon.field.environment": "This environment is not available here.",
@@ -88,8 +87,6 @@ const en = {
   "pem.notRsa": "This is not an RSA key; Amazon Pay signs with RSA keys only.",
   "pem.damagedWhitespace":
     "The key's line breaks were lost or changed (pasted through a one-line field, or indented). Paste the file's content unchanged, or upload the file.",
-  "pem.mismatchedEnd":
-    "The END line is missing or does not match the BEGIN line ({label}): the key was cut off.",
   "pem.damaged":
     "The key's content is damaged (characters missing or changed). Upload the original .pem file.",
   "pem.tooShort": "This RSA key is shorter than 2048 bits; Amazon's keys are 2048 bits.",
@@ -237,9 +234,9 @@ const de: Record<MessageKey, string> = {
     "Die Zugangsdaten sind gespeichert, und Amazon hat einen damit signierten Aufruf angenommen.",
   "amazon.savedUnchecked":
     "Die Zugangsdaten sind gespeichert, aber Amazon war zur Prüfung nicht erreichbar: {message}",
-  "amazon.testOk": "Amazon hat den signierten Aufruf angenommen ({status} {reasonCode}: {message}).",
-  "amazon.testFailed": "Amazon hat den signierten Aufruf abgelehnt: {status} {reasonCode}: {message}",
-  "amazon.testUnreachable": "Amazon war nicht erreichbar: {message}",
+  "amazon.testOk":
+    "Amazon hat einen mit diesem Schlüssel für die Public-Key-ID {publicKeyId} signierten Aufruf angenommen.",
+  "amazon.testFailed": "Der signierte Aufruf ist fehlgeschlagen: {message}",
   "amazon.field.required": "{field} fehlt.",
   "amazon.field.format": "{field} enthält Zeichen, die Amazon-IDs nicht haben.",
   "amazon.field.environment": "Diese Umgebung ist hier nicht verfügbar.",
@@ -253,8 +250,6 @@ const de: Record<MessageKey, string> = {
   "pem.notRsa": "Das ist kein RSA-Schlüssel; Amazon Pay signiert nur mit RSA-Schlüsseln.",
   "pem.damagedWhitespace":
     "Die Zeilenumbrüche des Schlüssels sind verloren gegangen oder verändert (über ein einzeiliges Feld eingefügt oder eingerückt). Fügen Sie den Dateiinhalt unverändert ein oder laden Sie die Datei hoch.",
-  "pem.mismatchedEnd":
-    "Die END-Zeile fehlt oder passt nicht zur BEGIN-Zeile ({label}): Der Schlüssel wurde abgeschnitten.",
   "pem.damaged":
     "Der Inhalt des Schlüssels ist beschädigt (Zeichen fehlen oder sind verändert). Laden Sie die originale .pem-Datei hoch.",
   "pem.tooShort": "Dieser RSA-Schlüssel ist kürzer als 2048 Bit; Amazons Schlüssel haben 2048 Bit.",

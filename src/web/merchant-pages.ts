@@ -6,7 +6,12 @@
  */
 import { randomInt } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { checkPrivateKeyPem } from "../amazon/private-key.js";
+import {
+  checkPrivateKeyPem,
+  type KeyVerification,
+  type PrivateKeyProblemCode,
+  verifyKeyAtAmazon,
+} from "../amazon/private-key.js";
 import type { Clock } from "../core/clock.js";
 import { AMAZON_ID, generatedKey, ipnUrlOf } from "../gateway/admin-merchants.js";
 import type { EmulatorEndpoint } from "../gateway/amazon-link.js";
@@ -14,7 +19,6 @@ import type { MerchantDirectory, MerchantSummary } from "../gateway/merchant-dir
 import type { SecretBox } from "../gateway/secrets.js";
 import type { Database } from "../store/database.js";
 import { readForm } from "./back-office.js";
-import { type ConnectionResult, testAmazonConnection } from "./connection-test.js";
 import { html, type SafeHtml } from "./html.js";
 import type { MessageKey, Translate } from "./i18n.js";
 import { BASE, csrfField, message, page } from "./layout.js";
@@ -49,6 +53,20 @@ const REGIONS = ["eu", "na", "jp"] as const;
 type Region = (typeof REGIONS)[number];
 type Feedback = { readonly kind: "ok" | "error" | "warn"; readonly text: string };
 
+/** The catalogue's words for each problem `checkPrivateKeyPem` names. */
+const PEM_MESSAGES: Readonly<Record<PrivateKeyProblemCode, MessageKey>> = {
+  empty: "pem.empty",
+  "escaped-line-breaks": "pem.damagedWhitespace",
+  "joined-lines": "pem.damagedWhitespace",
+  "not-pem": "pem.notPem",
+  "public-key": "pem.notPrivateKey",
+  certificate: "pem.notPrivateKey",
+  encrypted: "pem.encrypted",
+  unreadable: "pem.damaged",
+  "not-rsa": "pem.notRsa",
+  "too-short": "pem.tooShort",
+};
+
 const sealLabel = (merchantId: string, environment: CredentialEnvironment) =>
   `merchant:${merchantId}:amazonPrivateKey:${environment}`;
 
@@ -73,6 +91,23 @@ export async function merchantRoutes(app: FastifyInstance, options: MerchantPage
   const { merchants } = options;
   const environments = (): CredentialEnvironment[] =>
     options.emulator ? ["emulator", "sandbox", "live"] : ["sandbox", "live"];
+
+  /** The signed call that proves a key belongs to its id ("test connection"); the emulator plays the sandbox. */
+  function verify(credentials: {
+    environment: CredentialEnvironment;
+    region: Region;
+    publicKeyId: string;
+    privateKeyPem: string;
+  }) {
+    const emulator = credentials.environment === "emulator" ? options.emulator : undefined;
+    return verifyKeyAtAmazon({
+      region: credentials.region,
+      environment: credentials.environment === "live" ? "live" : "sandbox",
+      publicKeyId: credentials.publicKeyId,
+      privateKey: credentials.privateKeyPem,
+      ...(emulator ? { baseUrl: new URL(emulator.url).host, ca: emulator.ca } : {}),
+    });
+  }
 
   async function merchantOr404(
     request: FastifyRequest,
@@ -211,31 +246,31 @@ ${sections}`;
         if (!AMAZON_ID.test(ids[key])) return refuse(t("amazon.field.format", { field: t(labels[key]) }));
       }
       // The upload wins over the text field when both are given: it cannot have lost its line breaks.
-      const check = checkPrivateKeyPem(form.privateKeyFile ?? form.privateKeyPem ?? "");
+      const pem = `${(form.privateKeyFile ?? form.privateKeyPem ?? "").replace(/\r\n?/g, "\n").trim()}\n`;
+      const check = checkPrivateKeyPem(pem);
       if (!check.ok) {
         await options.audit(request, {
           action: "amazon.save",
           merchantId,
           target: environment,
           outcome: "refused",
-          detail: { problem: check.problem },
+          detail: { problem: check.code },
         });
-        return refuse(t(`pem.${check.problem}`, { label: check.label ?? "" }));
+        return refuse(
+          t(PEM_MESSAGES[check.code], { label: check.code === "certificate" ? "CERTIFICATE" : "PUBLIC KEY" }),
+        );
       }
-      const result = await testAmazonConnection(
-        { environment, region, publicKeyId: ids.publicKeyId, privateKeyPem: check.pem },
-        options.emulator,
-      );
-      if (result.kind === "otherKey" || result.kind === "unknownKeyId") {
+      const result = await verify({ environment, region, publicKeyId: ids.publicKeyId, privateKeyPem: pem });
+      if (!result.ok && result.reason !== "unreachable") {
         await options.audit(request, {
           action: "amazon.save",
           merchantId,
           target: environment,
           outcome: "refused",
-          detail: { amazon: result.reasonCode },
+          detail: { amazon: result.reason },
         });
         return refuse(
-          result.kind === "otherKey"
+          result.reason === "key-mismatch"
             ? t("pem.otherKey", { publicKeyId: ids.publicKeyId })
             : t("pem.unknownKeyId", { publicKeyId: ids.publicKeyId, message: result.message }),
         );
@@ -246,7 +281,7 @@ ${sections}`;
         amazonMerchantId: ids.amazonMerchantId,
         storeId: ids.storeId,
         publicKeyId: ids.publicKeyId,
-        sealedPrivateKey: options.secrets.seal(check.pem, sealLabel(merchantId, environment)),
+        sealedPrivateKey: options.secrets.seal(pem, sealLabel(merchantId, environment)),
         updatedAt: options.clock.now(),
       };
       await saveCredentials(options.db, merchantId, row);
@@ -261,7 +296,7 @@ ${sections}`;
             storeId: ids.storeId,
             publicKeyId: ids.publicKeyId,
           },
-          check.pem,
+          pem,
         );
       }
       await options.audit(request, {
@@ -271,13 +306,9 @@ ${sections}`;
         outcome: "ok",
         detail: { publicKeyId: ids.publicKeyId },
       });
-      const feedback: Feedback =
-        result.kind === "ok"
-          ? { kind: "ok", text: t("amazon.savedOk") }
-          : {
-              kind: "warn",
-              text: t("amazon.savedUnchecked", { message: "message" in result ? result.message : "" }),
-            };
+      const feedback: Feedback = result.ok
+        ? { kind: "ok", text: t("amazon.savedOk") }
+        : { kind: "warn", text: t("amazon.savedUnchecked", { message: result.message }) };
       return amazonTab(request, reply, (await merchants.summary(merchantId)) ?? summary, {
         [environment]: feedback,
       });
@@ -293,13 +324,10 @@ ${sections}`;
       : undefined;
   }
 
-  function describe(t: Translate, result: ConnectionResult): Feedback {
-    if (result.kind === "unreachable")
-      return { kind: "error", text: t("amazon.testUnreachable", { message: result.message }) };
-    const fields = { status: result.status, reasonCode: result.reasonCode, message: result.message };
-    return result.kind === "ok"
-      ? { kind: "ok", text: t("amazon.testOk", fields) }
-      : { kind: "error", text: t("amazon.testFailed", fields) };
+  function describe(t: Translate, publicKeyId: string, result: KeyVerification): Feedback {
+    return result.ok
+      ? { kind: "ok", text: t("amazon.testOk", { publicKeyId }) }
+      : { kind: "error", text: t("amazon.testFailed", { message: result.message }) };
   }
 
   app.post<{ Params: { merchantId: string } }>(
@@ -312,23 +340,22 @@ ${sections}`;
       const environment = (await readForm(request)).environment as CredentialEnvironment;
       const stored = await storedPem(merchantId, environment);
       if (!stored) return sendError(request, reply, 404, office(request).t("amazon.none"));
-      const result = await testAmazonConnection(
-        {
-          environment,
-          region: stored.row.region,
-          publicKeyId: stored.row.publicKeyId,
-          privateKeyPem: stored.pem,
-        },
-        options.emulator,
-      );
+      const result = await verify({
+        environment,
+        region: stored.row.region,
+        publicKeyId: stored.row.publicKeyId,
+        privateKeyPem: stored.pem,
+      });
       await options.audit(request, {
         action: "amazon.test",
         merchantId,
         target: environment,
-        outcome: result.kind === "ok" ? "ok" : "failed",
-        detail: { result: result.kind },
+        outcome: result.ok ? "ok" : "failed",
+        detail: result.ok ? {} : { reason: result.reason },
       });
-      return amazonTab(request, reply, summary, { [environment]: describe(office(request).t, result) });
+      return amazonTab(request, reply, summary, {
+        [environment]: describe(office(request).t, stored.row.publicKeyId, result),
+      });
     },
   );
 

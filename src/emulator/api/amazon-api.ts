@@ -162,6 +162,8 @@ async function processRequest(
     bodyHash: createHash("sha256").update(body).digest("hex"),
   };
   const context = { merchant: caller.merchant, environment: caller.environment };
+  // Amazon scopes a key per operation: one key may serve a create, a capture and a refund.
+  const scope = { merchantId: caller.merchant.merchantId, operation: operation.name };
   const url = new URLSearchParams(query);
   // Two requests with one new key can race to insert it; the loser replays the winner's answer.
   for (let attempt = 0; ; attempt++) {
@@ -170,8 +172,8 @@ async function processRequest(
         if (key !== undefined) {
           // Requests with one key are serialised: a second one that arrives while the first is
           // still being processed waits for it and then replays its answer, as a retry would.
-          await lockIdempotencyKey(tx, caller.merchant.merchantId, key);
-          const earlier = await findIdempotency(tx, caller.merchant.merchantId, key);
+          await lockIdempotencyKey(tx, { ...scope, key });
+          const earlier = await findIdempotency(tx, { ...scope, key });
           if (earlier !== undefined) {
             if (
               earlier.method !== fingerprint.method ||
@@ -199,11 +201,15 @@ async function processRequest(
           notify,
         });
         if (key !== undefined) {
-          await saveIdempotency(tx, caller.merchant.merchantId, key, {
-            ...fingerprint,
-            status: result.status,
-            response: JSON.stringify(result.body),
-          });
+          await saveIdempotency(
+            tx,
+            { ...scope, key },
+            {
+              ...fingerprint,
+              status: result.status,
+              response: JSON.stringify(result.body),
+            },
+          );
         }
         return result;
       });

@@ -6,6 +6,7 @@ import {
   snsDigestOf,
   snsStringToSign,
 } from "../../amazon/sns-message.js";
+import { rsaSignatures } from "../../metrics.js";
 
 /** The IPN inside the SNS `Message` string, keys in the order of §10's table. */
 export interface IpnMessage {
@@ -42,6 +43,7 @@ export function signIpnEnvelope(input: EnvelopeInput): SnsNotification {
     SigningCertURL: input.signingCertUrl,
     UnsubscribeURL: input.unsubscribeUrl,
   };
+  rsaSignatures.inc({ purpose: "sns" });
   const signature = sign(
     snsDigestOf(input.signatureVersion),
     Buffer.from(snsStringToSign(unsigned), "utf8"),

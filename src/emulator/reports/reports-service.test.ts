@@ -116,15 +116,15 @@ describe("settlement reports per emulated day", () => {
     const [report] = reports;
     assert.ok(report);
     assert.deepEqual(Object.keys(report), [
+      "createdTime",
+      "endTime",
+      "processingEndTime",
+      "processingStartTime",
+      "processingStatus",
+      "reportDocumentId",
       "reportId",
       "reportType",
       "startTime",
-      "endTime",
-      "createdTime",
-      "processingStatus",
-      "processingStartTime",
-      "processingEndTime",
-      "reportDocumentId",
     ]);
     assert.equal(report.reportType, SANDBOX_SETTLEMENT_REPORT);
     assert.equal(report.processingStatus, "COMPLETED");
@@ -288,10 +288,6 @@ describe("requested reports", () => {
     const cases: [unknown, string][] = [
       [{ reportType: SETTLEMENT_REPORT, ...range }, "400 InvalidParameterValue"],
       [
-        { reportType: "_GET_FLAT_FILE_OFFAMAZONPAYMENTS_REFUND_DATA_", ...range },
-        "400 InvalidParameterValue",
-      ],
-      [
         { reportType: "_GET_FLAT_FILE_OFFAMAZONPAYMENTS_CAPTURE_DATA_", ...range },
         "400 InvalidParameterValue",
       ],
@@ -317,6 +313,19 @@ describe("requested reports", () => {
       ...range,
     });
     assert.equal((await service.getReport(live, liveReport.reportId)).processingStatus, "CANCELLED");
+  });
+
+  it("accepts the v1 flat-file transaction types in the sandbox too, CANCELLED (Amazon's SDK suite)", async () => {
+    const { reportId } = await service.createReport(sandbox, {
+      reportType: "_GET_FLAT_FILE_OFFAMAZONPAYMENTS_AUTHORIZATION_DATA_",
+      startTime: "20230618T150630Z",
+      endTime: "20230911T150350Z",
+    });
+    const report = await service.getReport(sandbox, reportId);
+    assert.deepEqual(
+      [report.reportType, report.processingStatus, report.reportDocumentId],
+      ["_GET_FLAT_FILE_OFFAMAZONPAYMENTS_AUTHORIZATION_DATA_", "CANCELLED", null],
+    );
   });
 });
 
@@ -391,6 +400,39 @@ describe("report schedules", () => {
       await refusal(service.cancelSchedule(live, replaced.reportScheduleId)),
       "404 ResourceNotFound",
     );
+  });
+
+  it("produces one report per period that passed, and moves a past start forward", async () => {
+    const authorizations = "_GET_FLAT_FILE_OFFAMAZONPAYMENTS_AUTHORIZATION_DATA_";
+    const { reportScheduleId } = await service.createSchedule(sandbox, {
+      reportType: authorizations,
+      scheduleFrequency: "PT12H",
+      nextReportCreationTime: "20230618T150630Z",
+    });
+    const schedule = await service.getSchedule(sandbox, reportScheduleId);
+    // 2023-06-18T15:06:30Z plus whole 12-hour periods, first one not before now (DAY1 + 12 h).
+    assert.match(schedule.nextReportCreationTime, /^20260310T(03|15)0630Z$/);
+    assert.deepEqual(Object.keys(schedule), [
+      "nextReportCreationTime",
+      "reportScheduleId",
+      "reportType",
+      "scheduleFrequency",
+    ]);
+    assert.deepEqual((await service.listReports(sandbox, { reportTypes: authorizations })).reports, []);
+
+    now += 25 * 3_600_000;
+    const { reports } = await service.listReports(sandbox, { reportTypes: authorizations });
+    assert.equal(reports.length, 2);
+    for (const report of reports) {
+      assert.equal(report.processingStatus, "CANCELLED");
+      assert.equal(report.endTime, report.createdTime);
+    }
+    assert.notEqual(
+      (await service.getSchedule(sandbox, reportScheduleId)).nextReportCreationTime,
+      schedule.nextReportCreationTime,
+    );
+    // Looking again produces nothing new.
+    assert.equal((await service.listReports(sandbox, { reportTypes: authorizations })).reports.length, 2);
   });
 
   it("refuses unknown frequencies, unschedulable types and bad flags", async () => {

@@ -49,24 +49,28 @@ export interface ReportsServiceOptions {
   randomId?: () => string;
 }
 
-/** The Report object, keys in the NODE SDK test's order (§13). */
+/**
+ * The Report object, keys in the order of Amazon's SDK suite (`tst/webStoreClientTest.js`
+ * compares them with `deepStrictEqual`): alphabetical, unlike the docs' tables (§13).
+ */
 export interface ReportObject {
+  createdTime: string;
+  endTime: string;
+  processingEndTime: string | null;
+  processingStartTime: string | null;
+  processingStatus: ProcessingStatus;
+  reportDocumentId: string | null;
   reportId: string;
   reportType: string;
   startTime: string;
-  endTime: string;
-  createdTime: string;
-  processingStatus: ProcessingStatus;
-  processingStartTime: string | null;
-  processingEndTime: string | null;
-  reportDocumentId: string | null;
 }
 
+/** The Report Schedule object, keys in the SDK suite's (alphabetical) order as well. */
 export interface ReportScheduleObject {
+  nextReportCreationTime: string;
   reportScheduleId: string;
   reportType: string;
   scheduleFrequency: string;
-  nextReportCreationTime: string;
 }
 
 interface ReportRow {
@@ -91,6 +95,8 @@ interface ScheduleRow {
 const DAY = 86_400_000;
 /** Reports are kept 90 days (§13). */
 const RETENTION = 90 * DAY;
+/** A schedule behind by more periods than this (a large clock advance) reports only the newest ones. */
+const SCHEDULE_CATCH_UP = 100;
 /** Pre-signed document links live 30 seconds (§13). */
 const LINK_LIFETIME = 30_000;
 const LIST_PARAMETERS = new Set([
@@ -137,7 +143,7 @@ export class ReportsService {
     query: Record<string, string | undefined>,
   ): Promise<{ reports: ReportObject[]; nextToken?: string }> {
     const now = await this.#options.emulatedNow();
-    await this.#settleClosedPeriods(caller, now);
+    await this.#produceDueReports(caller, now);
     const given = Object.entries(query).filter(([, value]) => value !== undefined);
     let cursor: ListCursor;
     if (query.nextToken !== undefined) {
@@ -201,7 +207,7 @@ export class ReportsService {
   /** `GET reports/{id}`. */
   async getReport(caller: ReportCaller, reportId: string): Promise<ReportObject> {
     const now = await this.#options.emulatedNow();
-    await this.#settleClosedPeriods(caller, now);
+    await this.#produceDueReports(caller, now);
     const [row] = await this.#db.query<ReportRow>(
       "select * from reports where report_id = $1 and merchant_id = $2 and environment = $3 and created_time >= $4",
       [reportId, caller.merchantId, caller.environment, now - RETENTION],
@@ -211,10 +217,11 @@ export class ReportsService {
   }
 
   /**
-   * `POST reports` → `{reportId}`. Only the sandbox settlement report has data here (Amazon's
-   * sandbox offers no other); it is produced at once, COMPLETED with a document or CANCELLED
-   * when the range holds no transactions (§13). Transaction report types are accepted in live
-   * and come out CANCELLED: their columns are unconfirmed, so the emulator invents none.
+   * `POST reports` → `{reportId}`. Only the sandbox settlement report has data here; it is
+   * produced at once, COMPLETED with a document or CANCELLED when the range holds no
+   * transactions (§13). The v1 flat-file transaction types (`…_AUTHORIZATION_DATA_`, …) are
+   * accepted in both environments — Amazon's SDK suite creates one in its sandbox — and come out
+   * CANCELLED: their columns are unconfirmed, so the emulator invents none.
    */
   async createReport(caller: ReportCaller, body: unknown): Promise<{ reportId: string }> {
     const fields = objectOf(body, ["reportType", "startTime", "endTime"]);
@@ -224,7 +231,7 @@ export class ReportsService {
     const kind = REPORT_TYPES[reportType];
     if (!kind?.requestable) throw invalidValue("reportType");
     const sandboxSettlement = reportType === SANDBOX_SETTLEMENT_REPORT;
-    if (sandboxSettlement !== (caller.environment === "sandbox")) throw invalidValue("reportType");
+    if (sandboxSettlement && caller.environment !== "sandbox") throw invalidValue("reportType");
     if (start >= end) throw invalidValue("startTime");
     const now = await this.#options.emulatedNow();
     const reportId = numericId(this.#randomId(), 11);
@@ -293,8 +300,10 @@ export class ReportsService {
 
   /**
    * `POST report-schedules` → `{reportScheduleId}`. One schedule per report type: an existing one
-   * is replaced only with `deleteExistingSchedule: true` (§13). Schedules are kept and shown;
-   * the emulator does not produce the transaction reports they would trigger.
+   * is replaced only with `deleteExistingSchedule: true` (§13). A `nextReportCreationTime` in
+   * the past is moved forward by whole periods to the first one not before now (the schedule
+   * keeps its phase and reports nothing from before it existed). Each period that passes
+   * produces a report ({@link ReportsService.listReports}).
    */
   async createSchedule(caller: ReportCaller, body: unknown): Promise<{ reportScheduleId: string }> {
     const fields = objectOf(body, [
@@ -311,10 +320,11 @@ export class ReportsService {
     const replace = fields.deleteExistingSchedule ?? false;
     if (typeof replace !== "boolean") throw invalidValue("deleteExistingSchedule");
     const now = await this.#options.emulatedNow();
-    const next =
+    const asked =
       fields.nextReportCreationTime === undefined
         ? now + interval
         : timeOf(textOf(fields.nextReportCreationTime, "nextReportCreationTime"), "nextReportCreationTime");
+    const next = asked >= now ? asked : asked + Math.ceil((now - asked) / interval) * interval;
     const reportScheduleId = numericId(this.#randomId(), 11);
     if (replace) {
       await this.#db.query(
@@ -347,6 +357,54 @@ export class ReportsService {
     );
     if (deleted.length === 0) throw notFound("ReportSchedule", reportScheduleId);
     return {};
+  }
+
+  /** What time alone produces before a caller looks: settlement reports and scheduled reports. */
+  async #produceDueReports(caller: ReportCaller, now: number): Promise<void> {
+    await this.#settleClosedPeriods(caller, now);
+    await this.#runDueSchedules(caller, now);
+  }
+
+  /**
+   * One report per period of every schedule whose creation time has come, created at that time
+   * and covering the period before it; then the schedule's next time moves past now. Only the
+   * periods within the retention window are reported, at most {@link SCHEDULE_CATCH_UP} per
+   * schedule. The schedulable types are transaction types, so the reports are CANCELLED (no
+   * invented columns, see {@link createReport}). Report ids derive from schedule and time, so two
+   * processes producing the same period insert it once.
+   */
+  async #runDueSchedules(caller: ReportCaller, now: number): Promise<void> {
+    const due = await this.#db.query<ScheduleRow>(
+      `select * from report_schedules
+        where merchant_id = $1 and environment = $2 and next_report_creation_time <= $3
+        for update`,
+      [caller.merchantId, caller.environment, now],
+    );
+    for (const schedule of due) {
+      const interval = SCHEDULE_FREQUENCIES[schedule.schedule_frequency] as number;
+      const first = Number(schedule.next_report_creation_time);
+      const periods = Math.floor((now - first) / interval) + 1;
+      const oldest = Math.max(
+        0,
+        periods - SCHEDULE_CATCH_UP,
+        Math.ceil((now - RETENTION - first) / interval),
+      );
+      for (let index = oldest; index < periods; index++) {
+        const createdTime = first + index * interval;
+        await this.#insertReport(caller, {
+          reportId: numericId(`${schedule.report_schedule_id}:${createdTime}`, 11),
+          reportType: schedule.report_type,
+          start: createdTime - interval,
+          end: createdTime,
+          createdTime,
+          document: undefined,
+        });
+      }
+      await this.#db.query(
+        "update report_schedules set next_report_creation_time = $2 where report_schedule_id = $1",
+        [schedule.report_schedule_id, first + periods * interval],
+      );
+    }
   }
 
   /** Creates the settlement report of every closed UTC day with transactions that has none yet. */
@@ -475,24 +533,24 @@ function sameText(given: string, expected: string): boolean {
 
 function renderReport(row: ReportRow): ReportObject {
   return {
+    createdTime: compactTimestamp(Number(row.created_time)),
+    endTime: compactTimestamp(Number(row.end_time)),
+    processingEndTime: optionalTimestamp(row.processing_end_time),
+    processingStartTime: optionalTimestamp(row.processing_start_time),
+    processingStatus: row.processing_status,
+    reportDocumentId: row.report_document_id,
     reportId: row.report_id,
     reportType: row.report_type,
     startTime: compactTimestamp(Number(row.start_time)),
-    endTime: compactTimestamp(Number(row.end_time)),
-    createdTime: compactTimestamp(Number(row.created_time)),
-    processingStatus: row.processing_status,
-    processingStartTime: optionalTimestamp(row.processing_start_time),
-    processingEndTime: optionalTimestamp(row.processing_end_time),
-    reportDocumentId: row.report_document_id,
   };
 }
 
 function renderSchedule(row: ScheduleRow): ReportScheduleObject {
   return {
+    nextReportCreationTime: compactTimestamp(Number(row.next_report_creation_time)),
     reportScheduleId: row.report_schedule_id,
     reportType: row.report_type,
     scheduleFrequency: row.schedule_frequency,
-    nextReportCreationTime: compactTimestamp(Number(row.next_report_creation_time)),
   };
 }
 

@@ -13,6 +13,7 @@ import {
   type SessionSpec,
   tickSession,
   updateSession,
+  withCartDetails,
 } from "./checkout-session.js";
 import { DAY, PENDING_DELAY } from "./common.js";
 import { EUR, refusal, T0, walletChoice } from "./test-support.js";
@@ -284,7 +285,6 @@ describe("expiry and render", () => {
       "productType",
       "paymentDetails",
       "chargePermissionType",
-      "cartDetails",
       "orderType",
       "recurringMetadata",
       "paymentMethodOnFileMetadata",
@@ -309,6 +309,16 @@ describe("expiry and render", () => {
       "deliverySpecifications",
       "tokens",
     ]);
+    const finalized = withCartDetails(wire);
+    assert.deepEqual(Object.keys(finalized).slice(0, 6), [
+      "checkoutSessionId",
+      "webCheckoutDetails",
+      "productType",
+      "paymentDetails",
+      "cartDetails",
+      "chargePermissionType",
+    ]);
+    assert.equal(Object.keys(finalized).length, Object.keys(wire).length + 1);
     assert.equal(wire.webCheckoutDetails.amazonPayRedirectUrl, "https://emu/pay");
     assert.equal(wire.expirationTimestamp, "20260116T120000Z");
     assert.equal(

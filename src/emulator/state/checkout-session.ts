@@ -591,6 +591,16 @@ export function tickSession(session: SessionRecord, now: number): SessionRecord 
   };
 }
 
+/**
+ * The wire object as Finalize answers it: Amazon's SDK suite expects `cartDetails` (after
+ * `paymentDetails`) on Finalize only, and no such key on create, get, update or complete.
+ */
+export function withCartDetails(wire: CheckoutSession): CheckoutSession {
+  const { checkoutSessionId, webCheckoutDetails, productType, paymentDetails, ...rest } = wire;
+  return { checkoutSessionId, webCheckoutDetails, productType, paymentDetails, cartDetails: null, ...rest };
+}
+
+/** The wire object, keys in the order of Amazon's SDK suite (`tst/webStoreClientTest.js`). */
 export function renderSession(
   session: SessionRecord,
   amazonPayRedirectUrl: string,
@@ -622,7 +632,6 @@ export function renderSession(
       extendExpiration: details.extendExpiration,
     },
     chargePermissionType: session.chargePermissionType,
-    cartDetails: null,
     orderType: null,
     recurringMetadata: session.recurringMetadata,
     paymentMethodOnFileMetadata: session.paymentMethodOnFileMetadata,

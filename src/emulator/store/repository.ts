@@ -270,15 +270,23 @@ export interface IdempotencyRow {
   readonly response: string;
 }
 
-/** Holds the (merchant, key) lock until the transaction ends. */
-export async function lockIdempotencyKey(tx: Queryable, merchantId: string, key: string): Promise<void> {
-  await tx.query("select pg_advisory_xact_lock(hashtext($1))", [`idempotency:${merchantId}:${key}`]);
+/** Where a key counts: Amazon scopes it per merchant and operation (`createCharge`, `captureCharge`, …). */
+export interface IdempotencyScope {
+  readonly merchantId: string;
+  readonly operation: string;
+  readonly key: string;
+}
+
+/** Holds the lock on one key of one merchant's operation until the transaction ends. */
+export async function lockIdempotencyKey(tx: Queryable, scope: IdempotencyScope): Promise<void> {
+  await tx.query("select pg_advisory_xact_lock(hashtext($1))", [
+    `idempotency:${scope.merchantId}:${scope.operation}:${scope.key}`,
+  ]);
 }
 
 export async function findIdempotency(
   db: Queryable,
-  merchantId: string,
-  key: string,
+  scope: IdempotencyScope,
 ): Promise<IdempotencyRow | undefined> {
   const rows = await db.query<{
     method: string;
@@ -287,8 +295,8 @@ export async function findIdempotency(
     status: number;
     response: string;
   }>(
-    "select method, path, body_hash, status, response from idempotency where merchant_id = $1 and key = $2",
-    [merchantId, key],
+    "select method, path, body_hash, status, response from idempotency where merchant_id = $1 and operation = $2 and key = $3",
+    [scope.merchantId, scope.operation, scope.key],
   );
   const row = rows[0];
   if (row === undefined) return undefined;
@@ -303,13 +311,21 @@ export async function findIdempotency(
 
 export async function saveIdempotency(
   db: Queryable,
-  merchantId: string,
-  key: string,
+  scope: IdempotencyScope,
   row: IdempotencyRow,
 ): Promise<void> {
   await db.query(
-    `insert into idempotency (merchant_id, key, method, path, body_hash, status, response)
-     values ($1, $2, $3, $4, $5, $6, $7)`,
-    [merchantId, key, row.method, row.path, row.bodyHash, row.status, row.response],
+    `insert into idempotency (merchant_id, operation, key, method, path, body_hash, status, response)
+     values ($1, $2, $3, $4, $5, $6, $7, $8)`,
+    [
+      scope.merchantId,
+      scope.operation,
+      scope.key,
+      row.method,
+      row.path,
+      row.bodyHash,
+      row.status,
+      row.response,
+    ],
   );
 }

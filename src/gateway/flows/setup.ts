@@ -57,6 +57,9 @@ export interface PaygateSetupOptions {
   readonly subscriptionClock?: Clock;
 }
 
+/** How old a signed IPN of Amazon may be; Timestamps more than 5 minutes ahead are refused too. */
+export const IPN_MAX_AGE_MS = 24 * 3_600_000;
+
 /** Buttons are signed with AMZN-PAY-RSASSA-PSS: Paygate shops pass no algorithm (§5.0). */
 const BUTTON_ALGORITHM = SIGNATURE_ALGORITHMS["AMZN-PAY-RSASSA-PSS"];
 
@@ -120,7 +123,13 @@ export function setUpPaygate(app: FastifyInstance, options: PaygateSetupOptions)
   });
   const snsHttp = createTargetDispatchers({ timeoutMs: 10_000 });
   const fetchCertificate = createCertificateFetcher(snsHttp);
-  const amazonVerifier = createSnsVerifier({ fetchCertificate });
+  // Amazon's IPNs older than a day are refused (docs/async.md): the reconciliation job has asked
+  // Amazon by then. The emulator's IPNs carry its movable clock, so they get no window.
+  const amazonVerifier = createSnsVerifier({
+    fetchCertificate,
+    clock: options.clock,
+    maxAgeMs: IPN_MAX_AGE_MS,
+  });
   const emulatorVerifier = options.emulator
     ? createSnsVerifier({ fetchCertificate, extraCertificateUrl: `${options.emulator.url}/__sns/cert.pem` })
     : amazonVerifier;
