@@ -12,6 +12,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { Agent, request as send } from "undici";
+import { serverOptions } from "../http/operations.js";
 import type { CertificatePem } from "../http/tls.js";
 import { httpsServerOptions } from "../http/tls.js";
 import type { Logger } from "../log.js";
@@ -100,11 +101,12 @@ export async function startDemoShop(options: DemoShopOptions): Promise<RunningDe
   await new Promise<void>((resolve) => notifyServer.listen(0, "127.0.0.1", resolve));
   const notifyUrl = `http://127.0.0.1:${(notifyServer.address() as AddressInfo).port}/notify`;
 
+  const { nodeServer, ...fastifyOptions } = serverOptions();
   const app = Fastify({
     loggerInstance: options.logger,
-    disableRequestLogging: true,
-    https: httpsServerOptions(options.tls),
-  }) as unknown as FastifyInstance;
+    ...fastifyOptions,
+    ...{ https: { ...nodeServer, ...httpsServerOptions(options.tls) } },
+  } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
   app.register(assetRoutes);
   app.addContentTypeParser(
     "application/x-www-form-urlencoded",
