@@ -11,6 +11,7 @@ import type { HttpLimits } from "../http/operations.js";
 import { type CertificatePem, httpsServerOptions } from "../http/tls.js";
 import type { Logger } from "../log.js";
 import { type Database, openDatabase } from "../store/database.js";
+import { BackOfficeSessions } from "../web/sessions.js";
 import { resolveAdminToken } from "./admin-token.js";
 import { AmazonLinks, type EmulatorEndpoint } from "./amazon-link.js";
 import { createGatewayApp } from "./app.js";
@@ -104,6 +105,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   let url = "";
   const publicUrl = () => options.publicUrl ?? url;
   let notifier: AsyncSide | undefined;
+  const backOfficeSessions = new BackOfficeSessions({ db, clock });
   const app = createGatewayApp({
     db,
     logger: options.logger,
@@ -124,7 +126,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       clock,
       merchants,
       secrets,
-      publicUrl: () => url,
+      // The JSON API takes `sessionAuthenticator(backOfficeSessions)` (src/web/session-auth.ts).
+      sessions: backOfficeSessions,
+      publicUrl,
       ...(options.emulator ? { emulator: options.emulator } : {}),
     },
   });

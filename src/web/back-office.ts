@@ -220,7 +220,7 @@ export function registerBackOffice(app: FastifyInstance, deps: BackOfficeDeps): 
 
       await scope.register(dashboardRoutes, { db: deps.db, clock: deps.clock });
       await scope.register(merchantRoutes, { ...deps, audit });
-      await scope.register(paymentRoutes, { audit });
+      await scope.register(paymentRoutes, { audit, merchants: deps.merchants });
     },
     { prefix: BASE },
   );

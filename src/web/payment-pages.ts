@@ -8,6 +8,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { MerchantDirectory } from "../gateway/merchant-directory.js";
 import { readForm } from "./back-office.js";
 import { html, type SafeHtml } from "./html.js";
 import type { MessageKey, Translate } from "./i18n.js";
@@ -39,7 +40,10 @@ const text = (value: unknown) =>
 const money = (minor: unknown, currency: unknown) =>
   typeof minor === "number" ? `${(minor / 100).toFixed(2)} ${text(currency)}`.trim() : text(minor);
 
-export async function paymentRoutes(app: FastifyInstance, options: { readonly audit: Audit }): Promise<void> {
+export async function paymentRoutes(
+  app: FastifyInstance,
+  options: { readonly audit: Audit; readonly merchants: MerchantDirectory },
+): Promise<void> {
   /** The JSON API, asked as this browser (cookie and CSRF token forwarded). */
   async function api(
     request: FastifyRequest,
@@ -155,7 +159,7 @@ ${amount === undefined ? "" : html`<label for="${kind}-amount">${t("payments.amo
 <button type="submit" id="${kind}"${kind === "cancel" ? html` class="danger"` : ""}>${t(label)}</button></form>`;
     const authorized = Number(payment.authorized ?? payment.amountAuthorized ?? 0);
     const captured = Number(payment.captured ?? payment.amountCaptured ?? 0);
-    const credited = Number(payment.credited ?? payment.amountCredited ?? 0);
+    const credited = Number(payment.refunded ?? 0);
     const body = html`<h1>${t("payment.title", { transId: text(payment.transId) })}</h1>${feedback ?? ""}
 <section class="card"><dl class="facts">
 <dt>${t("payments.merchant")}</dt><dd>${merchantId}</dd><dt>${t("payments.payId")}</dt><dd class="mono">${payId}</dd>
@@ -169,13 +173,14 @@ ${actionForm("capture", "payment.captureConfirm", "payment.capture", Math.max(au
 ${actionForm("refund", "payment.refundConfirm", "payment.refund", Math.max(captured - credited, 0))}
 ${actionForm("cancel", "payment.cancelConfirm", "payment.cancel")}</div>
 <h2>${t("payment.timeline")}</h2><ol class="card" id="timeline">${timeline.map(
-      (event) =>
-        html`<li><span class="muted">${text(event.at ?? event.time)
-          .replace("T", " ")
-          .slice(
-            0,
-            19,
-          )}</span> <strong>${text(event.type ?? event.kind)}</strong> ${text(event.summary ?? event.detail ?? "")}</li>`,
+      (entry) =>
+        html`<li><span class="muted">${text(entry.at).replace("T", " ").slice(0, 19)}</span> <strong>${text(entry.kind)}</strong> ${text(entry.state)} ${typeof entry.amount === "number" && entry.amount > 0 ? money(entry.amount, currency) : ""} ${text(entry.reasonCode)}${listOf(
+          entry,
+          "notifications",
+        ).map(
+          (notification) =>
+            html`<br><span class="muted">URLNotify ${text(notification.status)} · ${text(notification.attempts)}×</span>`,
+        )}</li>`,
     )}</ol>`;
     return sendPage(reply, page(context, t("payment.title", { transId: text(payment.transId) }), body));
   }
@@ -208,7 +213,7 @@ ${actionForm("cancel", "payment.cancelConfirm", "payment.cancel")}</div>
           request,
           "POST",
           `/api/v1/payments/${encodeURIComponent(payId)}/${PATHS[kind]}?merchantId=${encodeURIComponent(merchantId)}`,
-          { merchantId, ...(amount === undefined ? {} : { amount }) },
+          amount === undefined ? {} : { amount },
           form.idempotencyKey || randomUUID(),
         );
         const ok = answer.status >= 200 && answer.status < 300;
@@ -230,50 +235,98 @@ ${actionForm("cancel", "payment.cancelConfirm", "payment.cancel")}</div>
     );
   }
 
-  /** A list page over one API collection, its items shown as a plain table. */
-  function collectionPage(
+  /** The merchants a page covers: a merchant user's own, or (operators) every merchant or the one asked for. */
+  async function merchantsOf(request: FastifyRequest, asked: string | undefined): Promise<string[]> {
+    const who = principal(request);
+    if (who.kind === "merchant") return [who.merchantId];
+    if (asked) return [asked];
+    return (await options.merchants.list()).map((merchant) => merchant.merchantId);
+  }
+
+  function table(
+    columns: readonly string[],
+    items: readonly Json[],
+    extra?: (item: Json) => SafeHtml,
+  ): SafeHtml {
+    return html`<div class="table-wrap"><table>
+<thead><tr>${columns.map((column) => html`<th>${column}</th>`)}${extra ? html`<th></th>` : ""}</tr></thead>
+<tbody>${items.map(
+      (item) =>
+        html`<tr>${columns.map((column) => html`<td>${text(item[column])}</td>`)}${extra ? html`<td>${extra(item)}</td>` : ""}</tr>`,
+    )}</tbody></table></div>`;
+  }
+
+  /** A page listing one per-merchant API collection for each merchant the principal covers. */
+  function perMerchantPage(
     path: string,
     title: MessageKey,
-    apiPath: string,
+    apiPath: (merchantId: string) => string,
     key: string,
     columns: readonly string[],
+    extra?: (context: ReturnType<typeof pageContext>, merchantId: string, item: Json) => SafeHtml,
   ) {
-    app.get(path, async (request, reply) => {
+    app.get<{ Querystring: { merchantId?: string } }>(path, async (request, reply) => {
       const context = pageContext(request);
       const { t } = context;
-      const who = principal(request);
-      const query = who.kind === "merchant" ? `?merchantId=${encodeURIComponent(who.merchantId)}` : "";
-      const answer = await api(request, "GET", `${apiPath}${query}`);
-      const items = answer.status === 200 ? listOf(answer.body, key) : [];
-      const body = html`<h1>${t(title)}</h1>${answer.status === 200 ? "" : problem(t, answer)}<div class="table-wrap"><table>
-<thead><tr>${columns.map((column) => html`<th>${column}</th>`)}</tr></thead>
-<tbody>${items.map((item) => html`<tr>${columns.map((column) => html`<td>${text(item[column])}</td>`)}</tr>`)}</tbody></table></div>`;
+      const items: Json[] = [];
+      let failed: ApiAnswer | undefined;
+      for (const merchantId of await merchantsOf(request, request.query.merchantId)) {
+        const answer = await api(request, "GET", apiPath(merchantId));
+        if (answer.status !== 200) failed ??= answer;
+        else items.push(...listOf(answer.body, key).map((item) => ({ merchantId, ...item })));
+      }
+      const body = html`<h1>${t(title)}</h1>${failed ? problem(t, failed) : ""}${table(
+        ["merchantId", ...columns],
+        items,
+        extra ? (item) => extra(context, text(item.merchantId), item) : undefined,
+      )}`;
       return sendPage(reply, page(context, t(title), body));
     });
   }
-  collectionPage("/notifications", "notifications.title", "/api/v1/notifications", "notifications", [
-    "merchantId",
-    "payId",
-    "status",
-    "attempts",
-    "lastError",
-    "nextAttemptAt",
-  ]);
-  collectionPage("/subscriptions", "subscriptions.title", "/api/v1/subscriptions", "subscriptions", [
-    "merchantId",
-    "subscriptionId",
-    "status",
-    "amount",
-    "currency",
-    "nextChargeAt",
-  ]);
-  collectionPage("/requests", "requests.title", "/api/v1/requests", "requests", [
-    "at",
-    "merchantId",
-    "method",
-    "path",
-    "status",
-    "durationMs",
-    "payId",
-  ]);
+
+  perMerchantPage(
+    "/notifications",
+    "notifications.title",
+    (merchantId) => `/api/v1/merchants/${encodeURIComponent(merchantId)}/notifications?status=failed`,
+    "notifications",
+    ["payId", "event", "status", "attempts", "lastError", "updatedAt"],
+    (context, merchantId, item) =>
+      html`<form method="post" action="${BASE}/notifications/${encodeURIComponent(merchantId)}/${text(item.notificationId)}/resend">${csrfField(context)}<button type="submit" class="secondary">${context.t("notifications.resend")}</button></form>`,
+  );
+  perMerchantPage(
+    "/subscriptions",
+    "subscriptions.title",
+    (merchantId) => `/api/v1/merchants/${encodeURIComponent(merchantId)}/subscriptions`,
+    "subscriptions",
+    ["subscriptionId", "status", "amount", "currency", "cycle"],
+  );
+  perMerchantPage(
+    "/requests",
+    "requests.title",
+    (merchantId) => `/api/v1/request-log?merchantId=${encodeURIComponent(merchantId)}`,
+    "requests",
+    ["at", "method", "path", "status", "durationMs", "actor", "payId"],
+  );
+
+  app.post<{ Params: { merchantId: string; notificationId: string } }>(
+    "/notifications/:merchantId/:notificationId/resend",
+    async (request, reply) => {
+      const { merchantId, notificationId } = request.params;
+      const answer = await api(
+        request,
+        "POST",
+        `/api/v1/merchants/${encodeURIComponent(merchantId)}/notifications/${encodeURIComponent(notificationId)}/resend`,
+        {},
+      );
+      const ok = answer.status >= 200 && answer.status < 300;
+      await options.audit(request, {
+        action: "notification.resend",
+        merchantId,
+        target: notificationId,
+        outcome: ok ? "ok" : "refused",
+        detail: { status: answer.status },
+      });
+      return reply.redirect(`${BASE}/notifications`, 303);
+    },
+  );
 }
