@@ -181,6 +181,12 @@ describe("refused requests", () => {
       form: new URLSearchParams({ ...built.fields, Len: String(Number(built.fields.Len) + 40) }).toString(),
     });
     assert.equal(refusal(shop, wrongLen.body).code, "20010002");
+    assert.match(
+      refusal(shop, wrongLen.body).values.Description ?? "",
+      new RegExp(
+        `^Len ${Number(built.fields.Len) + 40} does not match the decrypted Data \\(\\d+ characters, \\d+ bytes\\)$`,
+      ),
+    );
     const noLen = new URLSearchParams(
       await (
         await send(world, "/amazonAPA.aspx", {

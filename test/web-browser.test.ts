@@ -269,6 +269,50 @@ describe("back office and demo shop in a browser", { skip: SKIP }, () => {
     );
   });
 
+  it("finds the demo purchase in the back office, captures it and refunds part of it (each confirmed)", async (t) => {
+    const probe = await world.gateway.db.query<{ n: string }>(
+      "SELECT count(*) AS n FROM payments WHERE merchant_id = $1",
+      [DEMO_MERCHANT],
+    );
+    assert.ok(Number(probe[0]?.n) > 0, "the purchase above made a payment");
+    const { context, page } = await open();
+    await signIn(page, demo.ready.demoLogin.user, demo.ready.demoLogin.password);
+    await page.waitForURL(/\/back-office\/$/);
+    const apiThere = await page.request.get(`${world.gateway.url}/api/v1/openapi.json`);
+    if (apiThere.status() === 404) {
+      // Until the JSON API is mounted, the pages say so instead of a list.
+      await page.goto(`${world.gateway.url}/back-office/payments`);
+      assert.match(String(await page.locator(".message").first().textContent()), /JSON API is not available/);
+      await context.close();
+      t.diagnostic("JSON API not mounted: the actions are not exercised");
+      return;
+    }
+    page.on("dialog", (dialog) => void dialog.accept());
+    await page.goto(`${world.gateway.url}/back-office/payments`);
+    await look(page, "payments");
+    await page.locator("#payments tbody a").first().click();
+    await page.waitForURL(/\/back-office\/payments\/demo-shop\//);
+    const payId = page.url().split("/").pop() as string;
+    assert.match(String(await page.locator("#status").textContent()), /^authorized$/i);
+    await page.click("#capture");
+    await page.locator(".message.ok").waitFor();
+    assert.equal(await page.locator("#captured").textContent(), "14.80 EUR");
+    await page.fill("#refund-amount", "5.00");
+    await page.click("#refund");
+    await page.locator(".message.ok").waitFor();
+    await look(page, "payment-detail");
+    const detail = await page.request.get(
+      `${world.gateway.url}/api/v1/payments/${payId}?merchantId=${DEMO_MERCHANT}`,
+    );
+    const body = (await detail.json()) as { captured: number; refunded: number; refundPending: number };
+    assert.equal(body.captured, 1480);
+    assert.equal(body.refunded + body.refundPending, 500);
+    // The merchant user cannot read another merchant's payments through the API either.
+    const foreign = await page.request.get(`${world.gateway.url}/api/v1/payments?merchantId=shop-setup`);
+    assert.ok([403, 404].includes(foreign.status()), `foreign list answered ${foreign.status()}`);
+    await context.close();
+  });
+
   it("had no console errors on any page", () => {
     assert.deepEqual(consoleErrors, []);
   });

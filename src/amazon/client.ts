@@ -112,6 +112,8 @@ type Method = "GET" | "POST" | "PATCH" | "DELETE";
 
 interface Call {
   operation: string;
+  /** It authorizes, captures, refunds or releases money: a lost answer is an unknown outcome. */
+  movesMoney?: true;
   method: Method;
   path: readonly string[];
   query?: Readonly<Record<string, string | undefined>>;
@@ -119,17 +121,6 @@ interface Call {
   idempotencyKey?: string | undefined;
   options?: CallOptions | undefined;
 }
-
-/** Operations that authorize, capture, refund or release money: a lost answer is an unknown outcome. */
-const MONEY_MOVING = new Set([
-  "completeCheckoutSession",
-  "finalizeCheckoutSession",
-  "createCharge",
-  "captureCharge",
-  "cancelCharge",
-  "createRefund",
-  "closeChargePermission",
-]);
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9_-]{1,32}$/;
 
@@ -263,6 +254,7 @@ export class AmazonPayClient {
   ) {
     return this.#call<CheckoutSession>({
       operation: "completeCheckoutSession",
+      movesMoney: true,
       method: "POST",
       path: ["checkoutSessions", checkoutSessionId, "complete"],
       body,
@@ -278,6 +270,7 @@ export class AmazonPayClient {
   ) {
     return this.#call<CheckoutSession>({
       operation: "finalizeCheckoutSession",
+      movesMoney: true,
       method: "POST",
       path: ["checkoutSessions", checkoutSessionId, "finalize"],
       body,
@@ -318,6 +311,7 @@ export class AmazonPayClient {
   ) {
     return this.#call<ChargePermission>({
       operation: "closeChargePermission",
+      movesMoney: true,
       method: "DELETE",
       path: ["chargePermissions", chargePermissionId, "close"],
       body,
@@ -330,6 +324,7 @@ export class AmazonPayClient {
   createCharge(body: CreateChargeRequest, options: IdempotentCallOptions) {
     return this.#call<Charge>({
       operation: "createCharge",
+      movesMoney: true,
       method: "POST",
       path: ["charges"],
       body,
@@ -350,6 +345,7 @@ export class AmazonPayClient {
   captureCharge(chargeId: string, body: CaptureChargeRequest, options: IdempotentCallOptions) {
     return this.#call<Charge>({
       operation: "captureCharge",
+      movesMoney: true,
       method: "POST",
       path: ["charges", chargeId, "capture"],
       body,
@@ -361,6 +357,7 @@ export class AmazonPayClient {
   cancelCharge(chargeId: string, body: CancelChargeRequest, options?: CallOptions) {
     return this.#call<Charge>({
       operation: "cancelCharge",
+      movesMoney: true,
       method: "DELETE",
       path: ["charges", chargeId, "cancel"],
       body,
@@ -373,6 +370,7 @@ export class AmazonPayClient {
   createRefund(body: CreateRefundRequest, options: IdempotentCallOptions) {
     return this.#call<Refund>({
       operation: "createRefund",
+      movesMoney: true,
       method: "POST",
       path: ["refunds"],
       body,
@@ -524,7 +522,7 @@ export class AmazonPayClient {
     if (call.idempotencyKey !== undefined) {
       signedExtra["x-amz-pay-idempotency-key"] = call.idempotencyKey;
     }
-    const movesMoney = MONEY_MOVING.has(call.operation);
+    const movesMoney = call.movesMoney === true;
 
     for (let attempt = 1; ; attempt++) {
       // Signed anew per attempt (fresh x-amz-pay-date), with the same idempotency key and body.

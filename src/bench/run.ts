@@ -15,10 +15,14 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import pg from "pg";
 import { Agent, request } from "undici";
+import { EMULATOR_MIGRATIONS_DIR } from "../emulator/index.js";
+import { GATEWAY_MIGRATIONS_DIR } from "../gateway/index.js";
 import { createCertificate } from "../http/tls.js";
 import type { ShopCredentials } from "../paygate/client.js";
+import { openDatabase, openSharedPglite } from "../store/database.js";
 import { runPayment } from "./payment.js";
 import type { ProbeReport } from "./probe.js";
+import { PAYMENT_TABLES, seedCopies } from "./seed.js";
 import { ProgressBar, percentile, processCpuMs } from "./stats.js";
 
 export interface BenchOptions {
@@ -27,6 +31,8 @@ export interface BenchOptions {
   readonly store: "pglite" | "postgres";
   /** PostgreSQL server for `store: "postgres"`; a fresh database is created on it and dropped after. */
   readonly databaseUrl?: string;
+  /** Payments already stored before the measured ones (copied with SQL, see seed.ts). */
+  readonly stored?: number;
   /** Writes the child's CPU profile (`node --cpu-prof`) into this directory. */
   readonly cpuProfileDir?: string;
   /** Progress and notes; stderr in the CLI. */
@@ -37,6 +43,7 @@ export interface BenchResult {
   readonly payments: number;
   readonly concurrency: number;
   readonly store: "pglite" | "postgres";
+  readonly storedPayments: number;
   readonly seconds: number;
   readonly paymentsPerSecond: number;
   /** Kasse's process plus, on PostgreSQL, the server backends serving it. */
@@ -56,6 +63,10 @@ export interface BenchResult {
 }
 
 const ADMIN_TOKEN = randomBytes(24).toString("base64url");
+/** One for the bench's life: a restarted child must open the merchant it sealed before. */
+const MASTER_KEY = randomBytes(32).toString("base64");
+/** The emulator's schema in a shared PGlite or on PostgreSQL (as `kasse start` names it). */
+const EMULATOR_SCHEMA = "kasse_emulator";
 const MERCHANT_ID = "bench-shop";
 /** A payment makes two URLNotifies: the completion and the capture. */
 const NOTIFIES_PER_PAYMENT = 2;
@@ -71,22 +82,41 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     const tls = await createCertificate();
     await writeFile(join(workDir, "cert.pem"), tls.cert);
     await writeFile(join(workDir, "key.pem"), tls.key, { mode: 0o600 });
-    const started = await startChild(workDir, database?.childUrl, options.cpuProfileDir);
+    const ports = { gateway: await freePort(), emulator: await freePort() };
+    let started = await startChild(workDir, ports, database?.childUrl, undefined);
     child = started.child;
-    const probe = prober(child);
-    const agent = new Agent({ connect: { ca: tls.cert, rejectUnauthorized: true }, connections: 64 });
-    const world = {
+    const newAgent = () =>
+      new Agent({ connect: { ca: tls.cert, rejectUnauthorized: true }, connections: 64 });
+    let agent = newAgent();
+    let world = {
       gatewayUrl: started.ready.gateway as string,
       emulatorUrl: started.ready.emulator as string,
       agent,
       shop: await createMerchant(started.ready.gateway as string, agent),
       notifyUrl: `${shopServer.url}/notify`,
     };
-    const idlePerPoll = await idleTransactionsPerPoll(probe);
     const latencies: number[] = [];
     // One payment first: connections, JIT and caches warm, so the figures describe steady state.
     await runPayment(world, "warm-up", 100, () => {});
     await shopServer.waitFor(NOTIFIES_PER_PAYMENT, QUIET_LIMIT_MS);
+    if (options.stored || options.cpuProfileDir) {
+      // Stored payments are copies of the warm-up's rows, written while no child holds the database.
+      await untilQuiet(prober(child), await idleTransactionsPerPoll(prober(child)));
+      await stopChild(child);
+      if (options.stored) {
+        options.progress?.write(`storing ${options.stored} payments…\n`);
+        await storePayments(workDir, database?.childUrl, options.stored);
+      }
+      started = await startChild(workDir, ports, database?.childUrl, options.cpuProfileDir);
+      child = started.child;
+      await agent.close();
+      agent = newAgent();
+      world = { ...world, agent };
+      await runPayment(world, "warm-up-2", 100, () => {});
+      await shopServer.waitFor(2 * NOTIFIES_PER_PAYMENT, QUIET_LIMIT_MS);
+    }
+    const probe = prober(child);
+    const idlePerPoll = await idleTransactionsPerPoll(probe);
     await untilQuiet(probe, idlePerPoll);
     const backends = database ? await database.backends() : undefined;
     const before = await probe();
@@ -117,6 +147,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       payments: options.payments,
       concurrency: options.concurrency,
       store: options.store,
+      storedPayments: options.stored ?? 0,
       seconds: round(seconds, 3),
       paymentsPerSecond: round(options.payments / seconds, 2),
       cpuMsPerPayment: round(cpuMsPerPayment, 2),
@@ -156,6 +187,7 @@ interface StartedChild {
  */
 async function startChild(
   workDir: string,
+  ports: { readonly gateway: number; readonly emulator: number },
   databaseUrl: string | undefined,
   cpuProfileDir: string | undefined,
 ): Promise<StartedChild> {
@@ -169,7 +201,10 @@ async function startChild(
       ...(cpuProfileDir ? ["--cpu-prof", "--cpu-prof-dir", cpuProfileDir] : []),
       entry,
       "start",
-      ...["--port", "0", "--emulator-port", "0", "--host", "127.0.0.1"],
+      // With DATABASE_URL `kasse start` runs no emulator unless asked; the bench needs its own.
+      ...(databaseUrl ? ["--emulator"] : []),
+      // Fixed ports: the emulator keeps the gateway's IPN URL across a restart.
+      ...["--port", String(ports.gateway), "--emulator-port", String(ports.emulator), "--host", "127.0.0.1"],
       ...["--data", join(workDir, "data")],
       ...["--tls-cert", join(workDir, "cert.pem"), "--tls-key", join(workDir, "key.pem")],
     ],
@@ -178,7 +213,7 @@ async function startChild(
         ...env,
         KASSE_LOG_LEVEL: "warn",
         KASSE_ADMIN_TOKEN: ADMIN_TOKEN,
-        KASSE_MASTER_KEY: randomBytes(32).toString("base64"),
+        KASSE_MASTER_KEY: MASTER_KEY,
         ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
       },
       stdio: ["ignore", "pipe", "pipe", "ipc"],
@@ -242,6 +277,43 @@ async function untilQuiet(probe: () => Promise<ProbeReport>, idlePerPoll: number
       return now;
     last = now;
   }
+}
+
+/** Copies the warm-up payment `count` times in the gateway's and the emulator's tables. */
+async function storePayments(workDir: string, databaseUrl: string | undefined, count: number): Promise<void> {
+  if (databaseUrl) {
+    for (const [schema, migrationsDir, tables] of [
+      ["public", GATEWAY_MIGRATIONS_DIR, PAYMENT_TABLES.gateway],
+      [EMULATOR_SCHEMA, EMULATOR_MIGRATIONS_DIR, PAYMENT_TABLES.emulator],
+    ] as const) {
+      const db = await openDatabase({ migrationsDir, url: databaseUrl, schema, poolSize: 1 });
+      try {
+        await db.transaction((tx) => seedCopies(tx, tables, count));
+      } finally {
+        await db.close();
+      }
+    }
+    return;
+  }
+  const pglite = await openSharedPglite(join(workDir, "data", "gateway"));
+  try {
+    const gateway = await pglite.open(GATEWAY_MIGRATIONS_DIR, "public");
+    const emulator = await pglite.open(EMULATOR_MIGRATIONS_DIR, EMULATOR_SCHEMA);
+    await gateway.transaction((tx) => seedCopies(tx, PAYMENT_TABLES.gateway, count));
+    await emulator.transaction((tx) => seedCopies(tx, PAYMENT_TABLES.emulator, count));
+  } finally {
+    await pglite.close();
+  }
+}
+
+/** A loopback port free right now (the child is restarted on the same ones). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (!address || typeof address !== "object") throw new Error("no free port");
+  return address.port;
 }
 
 async function stopChild(child: ChildProcess): Promise<void> {

@@ -2,12 +2,14 @@
  * The long-running commands. Each one declares its flags (which drive parsing and `--help`),
  * starts its parts, announces readiness once, and drains on SIGTERM/SIGINT.
  */
+
+import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { createSecureContext } from "node:tls";
 import { answerBenchProbes } from "../bench/probe.js";
 import { runBench } from "../bench/run.js";
-import { startEmulator } from "../emulator/index.js";
+import { EMULATOR_MIGRATIONS_DIR, startEmulator } from "../emulator/index.js";
 import { resolveAdminToken } from "../gateway/admin-token.js";
 import { GATEWAY_MIGRATIONS_DIR, type RunningGateway, startGateway } from "../gateway/index.js";
 import { ensureMasterKeyCanary } from "../gateway/master-key-canary.js";
@@ -15,7 +17,7 @@ import { loadMasterKey, SecretBox } from "../gateway/secrets.js";
 import { type CertificatePem, loadCertificate, loadOrCreateCertificate } from "../http/tls.js";
 import { createLogger, type Logger } from "../log.js";
 import { parseRetrySchedule } from "../notify/schedule.js";
-import { openDatabase } from "../store/database.js";
+import { type Database, openDatabase, openSharedPglite } from "../store/database.js";
 import { bootstrapOperator, startDemo } from "../web/demo.js";
 import { type Environment, parsePublicUrl, parseTrustedProxies, readEnvironment } from "./configuration.js";
 import { createPrivateDirectory, restrictToOwner } from "./data-directory.js";
@@ -150,6 +152,8 @@ type StartExtension = (parts: {
 }) => Promise<{ readonly running: Running; readonly ready: Record<string, unknown> }>;
 
 async function runStart(flags: ParsedFlags, extend?: StartExtension): Promise<void> {
+  if (flags["no-tls"] && (flags["tls-cert"] !== undefined || flags["tls-key"] !== undefined))
+    throw new UsageError("--no-tls and --tls-cert/--tls-key exclude each other");
   const { dataDir, tls, logger, env } = await commonSetup(flags);
   const publicUrl =
     typeof flags["public-url"] === "string"
@@ -159,8 +163,6 @@ async function runStart(flags: ParsedFlags, extend?: StartExtension): Promise<vo
     typeof flags["trusted-proxies"] === "string"
       ? parseTrustedProxies(flags["trusted-proxies"], "--trusted-proxies")
       : env.trustedProxies;
-  if (flags["no-tls"] && (flags["tls-cert"] !== undefined || flags["tls-key"] !== undefined))
-    throw new UsageError("--no-tls and --tls-cert/--tls-key exclude each other");
   if (flags.emulator && flags["no-emulator"])
     throw new UsageError("--emulator and --no-emulator exclude each other");
   // Production means PostgreSQL; its emulator would write a play Amazon into the real database.
@@ -168,12 +170,14 @@ async function runStart(flags: ParsedFlags, extend?: StartExtension): Promise<vo
   const running: Running[] = [];
   const ready: Record<string, unknown> = {};
   let emulatorEndpoint = await externalEmulator(flags, tls, withEmulator);
+  const shared = withEmulator && env.databaseUrl === undefined ? await sharedPglite(dataDir) : undefined;
   try {
     if (withEmulator) {
       const emulator = await startStoredEmulator(
         { dataDir, tls, logger, env },
         String(flags.host),
         portFlag(flags, "emulator-port"),
+        shared?.emulator,
       );
       running.push(emulator);
       ready.emulator = emulator.url;
@@ -187,6 +191,7 @@ async function runStart(flags: ParsedFlags, extend?: StartExtension): Promise<vo
       tls: flags["no-tls"] ? "none" : tls,
       logger: logger.child({ part: "gateway" }),
       ...databaseOptions(env),
+      ...(shared ? { db: shared.gateway } : {}),
       ...(env.adminToken ? { adminToken: env.adminToken } : {}),
       ...(env.masterKey ? { masterKey: env.masterKey } : {}),
       ...(publicUrl ? { publicUrl } : {}),
@@ -224,6 +229,7 @@ async function runStart(flags: ParsedFlags, extend?: StartExtension): Promise<vo
       reloadOnHangup(logger, async () => gateway.reloadTls(await resolveTls(flags, dataDir)));
   } catch (error) {
     for (const part of running.reverse()) await part.close().catch(() => {});
+    await shared?.close().catch(() => {});
     throw error;
   }
   await restrictToOwner(dataDir);
@@ -269,13 +275,20 @@ export const demoCommand: Command = {
 export const benchCommand: Command = {
   name: "bench",
   endsOnItsOwn: true,
-  usage: "kasse bench [--payments 200] [--concurrency 16] [--store pglite|postgres] [--json]",
+  usage: "kasse bench [--payments 200] [--concurrency 16] [--store pglite|postgres] [--stored N] [--json]",
   summary:
     "Measures what a payment costs: starts its own kasse start (gateway and built-in emulator) on a fresh data\ndirectory, or a fresh database on DATABASE_URL's server (default 127.0.0.1:5432) with --store postgres,\nruns whole standard payments (init, buyer, review, completion, capture, IPNs, URLNotify) and prints\nCPU, RSA signatures, transactions and memory per payment (docs/PERFORMANCE.md). Progress goes to stderr.",
   flags: [
     { name: "payments", type: "string", value: "N", description: "payments to run", default: "200" },
     { name: "concurrency", type: "string", value: "C", description: "payments at once", default: "16" },
     { name: "store", type: "string", value: "STORE", description: "pglite or postgres", default: "pglite" },
+    {
+      name: "stored",
+      type: "string",
+      value: "N",
+      description: "payments already stored before the measured ones (copied with SQL)",
+      default: "0",
+    },
     { name: "json", type: "boolean", description: "print the figures as one JSON object" },
     {
       name: "cpu-prof",
@@ -293,6 +306,7 @@ export const benchCommand: Command = {
       payments: countFlag(flags, "payments"),
       concurrency: countFlag(flags, "concurrency"),
       store,
+      ...(flags.stored !== "0" ? { stored: countFlag(flags, "stored", 10_000_000) } : {}),
       ...(process.env.DATABASE_URL ? { databaseUrl: process.env.DATABASE_URL } : {}),
       ...(typeof flags["cpu-prof"] === "string" ? { cpuProfileDir: resolve(flags["cpu-prof"]) } : {}),
       progress: process.stderr,
@@ -367,20 +381,42 @@ function ownerOnly(dataDir: string): Running {
 }
 
 /**
- * The emulator keeps its state where the gateway does: PGlite in DIR/emulator, or, when
- * DATABASE_URL is set, its own schema in that PostgreSQL database.
+ * The emulator keeps its state where the gateway does: in the schema kasse_emulator of the
+ * gateway's PGlite (`kasse start`), in PGlite in DIR/emulator (`kasse emulator`, and data
+ * directories made before the two shared one PGlite), or in its own schema of DATABASE_URL.
  */
-function startStoredEmulator(setup: Setup, host: string, port: number) {
+function startStoredEmulator(setup: Setup, host: string, port: number, db?: Database) {
   const databaseUrl = setup.env.databaseUrl;
   return startEmulator({
     host,
     port,
     tls: setup.tls,
     logger: setup.logger.child({ part: "emulator" }),
-    ...(databaseUrl
-      ? { databaseUrl, databaseSchema: EMULATOR_SCHEMA }
-      : { dataDir: join(setup.dataDir, "emulator") }),
+    ...(db
+      ? { db }
+      : databaseUrl
+        ? { databaseUrl, databaseSchema: EMULATOR_SCHEMA }
+        : { dataDir: join(setup.dataDir, "emulator") }),
   });
+}
+
+/**
+ * One PGlite in DIR/gateway for the gateway (schema public) and the built-in emulator (schema
+ * kasse_emulator): one WebAssembly PostgreSQL in memory instead of two (docs/PERFORMANCE.md).
+ * Not with DATABASE_URL (the caller's check), and not for a data directory whose emulator already lives in
+ * DIR/emulator: its merchants and payments stay there.
+ */
+async function sharedPglite(dataDir: string) {
+  if (existsSync(join(dataDir, "emulator"))) return undefined;
+  const pglite = await openSharedPglite(join(dataDir, "gateway"));
+  try {
+    const emulator = await pglite.open(EMULATOR_MIGRATIONS_DIR, EMULATOR_SCHEMA);
+    const gateway = await pglite.open(GATEWAY_MIGRATIONS_DIR, "public");
+    return { emulator, gateway, close: () => pglite.close() };
+  } catch (error) {
+    await pglite.close();
+    throw error;
+  }
 }
 
 async function commonSetup(flags: ParsedFlags): Promise<Setup> {
@@ -439,11 +475,11 @@ async function externalEmulator(
   return { url: parsed.origin, ca: typeof ca === "string" ? await readFile(ca, "utf8") : tls.cert };
 }
 
-function countFlag(flags: ParsedFlags, name: string): number {
+function countFlag(flags: ParsedFlags, name: string, max = 1_000_000): number {
   const text = String(flags[name]);
   const count = Number(text);
-  if (!/^\d+$/.test(text) || count < 1 || count > 1_000_000)
-    throw new UsageError(`--${name} must be a whole number from 1 to 1000000, got ${text}`);
+  if (!/^\d+$/.test(text) || count < 1 || count > max)
+    throw new UsageError(`--${name} must be a whole number from 1 to ${max}, got ${text}`);
   return count;
 }
 

@@ -172,6 +172,9 @@ export function readMerchantInput(raw: unknown): MerchantInput {
   }
   const name = stringAt(body, "name", "name", true);
   if (name.length > 100) throw new FieldError("name", "name must be at most 100 characters");
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+  if (/[\u0000-\u001f\u007f]/.test(name))
+    throw new FieldError("name", "name must not contain control characters");
   const hmacKey = readPaygateKey(body, "hmacKey", (n) => n >= 16 && n <= 128, "16–128");
   const blowfishKey = readPaygateKey(body, "blowfishKey", (n) => n >= 4 && n <= 56, "4–56");
   let aesKey: true | string | undefined;

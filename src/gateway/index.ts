@@ -15,10 +15,10 @@ import { BackOfficeSessions } from "../web/sessions.js";
 import { resolveAdminToken } from "./admin-token.js";
 import { AmazonLinks, type EmulatorEndpoint } from "./amazon-link.js";
 import { createGatewayApp } from "./app.js";
-import { type AsyncSide, setUpPaygate } from "./flows/setup.js";
 import { ensureMasterKeyCanary } from "./master-key-canary.js";
 import { MerchantDirectory } from "./merchant-directory.js";
 import { loadMasterKey, SecretBox } from "./secrets.js";
+import { type AsyncSide, setUpPaygate } from "./setup.js";
 import type { SubscriptionRunner } from "./subscriptions/runner.js";
 
 export const GATEWAY_MIGRATIONS_DIR = fileURLToPath(new URL("../store/migrations/", import.meta.url));
@@ -29,6 +29,8 @@ export interface GatewayOptions {
   readonly dataDir: string;
   /** PostgreSQL connection string; PGlite in `dataDir/gateway` when omitted. */
   readonly databaseUrl?: string;
+  /** An open database migrated with {@link GATEWAY_MIGRATIONS_DIR} instead of either; closed on close(). */
+  readonly db?: Database;
   /** Schema on that PostgreSQL server (tests isolate runs with it); the server's default when omitted. */
   readonly databaseSchema?: string;
   /** HTTPS with this certificate; `"none"`: plain HTTP behind a TLS-terminating proxy. */
@@ -84,15 +86,17 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   // The key first: a malformed one must fail before anything is opened.
   const secrets = new SecretBox(await loadMasterKey(options.dataDir, options.masterKey));
   const { token, generated } = await resolveAdminToken(options.dataDir, options.adminToken);
-  const db = await openDatabase(
-    options.databaseUrl
-      ? {
-          migrationsDir: GATEWAY_MIGRATIONS_DIR,
-          url: options.databaseUrl,
-          ...(options.databaseSchema === undefined ? {} : { schema: options.databaseSchema }),
-        }
-      : { migrationsDir: GATEWAY_MIGRATIONS_DIR, dataDir: join(options.dataDir, "gateway") },
-  );
+  const db =
+    options.db ??
+    (await openDatabase(
+      options.databaseUrl
+        ? {
+            migrationsDir: GATEWAY_MIGRATIONS_DIR,
+            url: options.databaseUrl,
+            ...(options.databaseSchema === undefined ? {} : { schema: options.databaseSchema }),
+          }
+        : { migrationsDir: GATEWAY_MIGRATIONS_DIR, dataDir: join(options.dataDir, "gateway") },
+    ));
   const clock = options.clock ?? systemClock;
   try {
     await ensureMasterKeyCanary(db, secrets, clock.now());

@@ -49,11 +49,36 @@ export function encodeAnswer<T extends ParameterTable>(
     throw new RangeError(`${table.id}: this answer carries a MAC; pass hmacKey`);
   }
   const plaintext = buildParameters(table, complete as never, options.extra);
-  const { data, len } = encryptData(plaintext, keys, options);
+  const sealed = (options.scheme ?? "blowfish") === "blowfish" ? withFiller(plaintext) : plaintext;
+  const { data, len } = encryptData(sealed, keys, options);
   let body = new URLSearchParams({ Len: String(len), Data: data }).toString();
   if (options.custom !== undefined && options.custom !== "") body += `&${customPairs(options.custom)}`;
-  return { body, plaintext };
+  return { body, plaintext: sealed };
 }
+
+/** The pair that closes a Blowfish answer when one is needed (see {@link withFiller}). */
+export const FILLER_KEY = "Filler";
+
+/**
+ * Closes a Blowfish plaintext with `&Filler=x…` so that (1) its UTF-8 bytes fill whole 8-byte
+ * blocks — no padding at all, because the plug-ins strip padding in ways that do not agree (the
+ * WooCommerce SDK `rtrim`s zero bytes only, pretix `rstrip`s whitespace only and compares the MAC
+ * unstripped otherwise, FATCHIP cuts at `Len`) — and (2) a reader that cuts at `Len` *bytes*
+ * (Len counts characters, reference §1.4) loses only filler, never a real pair, and keeps the
+ * filler's `=`. Nothing is added when the text is ASCII and already a multiple of 8 bytes. The
+ * seed: receivers must accept parameters they do not know.
+ */
+export function withFiller(plaintext: string): string {
+  const bytes = Buffer.byteLength(plaintext);
+  const surplus = bytes - [...plaintext].length;
+  if (surplus === 0 && bytes % BLOWFISH_BLOCK === 0) return plaintext;
+  const pair = FILLER_KEY.length + 2; // "&Filler="
+  let value = surplus;
+  while ((bytes + pair + value) % BLOWFISH_BLOCK !== 0) value++;
+  return `${plaintext}&${FILLER_KEY}=${"x".repeat(value)}`;
+}
+
+const BLOWFISH_BLOCK = 8;
 
 /** `k1=v1|k2=v2` → `k1=v1&k2=v2`, each side form-encoded so nothing else leaks into the answer. */
 function customPairs(custom: string): string {

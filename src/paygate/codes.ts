@@ -29,7 +29,18 @@ export interface CodeDefinition {
   readonly httpStatus: number;
   /** Description template; `{parameter}` is replaced by the parameter's key. */
   readonly message: string;
+  /**
+   * Where the code comes from: a public source that shows Computop's real code (or its parts), or
+   * `kasse` for a code Kasse numbered itself within the A4 scheme (docs/paygate.md lists both).
+   */
+  readonly source: string;
 }
+
+/** The A4 page fixes class (position 1) and the common modules (2–4); details are Kasse's. */
+const A4_MODULE =
+  "A4 error codes: class and module (developer.computop.com, A4 Error codes); detail numbered by Kasse";
+const KASSE_A20 =
+  "kasse: class per A4; module A20 and detail chosen by Kasse (Computop's Amazon Pay codes are not public)";
 
 /** Positions 5–8 for per-parameter codes, keyed by lower-cased parameter key. Append only. */
 export const PARAMETER_IDS: Readonly<Record<string, string>> = {
@@ -83,32 +94,51 @@ export const PARAMETER_IDS: Readonly<Record<string, string>> = {
 
 export const CODES = {
   // Success and pending (class 0 / 6).
-  OK: { code: "00000000", httpStatus: 200, message: "Operation successful" },
+  OK: {
+    code: "00000000",
+    httpStatus: 200,
+    message: "Operation successful",
+    source: "seed 004 (only code=00000000 is success); A4 error codes",
+  },
   CAPTURE_PENDING: {
     code: "6A200001",
     httpStatus: 202,
     message: "Capture accepted; Amazon Pay confirms it later and a CaptureNotification follows",
+    source: KASSE_A20,
   },
   CREDIT_PENDING: {
     code: "6A200002",
     httpStatus: 202,
     message: "Refund accepted; Amazon Pay settles it later and a CreditNotification follows",
+    source: KASSE_A20,
   },
   AUTHORIZATION_PENDING: {
     code: "6A200003",
     httpStatus: 202,
     message: "Authorisation pending at Amazon Pay; the final result follows by notify",
+    source: KASSE_A20,
   },
   OUTCOME_UNKNOWN: {
     code: "6A200004",
     httpStatus: 202,
     message: "Amazon Pay did not answer in time; the final result follows by notify",
+    source: KASSE_A20,
   },
 
   // Paygate cryptography, module 001.
-  DATA_UNREADABLE: { code: "20010003", httpStatus: 400, message: "Data cannot be decrypted" },
-  LEN_MISMATCH: { code: "20010002", httpStatus: 400, message: "Len does not match the decrypted Data" },
-  MAC_MISMATCH: { code: "20010004", httpStatus: 401, message: "MAC does not match" },
+  DATA_UNREADABLE: {
+    code: "20010003",
+    httpStatus: 400,
+    message: "Data could not be decrypted with this merchant's key",
+    source: A4_MODULE,
+  },
+  LEN_MISMATCH: {
+    code: "20010002",
+    httpStatus: 400,
+    message: "Len does not match the decrypted Data",
+    source: A4_MODULE,
+  },
+  MAC_MISMATCH: { code: "20010004", httpStatus: 401, message: "MAC does not match", source: A4_MODULE },
 
   // Parameter checks, modules 010–019, positions 5–8 = parameter id.
   PARAMETER_MISSING: {
@@ -116,102 +146,136 @@ export const CODES = {
     perParameter: true,
     httpStatus: 400,
     message: "Parameter {parameter} is missing",
+    source: A4_MODULE,
   },
   PARAMETER_FORMAT: {
     code: "2011",
     perParameter: true,
     httpStatus: 400,
     message: "Parameter {parameter} has characters its format does not allow",
+    source: A4_MODULE,
   },
   PARAMETER_INVALID: {
     code: "2012",
     perParameter: true,
     httpStatus: 400,
     message: "Parameter {parameter} is invalid",
+    source: A4_MODULE,
   },
   PARAMETER_TOO_SHORT: {
     code: "2013",
     perParameter: true,
     httpStatus: 400,
     message: "Parameter {parameter} is too short",
+    source: A4_MODULE,
   },
   PARAMETER_TOO_LONG: {
     code: "2014",
     perParameter: true,
     httpStatus: 400,
     message: "Parameter {parameter} is too long",
+    source: A4_MODULE,
   },
   PARAMETER_VALUE_MISSING: {
     code: "4015",
     perParameter: true,
     httpStatus: 400,
     message: "Parameter {parameter} has no value",
+    source: A4_MODULE,
   },
   PARAMETER_VALUE_NOT_ALLOWED: {
     code: "2016",
     perParameter: true,
     httpStatus: 400,
     message: "Value of parameter {parameter} is unknown or not allowed",
+    source: A4_MODULE,
   },
   PARAMETER_REPEATED: {
     code: "2017",
     perParameter: true,
     httpStatus: 400,
     message: "Parameter {parameter} is given more than once",
+    source: A4_MODULE,
   },
   PARAMETER_EXPIRED: {
     code: "2018",
     perParameter: true,
     httpStatus: 410,
     message: "Parameter {parameter} has expired or is no longer valid",
+    source: A4_MODULE,
   },
   PARAMETER_NOT_ALLOWED: {
     code: "2019",
     perParameter: true,
     httpStatus: 400,
     message: "Parameter {parameter} is not allowed in this request",
+    source: A4_MODULE,
   },
   /** 016 for MerchantID: no such merchant (also when the merchant is disabled). */
-  MERCHANT_UNKNOWN: { code: "20160001", httpStatus: 401, message: "MerchantID is unknown" },
+  MERCHANT_UNKNOWN: {
+    code: "20160001",
+    httpStatus: 401,
+    message: "MerchantID is unknown",
+    source: A4_MODULE,
+  },
   /** 016 for PayID: no such payment for this merchant — another merchant's PayID included. */
-  PAYMENT_UNKNOWN: { code: "20160005", httpStatus: 404, message: "PayID is unknown" },
+  PAYMENT_UNKNOWN: {
+    code: "20160005",
+    httpStatus: 404,
+    message: "PAYMENT NOT FOUND",
+    source:
+      "A4 module 016; Description PAYMENT NOT FOUND as Paygate words it (FATCHIP Magento 2, Model/CronJob/CleanExpiredOrders.php)",
+  },
 
   // Amazon Pay module A20: Amazon's verdicts (Amazon's own code goes in CodeExt/ErrorText).
-  AMAZON_DECLINED: { code: "2A200100", httpStatus: 402, message: "Amazon Pay declined the payment" },
+  AMAZON_DECLINED: {
+    code: "2A200100",
+    httpStatus: 402,
+    message: "Amazon Pay declined the payment",
+    source: KASSE_A20,
+  },
   AMAZON_SOFT_DECLINED: {
     code: "2A200101",
     httpStatus: 402,
     message: "Amazon Pay declined the payment method; the buyer may choose another one",
+    source: KASSE_A20,
   },
   BUYER_CANCELED: {
-    code: "2A200102",
+    code: "2A200703",
     httpStatus: 400,
-    message: "The buyer cancelled the checkout at Amazon Pay",
+    message: "User canceled: the buyer cancelled the checkout at Amazon Pay",
+    source:
+      "detail 0703 User canceled: FATCHIP Shopware 5 (Controllers/Frontend/FatchipCTPayment.php hideError; 22730703 in Subscribers/Frontend/Checkout.php), FATCHIP OXID 7 (22890703 in src/Core/FatchipComputopSession.php); module A20 Kasse's",
   },
   AMAZON_AUTHENTICATION_FAILED: {
     code: "2A200103",
     httpStatus: 402,
     message: "The buyer did not complete Amazon Pay's additional authentication",
+    source: KASSE_A20,
   },
   CHECKOUT_EXPIRED: {
     code: "2A200104",
     httpStatus: 410,
     message: "The Amazon Pay checkout session has expired",
+    source: KASSE_A20,
   },
   AMAZON_REQUEST_REFUSED: {
     code: "2A200105",
     httpStatus: 502,
     message: "Amazon Pay refused the request (see CodeExt and ErrorText)",
+    source: KASSE_A20,
   },
   AMAZON_UNAVAILABLE: {
     code: "2A200106",
     httpStatus: 503,
     message: "Amazon Pay is unavailable; try again later",
+    source: KASSE_A20,
   },
   MARKET_NOT_CONFIGURED: {
     code: "2A200107",
     httpStatus: 400,
     message: "Amazon Pay is not set up for this merchant and CountryCode",
+    source: KASSE_A20,
   },
 
   // Amazon Pay module A20: the payment's state does not allow the action.
@@ -219,51 +283,61 @@ export const CODES = {
     code: "2A200200",
     httpStatus: 409,
     message: "The payment cannot be captured in its state",
+    source: KASSE_A20,
   },
   ALREADY_CAPTURED: {
     code: "2A200201",
     httpStatus: 409,
     message: "The payment has already been captured; partial captures are not supported",
+    source: KASSE_A20,
   },
   AMOUNT_EXCEEDS_AUTHORIZED: {
     code: "2A200202",
     httpStatus: 409,
     message: "Amount exceeds the authorised amount",
+    source: KASSE_A20,
   },
   CREDIT_NOT_ALLOWED: {
     code: "2A200203",
     httpStatus: 409,
     message: "The payment cannot be refunded in its state",
+    source: KASSE_A20,
   },
   AMOUNT_EXCEEDS_REFUNDABLE: {
     code: "2A200204",
     httpStatus: 409,
     message: "Amount exceeds the captured amount less earlier refunds",
+    source: KASSE_A20,
   },
   REVERSE_NOT_ALLOWED: {
     code: "2A200205",
     httpStatus: 409,
     message: "The payment cannot be cancelled in its state",
+    source: KASSE_A20,
   },
   AMOUNT_UPDATE_NOT_ALLOWED: {
     code: "2A200206",
     httpStatus: 409,
     message: "The amount can no longer be changed",
+    source: KASSE_A20,
   },
   RECURRING_NOT_ALLOWED: {
     code: "2A200207",
     httpStatus: 409,
     message: "The charge permission does not allow a recurring charge",
+    source: KASSE_A20,
   },
   CURRENCY_MISMATCH: {
     code: "2A200208",
     httpStatus: 409,
     message: "Currency differs from the payment's currency",
+    source: KASSE_A20,
   },
   FIRST_NOTIFY_UNANSWERED: {
     code: "2A200209",
     httpStatus: 409,
     message: "The shop has not yet answered the payment's first notify",
+    source: KASSE_A20,
   },
 
   // Paygate internal (modules 020–0FF).
@@ -271,6 +345,7 @@ export const CODES = {
     code: "40200000",
     httpStatus: 500,
     message: "Internal error; the request may not have been processed",
+    source: "A4 error codes: class 4, internal modules 020–0FF; detail Kasse's",
   },
 } as const satisfies Record<string, CodeDefinition>;
 
@@ -321,6 +396,14 @@ export function paygateCode(name: CodeName, parameter?: string): PaygateCode {
     httpStatus: definition.httpStatus,
     category: categoryOf(code) as CodeCategory,
   };
+}
+
+/**
+ * The code with a Description that says more than the registry's template, e.g. which rule a
+ * URL broke. The Code stays the registry's; only the human text changes (shops branch on Code).
+ */
+export function describedAs(code: PaygateCode, description: string): PaygateCode {
+  return { ...code, description };
 }
 
 const REFUSAL_CODES: Readonly<Record<RefusalReason, CodeName>> = {

@@ -119,6 +119,14 @@ describe("Data codec — Blowfish", () => {
     const result = decryptData(B2_DATA, undefined, { blowfish: "another-key-16ch" });
     assert.ok(!result.ok || result.plaintext !== B2_PLAIN);
   });
+
+  it("tells a wrong key (failure key) from a Len that does not fit (failure length)", () => {
+    assert.deepEqual(decryptData(B1_DATA, 291, { blowfish: "another-key-16ch" }), {
+      ok: false,
+      failure: "key",
+    });
+    assert.deepEqual(decryptData(B1_DATA, 250, keys), { ok: false, failure: "length" });
+  });
 });
 
 describe("Data codec — AES", () => {

@@ -45,6 +45,8 @@ export interface EncryptedData {
 export type DecryptFailure =
   /** `Data` is not (`hexIV-`)hex of whole cipher blocks. */
   | "encoding"
+  /** `Data` decrypts to bytes that are no text: it was encrypted with another key. */
+  | "key"
   /** AES `Data` for a merchant without an AES key, or an AES key of the wrong length. */
   | "scheme"
   /** `Len` does not describe the decrypted text. */
@@ -65,7 +67,9 @@ const AES_BLOCK = 16;
 const HEX = /^(?:[0-9a-fA-F]{2})*$/;
 const encoder = new TextEncoder();
 const utf8 = new TextDecoder("utf-8", { fatal: true });
+/** WHATWG's "latin1" is Windows-1252 (0x80 is €), the superset shops' ISO-8859-1 text fits. */
 const latin1 = new TextDecoder("latin1");
+const CONTROL = /\p{Cc}/u;
 
 /**
  * Encrypts a plaintext for `Data`. Blowfish pads with zero bytes to a multiple of 8 (as Computop's
@@ -98,6 +102,9 @@ export function encryptData(plaintext: string, keys: DataKeys, options: EncryptO
  * double-padded AES all decode. `Len` (when given) must then equal the text's byte or character
  * length, or exceed it by less than one block — the loose rule of reference §1.4, because clients
  * disagree on what they count.
+ *
+ * Bytes that are neither UTF-8 nor control-free Windows-1252 text are what a wrong key yields:
+ * failure `key`, told apart from a `Len` that merely does not fit (failure `length`).
  */
 export function decryptData(data: string, len: number | undefined, keys: DataKeys): DecryptResult {
   const dash = data.indexOf("-");
@@ -131,6 +138,8 @@ export function decryptData(data: string, len: number | undefined, keys: DataKey
   } catch {
     plaintext = latin1.decode(text);
     charset = "latin1";
+    // Windows-1252 text has no control characters; random bytes of a wrong key almost always do.
+    if (CONTROL.test(plaintext)) return { ok: false, failure: "key" };
   }
   if (len !== undefined && !lengthFits(len, text.length, codePointLength(plaintext), block)) {
     return { ok: false, failure: "length" };

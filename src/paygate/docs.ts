@@ -22,15 +22,15 @@ export const UNCONFIRMED_CHOICES: ReadonlyArray<readonly [string, string]> = [
   ],
   [
     "Padding of answers (§1.5)",
-    "Blowfish answers are zero-padded to 8 bytes; AES answers use PKCS#7. Inbound, padding is removed by content (valid PKCS#7 tail, then trailing zero bytes), so zero, PKCS#5/#7 and FATCHIP's double padding all decode.",
+    "Blowfish answers need no padding: Kasse closes their plaintext with `&Filler=x…` so that its UTF-8 bytes fill whole 8-byte blocks (the plug-ins strip padding in ways that do not agree: the WooCommerce SDK `rtrim`s zero bytes, pretix `rstrip`s whitespace and would otherwise compare a zero-padded MAC, FATCHIP cuts at `Len`), and the filler is at least as long as the text's multi-byte surplus, so a reader that cuts at `Len` bytes loses only filler (paygate-plugins.md). Nothing is added to ASCII text that already fills its blocks. AES answers use PKCS#7. Inbound, padding is removed by content (valid PKCS#7 tail, then trailing zero bytes), so zero, PKCS#5/#7 and FATCHIP's double padding all decode.",
   ],
   [
     "Len (§1.4)",
-    "Outbound `Len` counts characters (code points) of the UTF-8 plaintext. Inbound `Len` must equal the byte or the character length, or exceed the byte length by less than one block.",
+    "Outbound `Len` counts characters (code points) of the UTF-8 plaintext: Computop's own PHP sample and every FATCHIP plug-in cut with `mb_substr($plain, 0, $len)` and count with `mb_strlen`; the WooCommerce SDK and pretix ignore `Len` on answers. Inbound `Len` must equal the byte or the character length (the WooCommerce SDK counts bytes with `strlen`), or exceed the byte length by less than one block.",
   ],
   [
     "Charset (§1.4)",
-    "Plaintext is UTF-8. Inbound bytes that are not valid UTF-8 are read as Latin-1 (Paygate's notify is declared iso-8859-1).",
+    "Plaintext is UTF-8 both ways: pretix decodes Paygate's answers with `.decode(\"UTF-8\")` and the PHP plug-ins hand them to UTF-8 shops unconverted. Inbound bytes that are not valid UTF-8 are read as Windows-1252 (Latin-1 plus €; Paygate's notify is declared iso-8859-1); bytes that are neither are what a wrong key yields (`20010003`).",
   ],
   [
     "URL-decoding of values (§1.3)",
@@ -65,7 +65,7 @@ export const UNCONFIRMED_CHOICES: ReadonlyArray<readonly [string, string]> = [
   ["Amazon Pay module id (§3.1)", "`A20`, a free id in the payment-method range."],
   [
     "Crypto and MAC failures (§8.5)",
-    "Module `001` with the affected outer field as detail: `20010003` Data, `20010002` Len, `20010004` MAC.",
+    "Module `001` with the affected outer field as detail: `20010003` Data (not hex, AES without an AES key, or a wrong key: \"Data could not be decrypted with this merchant's key\"), `20010002` Len (the Description gives Len and the text's characters and bytes), `20010004` MAC.",
   ],
   [
     "Credit before Amazon confirms (§5.7)",
@@ -137,21 +137,24 @@ function renderCodes(): string {
     "the final status follows asynchronously, `7` 3-D Secure, cards only), positions 2–4 the module,",
     "5–8 the detail or the affected parameter. Only `00000000` means success.",
     "",
-    "| Name | Code | Class | HTTP (JSON API) | Description |",
-    "| --- | --- | --- | --- | --- |",
+    "Every code Kasse sends, with its source: where a public source shows Computop's real code (or",
+    "the part of it named), it is cited; `kasse` marks a number Kasse chose inside the A4 scheme.",
+    "",
+    "| Name | Code | Class | HTTP (JSON API) | Description | Source |",
+    "| --- | --- | --- | --- | --- | --- |",
     ...fixed.map(
       ([name, d]) =>
-        `| \`${name}\` | \`${d.code}\` | ${categoryOf(d.code)} | ${d.httpStatus} | ${cell(d.message)} |`,
+        `| \`${name}\` | \`${d.code}\` | ${categoryOf(d.code)} | ${d.httpStatus} | ${cell(d.message)} | ${cell(d.source)} |`,
     ),
     "",
     "Parameter codes: class + module, then the parameter id (`pppp`, table below). The `Description`",
     "names the parameter as the seed spells it.",
     "",
-    "| Name | Code | Class | HTTP (JSON API) | Description |",
-    "| --- | --- | --- | --- | --- |",
+    "| Name | Code | Class | HTTP (JSON API) | Description | Source |",
+    "| --- | --- | --- | --- | --- | --- |",
     ...families.map(
       ([name, d]) =>
-        `| \`${name}\` | \`${d.code}pppp\` | ${categoryOf(`${d.code}0000`)} | ${d.httpStatus} | ${cell(d.message)} |`,
+        `| \`${name}\` | \`${d.code}pppp\` | ${categoryOf(`${d.code}0000`)} | ${d.httpStatus} | ${cell(d.message)} | ${cell(d.source)} |`,
     ),
     "",
     "| Parameter | id |",
@@ -174,10 +177,11 @@ export function renderPaygateDocs(): string {
     "## Transport",
     "",
     "- Pages (matched case-insensitively): `amazonAPA.aspx` (init, `EventToken=UpdateAuthorizeAmount`,",
-    "  `RTF=R`), `capture.aspx`, `credit.aspx`, `reverse.aspx`, `inquire.aspx`. GET query or POST form with",
+    "  `RTF=R`), `capture.aspx`, `credit.aspx`, `reverse.aspx`, `inquire.aspx`, `inquire24.aspx` (by TransID).",
+    "  GET query or POST form with",
     "  `MerchantID` (clear), `Len` (plaintext length) and `Data`.",
     "- `Data`: the plaintext `key=value&…` (keys case-insensitive, values raw, split on the first `=`),",
-    "  encrypted with the merchant's password — Blowfish-ECB as hex (zero padding), or AES-CBC as",
+    "  encrypted with the merchant's password — Blowfish-ECB as hex (zero padding; answers end on a block, see below), or AES-CBC as",
     "  `hexIV-hexCipher` (PKCS#7; 16/24/32-byte keys) when AES is enabled for the merchant.",
     "- Request MAC: HMAC-SHA256 with the merchant's HMAC key over `PayID*TransID*MerchantID*Amount*Currency`",
     "  (absent fields empty, separators kept). Answer MAC on browser returns and notifies:",

@@ -8,8 +8,8 @@
  * code and `Description` naming the parameter, before anything is stored or sent to Amazon.
  */
 
-import { type PaygateCode, paygateCode, refusalCode } from "./codes.js";
-import { type DataKeys, type DataScheme, decryptData } from "./crypto.js";
+import { describedAs, type PaygateCode, paygateCode, refusalCode } from "./codes.js";
+import { type DataKeys, type DataScheme, type DecryptFailure, decryptData } from "./crypto.js";
 import { macMatches, requestMacInput } from "./mac.js";
 import { type DataPairs, parseData, readParameters } from "./parameters.js";
 import type { ParameterTable, ParameterValues } from "./tables.js";
@@ -60,12 +60,7 @@ export function openRequest<const T extends readonly ParameterTable[]>(
   ...tables: T
 ): Step<OpenedRequest<T[number]>> {
   const decrypted = decryptData(envelope.data, envelope.len, keys);
-  if (!decrypted.ok) {
-    return {
-      ok: false,
-      code: paygateCode(decrypted.failure === "length" ? "LEN_MISMATCH" : "DATA_UNREADABLE"),
-    };
-  }
+  if (!decrypted.ok) return { ok: false, code: decryptRefusal(decrypted.failure, envelope, keys) };
   const pairs = parseData(decrypted.plaintext);
   const read = readParameters(pairs, ...tables);
   if (!read.ok) return { ok: false, code: refusalCode(read.refusals[0] as (typeof read.refusals)[number]) };
@@ -74,6 +69,35 @@ export function openRequest<const T extends readonly ParameterTable[]>(
     return { ok: false, code: paygateCode("PARAMETER_INVALID", "MerchantID") };
   }
   return { ok: true, values: read.values, extra: read.extra, pairs, scheme: decrypted.scheme };
+}
+
+/**
+ * The refusal of a Data that did not open, with a Description that says why: a wrong key is told
+ * apart from a Len that does not fit (issue: "Len does not match" misled shops with a wrong key).
+ */
+function decryptRefusal(failure: DecryptFailure, envelope: Envelope, keys: DataKeys): PaygateCode {
+  switch (failure) {
+    case "key":
+      return paygateCode("DATA_UNREADABLE");
+    case "encoding":
+      return describedAs(
+        paygateCode("DATA_UNREADABLE"),
+        "Data is not hex of whole cipher blocks (Blowfish: 8-byte blocks; AES: hexIV-hexCipher, 16-byte blocks)",
+      );
+    case "scheme":
+      return describedAs(
+        paygateCode("DATA_UNREADABLE"),
+        "Data is AES (hexIV-hexCipher) but AES is not enabled for this merchant",
+      );
+    case "length": {
+      const opened = decryptData(envelope.data, undefined, keys);
+      const text = opened.ok ? opened.plaintext : "";
+      return describedAs(
+        paygateCode("LEN_MISMATCH"),
+        `Len ${envelope.len} does not match the decrypted Data (${[...text].length} characters, ${Buffer.byteLength(text)} bytes)`,
+      );
+    }
+  }
 }
 
 /**

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import Fastify from "fastify";
-import { type PaygatePage, registerPaygateRoutes } from "./routes.js";
+import { type PaygatePage, redirectTo, registerPaygateRoutes } from "./routes.js";
 
 function echoPage(name: string): PaygatePage {
   return {
@@ -40,5 +40,21 @@ describe("Paygate routes", () => {
 
   it("refuses two pages with one name", () => {
     assert.throws(() => registerPaygateRoutes(Fastify(), [echoPage("a.aspx"), echoPage("A.aspx")]));
+  });
+
+  it("appends Len/Data to a redirect target, keeping its query and fragment", () => {
+    assert.equal(
+      redirectTo("https://shop.example/s", "Len=1&Data=ab"),
+      "https://shop.example/s?Len=1&Data=ab",
+    );
+    assert.equal(
+      redirectTo("https://shop.example/?wc-api=computop_success", "Len=1&Data=ab"),
+      "https://shop.example/?wc-api=computop_success&Len=1&Data=ab",
+    );
+    assert.equal(redirectTo("https://shop.example/s?", "Len=1"), "https://shop.example/s?Len=1");
+    assert.equal(
+      redirectTo("https://shop.example/s?a=1#top", "Len=1"),
+      "https://shop.example/s?a=1&Len=1#top",
+    );
   });
 });

@@ -107,7 +107,14 @@ function queryOf(url: string): string {
   return at === -1 ? "" : url.slice(at + 1);
 }
 
-/** `base` with `query` (`Len=…&Data=…`) appended, keeping a query the URL already has. */
+/**
+ * `base` with `query` (`Len=…&Data=…`) appended, keeping a query the URL already has (WooCommerce
+ * on default permalinks: `https://shop/?wc-api=computop_success`) and a fragment after it.
+ */
 export function redirectTo(base: string, query: string): string {
-  return `${base}${base.includes("?") ? "&" : "?"}${query}`;
+  const hash = base.indexOf("#");
+  const url = hash === -1 ? base : base.slice(0, hash);
+  const fragment = hash === -1 ? "" : base.slice(hash);
+  const separator = !url.includes("?") ? "?" : url.endsWith("?") || url.endsWith("&") ? "" : "&";
+  return `${url}${separator}${query}${fragment}`;
 }

@@ -200,6 +200,9 @@ const responseMacRow = row(
   },
 );
 
+const URL_QUERY_NOTE =
+  "A query string is accepted and the URL is called exactly as given: WooCommerce on WordPress' default permalinks sends https://shop/?wc-api=computop_notify, and Computop's Paygate takes it.";
+
 const refnrInit = row("refnr", "ns..30", "O", "merchant's unique reference number", {
   german: "Eindeutige Referenznummer des Händlers",
   accept: "ans..30",
@@ -277,6 +280,7 @@ export const initRequest = table(
       {
         german:
           "Vollständige URL, die das 1cs Online Bezahlsystem aufruft … nur über Port 443 … keine Parameter",
+        note: URL_QUERY_NOTE,
       },
     ),
     row("URLCancel", "ans..256", "M", "buyer returns here when they abort at Amazon"),
@@ -794,6 +798,7 @@ export const apbInitRequest = table(
       "ans..256",
       "M",
       "URL the gateway POSTs the result to; port 443, no query string (use UserData)",
+      { note: URL_QUERY_NOTE },
     ),
     row(
       "checkoutMode",
@@ -804,7 +809,10 @@ export const apbInitRequest = table(
         values: ["ProcessOrder"],
       },
     ),
-    row("ShopUrl", "ans..256", "M", "Amazon's checkoutResultReturnUrl"),
+    row("ShopUrl", "ans..256", "O", "Amazon's checkoutResultReturnUrl", {
+      printedPresence: "M",
+      note: "Optional in Kasse: the FATCHIP Magento 2 plug-in sends none (its line is commented out) and the buyer's result page is URLSuccess anyway; absent, URLSuccess stands in.",
+    }),
     row("TxType", "an..20", "C", "payment flow: AuthorizeWithCapture (default) or Authorize", {
       condition: "optional; AuthorizeWithCapture when absent",
       values: ["AuthorizeWithCapture", "Authorize"],
@@ -947,6 +955,11 @@ export const apbAddressUs = table(
   ),
 );
 
+const inquireMerchantId = row("MerchantID", "ans..30", "O", "merchant id; the clear MerchantID counts", {
+  origin: "reference",
+  note: "Optional inside Data: FATCHIP Magento 2 sends only PayId and TransID there (no MAC either); Data that decrypts with the merchant's key identifies the merchant (docs/paygate-plugins.md).",
+});
+
 /** Reference §1.1, §4: status inquiry; not in the seeds, taken from the open-source clients. */
 export const inquireRequest = table(
   "inquire-request",
@@ -955,9 +968,28 @@ export const inquireRequest = table(
   ["request"],
   "reference §1.1 and §4 (not in the seeds; Magento and WooCommerce call it from their notify handler)",
   [
-    fromReference(merchantId),
+    inquireMerchantId,
     fromReference(payId),
     row("TransID", "ans..64", "O", "merchant's transaction id", { origin: "reference" }),
+  ],
+);
+
+/** `inquire24.aspx`: the same inquiry by TransID (the FATCHIP Magento 2 clean-up cron calls it). */
+export const inquire24Request = table(
+  "inquire24-request",
+  "Status inquiry by TransID",
+  "inquire24.aspx",
+  ["request"],
+  "reference §1.1 (not in the seeds; FATCHIP Magento 2 Model/CronJob/CleanExpiredOrders.php sends only TransID)",
+  [
+    inquireMerchantId,
+    row("TransID", "ans..64", "M", "merchant's transaction id; the newest payment with it is answered", {
+      origin: "reference",
+      note: "TransIDs may repeat (a shop retrying an order); the inquiry answers the newest payment.",
+    }),
+    row("PayID", "an32", "O", "payment id; when given, it must belong to that TransID", {
+      origin: "reference",
+    }),
   ],
 );
 
@@ -1054,6 +1086,7 @@ export const PARAMETER_TABLES: readonly ParameterTable[] = [
   apbAddressJp,
   apbAddressUs,
   inquireRequest,
+  inquire24Request,
   inquireResponse,
   refusalAnswer,
   generalRequest,

@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { type Database, openDatabase, splitStatements } from "./database.js";
+import { type Database, openDatabase, openSharedPglite, splitStatements } from "./database.js";
 import { openTestDatabase } from "./test-database.js";
 
 const migrationsDir = await mkdtemp(join(tmpdir(), "kasse-migrations-"));
@@ -76,6 +76,47 @@ describe("pglite data directory", () => {
     const rows = await second.query<{ balance: number }>("SELECT balance FROM accounts");
     await second.close();
     assert.deepEqual(rows, [{ balance: 42 }]);
+  });
+});
+
+describe("one PGlite shared by two parts in two schemas", () => {
+  it("keeps each part's tables apart, also with interleaved transactions, and closes with the last view", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), "kasse-pgshared-"));
+    try {
+      const shared = await openSharedPglite(dataDir);
+      // Both parts have a table `accounts` (as gateway and emulator both have `merchants`).
+      const left = await shared.open(migrationsDir, "left_part");
+      const right = await shared.open(migrationsDir, "public");
+      await Promise.all([
+        left.transaction(async (tx) => {
+          await tx.query("INSERT INTO accounts VALUES ('l1', 1)");
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          await tx.query("INSERT INTO accounts VALUES ('l2', 2)");
+        }),
+        right.query("INSERT INTO accounts VALUES ('r1', 10)"),
+        right
+          .transaction(async (tx) => {
+            await tx.query("INSERT INTO accounts VALUES ('r2', 20)");
+            throw new Error("rolled back");
+          })
+          .catch(() => {}),
+        left.query("INSERT INTO accounts VALUES ('l3', 3)"),
+      ]);
+      const ids = async (db: Database) =>
+        (await db.query<{ id: string }>("SELECT id FROM accounts ORDER BY id")).map((row) => row.id);
+      assert.deepEqual(await ids(left), ["l1", "l2", "l3"]);
+      assert.deepEqual(await ids(right), ["r1"]);
+      await left.close();
+      assert.deepEqual(await ids(right), ["r1"], "the other view still works");
+      await right.close();
+
+      const again = await openSharedPglite(dataDir);
+      const reopened = await again.open(migrationsDir, "left_part");
+      assert.deepEqual(await ids(reopened), ["l1", "l2", "l3"], "kept on disk, migrations not run twice");
+      await again.close();
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
 });
 

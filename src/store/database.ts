@@ -58,42 +58,141 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   return database;
 }
 
-async function openPglite(dataDir: string | undefined): Promise<Database> {
+/**
+ * PGlite's server settings. `shared_buffers` is PostgreSQL's default 128 MB, all of it held in
+ * the WebAssembly heap; a gateway's working set fits in a fraction (docs/PERFORMANCE.md).
+ */
+const PGLITE_SETTINGS = ["-c", "shared_buffers=16MB"];
+
+async function createPglite(dataDir: string | undefined): Promise<PGlite> {
   const fresh = dataDir === undefined || !existsSync(join(dataDir, "PG_VERSION"));
   if (dataDir !== undefined) await mkdir(dataDir, { recursive: true });
   // initdb costs seconds; loading a dump of a freshly initialised cluster costs a fraction of that.
   const loadDataDir = fresh ? await pgliteTemplate() : undefined;
-  const db = await PGlite.create({
+  return PGlite.create({
     ...(dataDir !== undefined ? { dataDir } : {}),
     ...(loadDataDir ? { loadDataDir } : {}),
     parsers: { [INT8_OID]: parseInt8 },
+    startParams: [...PGlite.defaultStartParams, ...PGLITE_SETTINGS],
   });
+}
+
+async function openPglite(dataDir: string | undefined): Promise<Database> {
+  const db = await createPglite(dataDir);
+  return pgliteView(db, { close: () => db.close() });
+}
+
+/**
+ * One PGlite data directory holding several parts' tables, each part in its own schema: the
+ * gateway and its built-in emulator in one process share one WebAssembly PostgreSQL (one heap,
+ * one set of buffers) instead of one each. PGlite is a single session that runs one statement or
+ * transaction at a time anyway; each view sets the session's `search_path` to its schema before
+ * it runs, under one lock. A transaction that waited on another part (an HTTP call from the
+ * gateway to the emulator inside a gateway transaction) would deadlock here: the gateway never
+ * holds a transaction across an Amazon call, and the emulator none across an IPN delivery.
+ */
+export interface SharedPglite {
+  /** A view on `schema` (created when missing), migrated from `migrationsDir`. */
+  open(migrationsDir: string, schema: string): Promise<Database>;
+  /** Closes PGlite once every view is closed. */
+  close(): Promise<void>;
+}
+
+export async function openSharedPglite(dataDir: string | undefined): Promise<SharedPglite> {
+  const db = await createPglite(dataDir);
+  const session: PgliteSession = { lock: Promise.resolve(), schema: "public" };
+  let open = 0;
+  let closed: Promise<void> | undefined;
+  const closeOnce = () => {
+    closed ??= db.close();
+    return closed;
+  };
+  return {
+    async open(migrationsDir, schema) {
+      assertSchemaName(schema);
+      await db.exec(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+      open += 1;
+      let viewClosed = false;
+      const view = pgliteView(db, {
+        session,
+        schema,
+        close: async () => {
+          if (viewClosed) return;
+          viewClosed = true;
+          open -= 1;
+          if (open === 0) await closeOnce();
+        },
+      });
+      try {
+        await migrate(view, migrationsDir);
+      } catch (error) {
+        await view.close();
+        throw error;
+      }
+      return view;
+    },
+    close: closeOnce,
+  };
+}
+
+/** The one session of a shared PGlite: whose turn it is, and which schema it is set to. */
+interface PgliteSession {
+  lock: Promise<unknown>;
+  schema: string;
+}
+
+function pgliteView(
+  db: PGlite,
+  options: {
+    readonly session?: PgliteSession;
+    readonly schema?: string;
+    readonly close: () => Promise<void>;
+  },
+): Database {
   const run = async <Row>(on: Pick<PGlite, "query">, sql: string, params?: readonly unknown[]) =>
     (await on.query<Row>(sql, params as unknown[] | undefined)).rows;
   const counted = dbTransactions.labels({ engine: "pglite" });
+  const { session, schema } = options;
+  /** Runs `work` in turn, on this view's schema; without a shared session, as it comes. */
+  const inTurn = <T>(work: () => Promise<T>): Promise<T> => {
+    if (!session || schema === undefined) return work();
+    const turn = session.lock.then(async () => {
+      if (session.schema !== schema) {
+        await db.exec(`SET search_path TO ${schema}`);
+        session.schema = schema;
+      }
+      return work();
+    });
+    session.lock = turn.catch(() => {});
+    return turn;
+  };
   return {
     engine: "pglite",
     query: (sql, params) => {
       counted.inc();
-      return run(db, sql, params);
+      return inTurn(() => run(db, sql, params));
     },
     exec: async (sql) => {
       counted.inc();
-      await db.exec(sql);
+      await inTurn(() => db.exec(sql));
     },
     transaction: (work) => {
       counted.inc();
-      return db.transaction((tx) => work({ query: (sql, params) => run(tx, sql, params) }));
+      return inTurn(() => db.transaction((tx) => work({ query: (sql, params) => run(tx, sql, params) })));
     },
-    close: () => db.close(),
+    close: options.close,
   };
+}
+
+function assertSchemaName(schema: string): void {
+  if (!/^[a-z_][a-z0-9_]*$/.test(schema)) {
+    throw new Error(`schema name ${JSON.stringify(schema)} must be a lower-case SQL identifier`);
+  }
 }
 
 function openPostgres(options: { url: string; schema?: string; poolSize?: number }): Database {
   const schema = options.schema;
-  if (schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(schema)) {
-    throw new Error(`schema name ${JSON.stringify(schema)} must be a lower-case SQL identifier`);
-  }
+  if (schema !== undefined) assertSchemaName(schema);
   const pool = new pg.Pool({
     connectionString: options.url,
     max: options.poolSize ?? 10,
@@ -102,8 +201,11 @@ function openPostgres(options: { url: string; schema?: string; poolSize?: number
     },
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
   });
-  // An idle client that loses its server connection must not take the process down.
+  // A client that loses its server connection (PostgreSQL restarted, backend terminated) must not
+  // take the process down: idle ones report on the pool, checked-out ones on themselves; the
+  // query in flight fails on its own and the pool connects anew for the next one.
   pool.on("error", () => {});
+  pool.on("connect", (client) => client.on("error", () => {}));
   const run = async <Row>(on: pg.Pool | pg.PoolClient, sql: string, params?: readonly unknown[]) =>
     (await on.query(sql, params as unknown[] | undefined)).rows as Row[];
   let schemaReady: Promise<unknown> | undefined = schema

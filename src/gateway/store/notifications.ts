@@ -6,19 +6,6 @@
 import type { PaymentEvent } from "../../core/payment.js";
 import type { Queryable } from "../../store/database.js";
 
-export interface NotificationRecord {
-  readonly merchantId: string;
-  readonly notificationId: number;
-  readonly payId: string;
-  readonly xid: string;
-  readonly event: PaymentEvent["type"];
-  /** What the notify is built from (the answer fields at the time of the event). */
-  readonly payload: Record<string, unknown>;
-  readonly status: "pending" | "delivered" | "failed";
-  readonly attempts: number;
-  readonly nextAttemptAt: number;
-}
-
 export interface NotificationToEnqueue {
   readonly merchantId: string;
   readonly payId: string;
@@ -47,38 +34,4 @@ export async function enqueueNotification(
     ],
   );
   return rows.length > 0;
-}
-
-/** A payment's notifications in the order they were written. */
-export async function notificationsOfPayment(
-  db: Queryable,
-  merchantId: string,
-  payId: string,
-): Promise<NotificationRecord[]> {
-  const rows = await db.query<{
-    merchant_id: string;
-    notification_id: number | string;
-    pay_id: string;
-    xid: string;
-    event: PaymentEvent["type"];
-    payload: Record<string, unknown> | string;
-    status: NotificationRecord["status"];
-    attempts: number;
-    next_attempt_at: number | string;
-  }>(
-    `SELECT merchant_id, notification_id, pay_id, xid, event, payload, status, attempts, next_attempt_at
-     FROM notifications WHERE merchant_id = $1 AND pay_id = $2 ORDER BY notification_id`,
-    [merchantId, payId],
-  );
-  return rows.map((row) => ({
-    merchantId: row.merchant_id,
-    notificationId: Number(row.notification_id),
-    payId: row.pay_id,
-    xid: row.xid,
-    event: row.event,
-    payload: typeof row.payload === "string" ? JSON.parse(row.payload) : row.payload,
-    status: row.status,
-    attempts: row.attempts,
-    nextAttemptAt: Number(row.next_attempt_at),
-  }));
 }

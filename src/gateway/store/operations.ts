@@ -84,20 +84,6 @@ export async function planOperation(
   return operationOf(row);
 }
 
-/** Marks an attempt as sent (counts attempts); call just before each request to Amazon. */
-export async function markOperationSent(
-  db: Queryable,
-  merchantId: string,
-  idempotencyKey: string,
-  now: number,
-) {
-  await db.query(
-    `UPDATE operations SET state = 'sent', attempts = attempts + 1, updated_at = $3
-     WHERE merchant_id = $1 AND idempotency_key = $2 AND state IN ('planned', 'sent', 'unknown')`,
-    [merchantId, idempotencyKey, now],
-  );
-}
-
 /** Records how the call ended: Amazon's answer (or error body) and its reason code. */
 export async function finishOperation(
   db: Queryable,
@@ -131,33 +117,6 @@ export async function findOperation(
 ): Promise<OperationRecord | undefined> {
   const row = await findOperationRow(db, merchantId, idempotencyKey);
   return row ? operationOf(row) : undefined;
-}
-
-/** A payment's Amazon calls in order. */
-export async function operationsOfPayment(
-  db: Queryable,
-  merchantId: string,
-  payId: string,
-): Promise<OperationRecord[]> {
-  const rows = await db.query<OperationRow>(
-    `SELECT ${COLUMNS} FROM operations WHERE merchant_id = $1 AND pay_id = $2 ORDER BY sequence, created_at`,
-    [merchantId, payId],
-  );
-  return rows.map(operationOf);
-}
-
-/** Calls of a merchant whose outcome is not known yet, oldest first (for recovery after a crash). */
-export async function openOperations(
-  db: Queryable,
-  merchantId: string,
-  limit = 100,
-): Promise<OperationRecord[]> {
-  const rows = await db.query<OperationRow>(
-    `SELECT ${COLUMNS} FROM operations WHERE merchant_id = $1 AND state IN ('planned', 'sent', 'unknown')
-     ORDER BY updated_at LIMIT $2`,
-    [merchantId, limit],
-  );
-  return rows.map(operationOf);
 }
 
 /** A call the reconciliation job resumes: its payment and action. */

@@ -1,19 +1,22 @@
 /**
  * One state change of a payment, written at once: the payment (new, or over the version it was
  * read at), the Amazon call it plans, the ReqId it claims and the notifications its events
- * cause — all in the caller's transaction, so none of them exists without the others.
+ * cause — all in the caller's transaction, so none of them exists without the others. The one
+ * storage path of the payment steps (payment-store.ts `commit`).
  */
 import type { Payment } from "../../core/payment.js";
+import { ReqIdReplayError } from "../../payments/ports.js";
 import type { Queryable } from "../../store/database.js";
 import { enqueueNotification, type NotificationToEnqueue } from "./notifications.js";
 import { type OperationRecord, type PlannedOperation, planOperation } from "./operations.js";
 import { insertPayment, type StoredPayment, savePayment } from "./payments.js";
-import { claimReqId, type ReqIdClaim, type ReqIdRecord } from "./req-ids.js";
+import { claimReqId, type ReqIdClaim } from "./req-ids.js";
 
 export interface PaymentChange {
   /** The payment as it was loaded; omitted for a new payment. */
-  readonly stored?: StoredPayment;
-  readonly payment: Payment;
+  readonly stored?: Pick<StoredPayment, "version">;
+  /** The changed payment; omitted when only the call, the claim or notifications are new. */
+  readonly payment?: Payment;
   /** Replaces the stored context; omitted keeps it (a new payment starts with `{}`). */
   readonly context?: Record<string, unknown>;
   readonly operation?: PlannedOperation;
@@ -28,12 +31,7 @@ export interface CommittedChange {
 }
 
 /** The ReqId was used before: answer from `record`; everything this change wrote rolls back. */
-export class ReqIdReplayError extends Error {
-  override name = "ReqIdReplayError";
-  constructor(readonly record: ReqIdRecord) {
-    super(`ReqId ${record.reqId} was used before`);
-  }
-}
+export { ReqIdReplayError };
 
 /**
  * Writes the change; call inside `db.transaction`. Throws `ConcurrentUpdateError` when another
@@ -50,9 +48,12 @@ export async function commitPaymentChange(
     const earlier = await claimReqId(tx, change.reqId, now);
     if (earlier) throw new ReqIdReplayError(earlier);
   }
-  const version = change.stored
-    ? await savePayment(tx, change.payment, change.stored.version, now, change.context)
-    : (await insertPayment(tx, change.payment, change.context ?? {}, now)).version;
+  const version =
+    change.payment === undefined
+      ? (change.stored?.version ?? 0)
+      : change.stored
+        ? await savePayment(tx, change.payment, change.stored.version, now, change.context)
+        : (await insertPayment(tx, change.payment, change.context ?? {}, now)).version;
   const operation = change.operation ? await planOperation(tx, change.operation, now) : undefined;
   for (const notification of change.notifications ?? []) await enqueueNotification(tx, notification, now);
   return { version, ...(operation ? { operation } : {}) };

@@ -4,6 +4,7 @@
  * another merchant's rows.
  */
 import type { Payment, PaymentAction, PaymentStatus } from "../../core/payment.js";
+import { ConcurrentUpdateError } from "../../payments/ports.js";
 import type { Queryable } from "../../store/database.js";
 
 /** A payment as loaded: save it back with the `version` it was read at. */
@@ -16,17 +17,8 @@ export interface StoredPayment<Context = Record<string, unknown>> {
   readonly updatedAt: number;
 }
 
-/** Another process changed the payment since it was read; reload and decide again. */
-export class ConcurrentUpdateError extends Error {
-  override name = "ConcurrentUpdateError";
-  constructor(
-    readonly merchantId: string,
-    readonly payId: string,
-    readonly expectedVersion: number,
-  ) {
-    super(`payment ${payId} of ${merchantId} changed since version ${expectedVersion}`);
-  }
-}
+/** Another process changed the payment since it was read (the payment steps' port names it). */
+export { ConcurrentUpdateError };
 
 interface PaymentRow {
   merchant_id: string;

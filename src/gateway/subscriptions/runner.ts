@@ -16,12 +16,15 @@ import type { Clock } from "../../core/clock.js";
 import { type ChargeVerdict, nextStepAfter } from "../../core/recurring.js";
 import type { Logger } from "../../log.js";
 import { paygateCode } from "../../paygate/codes.js";
-import { chargeRecurring, type RecurringDeps } from "../flows/recurring-charge.js";
+import { paygateCodeOf, recurringReadingOf } from "../../paygate/outcome-codes.js";
+import { recurringShop } from "../../paygate/pages/recurring-charge.js";
+import { recurringCharge } from "../../payments/recurring-charge.js";
+import type { SubscriptionDeps } from "./deps.js";
 import { queueDunning } from "./dunning.js";
 import { claimDueSubscriptions, recordAttempt, type Subscription } from "./store.js";
 
 export interface SubscriptionRunnerOptions {
-  readonly deps: RecurringDeps;
+  readonly deps: SubscriptionDeps;
   /** The schedule's clock (due dates, retries, leases). */
   readonly clock: Clock;
   readonly logger: Logger;
@@ -107,7 +110,7 @@ export class SubscriptionRunner {
   async #attempt(subscription: Subscription): Promise<"charged" | "failed" | "paused" | "open"> {
     const { deps, clock, logger } = this.#options;
     const transId = `SUB-${subscription.subscriptionId}-${subscription.cycle}`;
-    const done = await chargeRecurring(deps, subscription.merchantId, {
+    const done = await recurringCharge(deps.payments, subscription.merchantId, {
       chargePermissionId: subscription.chargePermissionId,
       transId,
       refnr: undefined,
@@ -118,13 +121,18 @@ export class SubscriptionRunner {
       intent: subscription.txType,
       softDescriptor: undefined,
       simulationCode: subscription.simulationCode,
-      urlNotify: subscription.notifyUrl,
-      echo: { userData: undefined, custom: undefined, scheme: "blowfish" },
+      door: recurringShop(subscription.notifyUrl, {
+        userData: undefined,
+        custom: undefined,
+        scheme: "blowfish",
+      }),
     });
-    const result = done.ok ? done.result : undefined;
+    const result = done.ok
+      ? { payment: done.payment, action: done.action, ...recurringReadingOf(done.action, done.amazonMessage) }
+      : undefined;
     const verdict: ChargeVerdict =
       result === undefined
-        ? { kind: "failed", reasonCode: done.ok ? undefined : done.code.name }
+        ? { kind: "failed", reasonCode: done.ok ? undefined : paygateCodeOf(done.refusal).name }
         : result.status === "OK"
           ? { kind: "charged" }
           : result.status === "FAILED"
@@ -155,7 +163,7 @@ export class SubscriptionRunner {
         clock.now(),
       );
       if (!recorded || step.status !== "paused" || merchant === undefined) return;
-      const code = done.ok ? (result?.code ?? paygateCode("INTERNAL_ERROR")) : done.code;
+      const code = done.ok ? (result?.code ?? paygateCode("INTERNAL_ERROR")) : paygateCodeOf(done.refusal);
       const amazonText = result?.errorText ?? reasonCode ?? code.description;
       queued = await queueDunning(
         tx,
@@ -171,10 +179,10 @@ export class SubscriptionRunner {
           attempts: step.attempt,
           kind: "charge",
         },
-        deps.clock.now(),
+        deps.payments.clock.now(),
       );
     });
-    if (queued) deps.notified();
+    if (queued) deps.wake();
     if (step.status === "paused") {
       logger.warn(
         {

@@ -2,15 +2,15 @@
  * The recurring side of the gateway beyond Paygate: the merchant's close of a permission, the
  * subscriptions Kasse runs on recurring permissions (per merchant, optional: a merchant that
  * creates none has none), and their due-charge worker. The admin routes call this; `setUpPaygate`
- * creates it over the flows' dependencies and starts and stops the worker.
+ * creates it over the payment steps' ports and starts and stops the worker.
  */
 import type { Clock } from "../../core/clock.js";
 import type { FrequencyUnit } from "../../core/recurring.js";
 import type { Logger } from "../../log.js";
 import { paygateCode } from "../../paygate/codes.js";
-import type { RecurringDeps } from "../flows/recurring-charge.js";
-import { closePermission, type PermissionResult, readPermission } from "../flows/recurring-close.js";
-import { findPermissionOwner } from "../flows/recurring-store.js";
+import { shopOf } from "../../paygate/pages/shop.js";
+import { closePermission, type PermissionResult, readPermission } from "../../payments/recurring-close.js";
+import type { SubscriptionDeps } from "./deps.js";
 import { queueDunning } from "./dunning.js";
 import { SubscriptionRunner } from "./runner.js";
 import {
@@ -90,7 +90,7 @@ export interface RecurringSideOptions {
   readonly pollIntervalMs?: number;
 }
 
-export function createRecurringSide(deps: RecurringDeps, options: RecurringSideOptions): RecurringSide {
+export function createRecurringSide(deps: SubscriptionDeps, options: RecurringSideOptions): RecurringSide {
   const { clock } = options;
   const runner = new SubscriptionRunner({
     deps,
@@ -101,7 +101,7 @@ export function createRecurringSide(deps: RecurringDeps, options: RecurringSideO
   return {
     runner,
     async closePermission(merchantId, chargePermissionId, closeOptions) {
-      const closed = await closePermission(deps, merchantId, chargePermissionId, closeOptions);
+      const closed = await closePermission(deps.payments, merchantId, chargePermissionId, closeOptions);
       if (!closed.ok) return closed;
       const canceledSubscriptions = await cancelSubscriptionsOfPermission(
         deps.db,
@@ -122,7 +122,7 @@ export function createRecurringSide(deps: RecurringDeps, options: RecurringSideO
           field: "merchantId",
         };
       }
-      const owner = await findPermissionOwner(deps.db, merchantId, request.chargePermissionId);
+      const owner = await deps.payments.store.findPermissionOwner(merchantId, request.chargePermissionId);
       if (owner === undefined) {
         return {
           ok: false,
@@ -152,7 +152,7 @@ export function createRecurringSide(deps: RecurringDeps, options: RecurringSideO
         };
       }
       // Amazon's view decides whether the permission can carry a schedule at all.
-      const read = await readPermission(deps, merchantId, request.chargePermissionId);
+      const read = await readPermission(deps.payments, merchantId, request.chargePermissionId);
       if (!read.ok) return { ok: false, status: 502, error: read.error, message: read.message };
       if (read.permission.chargePermissionType !== "Recurring" || read.permission.state === "Closed") {
         return {
@@ -167,7 +167,7 @@ export function createRecurringSide(deps: RecurringDeps, options: RecurringSideO
         deps.db,
         {
           merchantId,
-          subscriptionId: deps.newId(),
+          subscriptionId: deps.payments.newId(),
           chargePermissionId: request.chargePermissionId,
           amount: request.amount,
           currency,
@@ -176,7 +176,7 @@ export function createRecurringSide(deps: RecurringDeps, options: RecurringSideO
           interval: request.interval,
           firstDueAt: request.firstDueAt,
           retryDelaysMs: request.retryDelaysMs,
-          notifyUrl: request.notifyUrl ?? owner.context.shop.urlNotify,
+          notifyUrl: request.notifyUrl ?? shopOf(owner.context.shop).urlNotify,
           simulationCode: request.simulationCode,
         },
         clock.now(),
@@ -190,7 +190,7 @@ export function createRecurringSide(deps: RecurringDeps, options: RecurringSideO
     async permissionChanged(merchantId, chargePermissionId) {
       const subscriptions = await subscriptionsOfPermission(deps.db, merchantId, chargePermissionId);
       if (subscriptions.length === 0) return;
-      const read = await readPermission(deps, merchantId, chargePermissionId);
+      const read = await readPermission(deps.payments, merchantId, chargePermissionId);
       if (!read.ok) throw new Error(`charge permission ${chargePermissionId}: ${read.message}`);
       const { state, reasons } = read.permission;
       const merchant = await deps.findMerchant(merchantId);
@@ -210,10 +210,11 @@ export function createRecurringSide(deps: RecurringDeps, options: RecurringSideO
               attempts: subscription.attempt,
               kind: "permission" as const,
             };
-            if (await queueDunning(tx, merchant, subscription, cause, deps.clock.now())) queued = true;
+            if (await queueDunning(tx, merchant, subscription, cause, deps.payments.clock.now()))
+              queued = true;
           });
         }
-        if (queued) deps.notified();
+        if (queued) deps.wake();
         options.logger.info(
           { merchantId, chargePermissionId, reason },
           "charge permission closed; subscriptions paused",

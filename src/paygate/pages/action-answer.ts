@@ -4,10 +4,27 @@
  * running totals), and their URLNotify variants. One function, so the S2S answer and the later
  * notify of the same action cannot disagree.
  */
-import { type Payment, totalsOf } from "../../core/payment.js";
-import type { ActionResult } from "../../gateway/flows/types.js";
+import type { ActionDone } from "../../core/outcome.js";
+import { type Payment, type PaymentAction, totalsOf } from "../../core/payment.js";
 import type { AnswerValues } from "../answer.js";
+import { type ActionReading, readingOf } from "../outcome-codes.js";
 import type { captureNotify, creditNotify, reverseResponse } from "../tables.js";
+
+/** An action as the shop reads it: the payment, the action, its reading and the request's refnr. */
+export interface ActionResult extends ActionReading {
+  readonly payment: Payment;
+  readonly action: PaymentAction;
+  readonly refnr: string | undefined;
+}
+
+/** A step's action outcome as the shop reads it. */
+export function actionResultOf(
+  done: ActionDone,
+  refnr: string | undefined,
+  read: (action: PaymentAction, message?: string) => ActionReading = readingOf,
+): ActionResult {
+  return { payment: done.payment, action: done.action, refnr, ...read(done.action, done.amazonMessage) };
+}
 
 export type ActionValues = AnswerValues<typeof captureNotify> &
   AnswerValues<typeof creditNotify> &

@@ -2,11 +2,12 @@
  * capture.aspx, credit.aspx and reverse.aspx differ only in their tables and the flow they call;
  * this is the page they share: receive (MAC over the request table), one flow call, the answer.
  */
-import type { ActionCommand, ActionResult, FlowResult } from "../../gateway/flows/types.js";
+import type { ActionDone, Outcome } from "../../core/outcome.js";
 import type { AnswerValues } from "../answer.js";
+import { paygateCodeOf } from "../outcome-codes.js";
 import type { PaygatePage } from "../routes.js";
 import type { ParameterTable } from "../tables.js";
-import { actionValues } from "./action-answer.js";
+import { actionResultOf, actionValues } from "./action-answer.js";
 import type { PageDeps } from "./deps.js";
 import { answerBody, answered, receive, refusal } from "./receive.js";
 import { type SimulatedStep, simulationCodeOf } from "./test-mode.js";
@@ -17,11 +18,20 @@ export interface ActionPageSpec {
   readonly response: ParameterTable;
   /** Which step's sandbox simulation `AmazonpaySimulationCode`/`Test:nnnn` select (none for reverse). */
   readonly step?: SimulatedStep;
-  readonly run: (
-    deps: PageDeps,
-    merchantId: string,
-    command: ActionCommand,
-  ) => Promise<FlowResult<{ readonly result: ActionResult }>>;
+  /** The payment step, with the request read into its command. */
+  readonly run: (deps: PageDeps, merchantId: string, request: ActionRequest) => Promise<Outcome<ActionDone>>;
+}
+
+/** What the three requests carry (each page's step takes what it needs). */
+export interface ActionRequest {
+  readonly payId: string;
+  readonly transId: string | undefined;
+  readonly reqId: string | undefined;
+  readonly amount: number;
+  readonly currency: string;
+  readonly simulationCode: string | undefined;
+  readonly softDescriptor: string | undefined;
+  readonly reason: string | undefined;
 }
 
 export function actionPage(deps: PageDeps, spec: ActionPageSpec): PaygatePage {
@@ -37,13 +47,13 @@ export function actionPage(deps: PageDeps, spec: ActionPageSpec): PaygatePage {
       const get = (key: string) => pairs.pairs.get(key)?.value || undefined;
       const amount = get("amount");
       const payId = get("payid") as string;
-      const command: ActionCommand = {
+      const refnr = get("refnr");
+      const command: ActionRequest = {
         payId,
         transId: get("transid"),
-        refnr: get("refnr"),
         reqId: received.reqId,
-        amount: amount === undefined ? undefined : Number(amount),
-        currency: get("currency"),
+        amount: amount === undefined ? 0 : Number(amount),
+        currency: get("currency") ?? "",
         simulationCode:
           spec.step === undefined
             ? undefined
@@ -52,9 +62,14 @@ export function actionPage(deps: PageDeps, spec: ActionPageSpec): PaygatePage {
         reason: get("reason"),
       };
       const outcome = await spec.run(deps, merchant.merchantId, command);
-      if (!outcome.ok)
-        return refusal(merchant, outcome.code, { ...received, payId, transId: command.transId });
-      const values = actionValues(merchant.merchantId, outcome.result);
+      if (!outcome.ok) {
+        return refusal(merchant, paygateCodeOf(outcome.refusal), {
+          ...received,
+          payId,
+          transId: command.transId,
+        });
+      }
+      const values = actionValues(merchant.merchantId, actionResultOf(outcome, refnr));
       return answered(answerBody(received, spec.response, values as AnswerValues<ParameterTable>));
     },
   };

@@ -3,11 +3,9 @@
  * reference §5.0–§5.5, §5.10):
  * - init (S2S): validated against the init table (or the APB table plus the address table of
  *   the shipping country), answered with `buttonpayload`/`buttonsignature`/`buttonpublickeyid`;
- * - `EventToken=UpdateAuthorizeAmount` (S2S): a new amount before completion;
- * - the buyer's returns, to Kasse's own pages named in the button payload:
- *   `amazonAPAReview.aspx` (→ ShopUrl, Status=PENDING), `amazonAPAResult.aspx` (completion →
- *   URLSuccess/URLFailure + URLNotify), `amazonAPACancel.aspx` (→ URLCancel). They carry
- *   `PayID` in their query; the 128-bit random PayID is what identifies the payment there.
+ * - `EventToken=UpdateAuthorizeAmount` (S2S): a new amount before completion (update-amount.ts);
+ * - `RTF=R` (S2S): a merchant-initiated charge (recurring-charge.ts).
+ * The buyer's returns to the pages named in the button payload are buyer-return.ts.
  *
  * Conditional rules the tables cannot express are enforced here (seed 001 "Adressprüfung"):
  * `sdState` must be absent for UK, GB, SG, AE and MX; a US ZIP code is 5 digits or ZIP+4 with a
@@ -15,12 +13,14 @@
  */
 import type { AddressDetails } from "../../amazon/wire.js";
 import { isSupportedCurrency } from "../../core/money.js";
+import type { TxType } from "../../core/payment.js";
 import { recurringTermsOf } from "../../core/recurring.js";
-import { parseAddressRestriction, parseScopes } from "../../gateway/flows/checkout-payload.js";
-import type { InitCommand, PaymentIntent } from "../../gateway/flows/types.js";
+import { parseAddressRestriction, parseScopes } from "../../payments/checkout-payload.js";
+import type { InitCommand } from "../../payments/index.js";
 import { type PaygateCode, paygateCode } from "../codes.js";
+import { paygateCodeOf } from "../outcome-codes.js";
 import type { DataPairs } from "../parameters.js";
-import type { PageOutcome, PaygatePage } from "../routes.js";
+import type { PaygatePage } from "../routes.js";
 import {
   addressTableFor,
   apbAddressEu,
@@ -33,20 +33,15 @@ import {
   recurringInitialRequest,
   STATE_NOT_SUPPORTED,
   updateAmountRequest,
-  updateAmountResponse,
 } from "../tables.js";
-import { totalValues } from "./action-answer.js";
+import { urlRefusal } from "../urls.js";
+import { RETURN_PAGES } from "./buyer-return.js";
 import type { PageDeps } from "./deps.js";
 import { answerBody, answered, type PageRule, type PaygateMerchant, receive, refusal } from "./receive.js";
 import { recurringChargeAnswer } from "./recurring-charge.js";
+import { doorDataOf } from "./shop.js";
 import { simulationCodeOf } from "./test-mode.js";
-
-/** Kasse's return pages, as named in the button payload. */
-export const RETURN_PAGES = {
-  review: "amazonAPAReview.aspx",
-  result: "amazonAPAResult.aspx",
-  cancel: "amazonAPACancel.aspx",
-} as const;
+import { updateAmountAnswer } from "./update-amount.js";
 
 /** Markets whose ledger may present another currency (reference §4.2, amazon-pay-v2 §11.3). */
 const MULTI_CURRENCY_MARKETS = ["EU", "UK"];
@@ -104,39 +99,19 @@ export function amazonApaPage(deps: PageDeps, gatewayUrl: () => string): Paygate
       const get = getter(received.pairs);
       const echo = { ...received, transId: get("transid"), payId: get("payid") };
 
-      if (get("eventtoken") !== undefined) {
-        const result = await deps.flows.updateAmount(merchant.merchantId, {
-          payId: get("payid") as string,
-          amount: Number(get("amount")),
-          currency: get("currency") as string,
-          countryCode: get("countrycode") as string,
-        });
-        if (!result.ok) return refusal(merchant, result.code, echo);
-        const { payment, action } = result.result;
-        return answered(
-          answerBody(received, updateAmountResponse, {
-            mid: merchant.merchantId,
-            PayID: payment.payId,
-            XID: action.xid,
-            Status: "AUTHORIZE_REQUEST",
-            Code: result.result.code.code,
-            ...totalValues(payment),
-          }),
-        );
-      }
-
+      if (get("eventtoken") !== undefined) return updateAmountAnswer(deps, received);
       if (get("rtf") === "R") return recurringChargeAnswer(deps, received);
 
-      const command = initCommandOf(get, merchant, received);
-      if ("code" in command) return refusal(merchant, command, echo);
       const base = gatewayUrl();
       const mid = encodeURIComponent(merchant.merchantId);
-      const result = await deps.flows.init(merchant.merchantId, command, (payId: string) => ({
+      const command = initCommandOf(get, merchant, received, (payId: string) => ({
         review: `${base}/${RETURN_PAGES.review}?PayID=${payId}&mid=${mid}`,
         result: `${base}/${RETURN_PAGES.result}?PayID=${payId}&mid=${mid}`,
         cancel: `${base}/${RETURN_PAGES.cancel}?PayID=${payId}&mid=${mid}`,
       }));
-      if (!result.ok) return refusal(merchant, result.code, echo);
+      if ("code" in command) return refusal(merchant, command, echo);
+      const result = await deps.payments.init(merchant.merchantId, command);
+      if (!result.ok) return refusal(merchant, paygateCodeOf(result.refusal), echo);
       const table = command.processOrder ? apbInitResponse : initResponse;
       const ok = paygateCode("OK");
       return answered(
@@ -147,35 +122,15 @@ export function amazonApaPage(deps: PageDeps, gatewayUrl: () => string): Paygate
           TransID: command.transId,
           refnr: command.refnr,
           Status: "OK",
-          buttonsignature: result.buttonSignature,
-          buttonpayload: result.buttonPayload,
-          buttonpublickeyid: result.buttonPublicKeyId,
+          buttonsignature: result.button.signature,
+          buttonpayload: result.button.payload,
+          buttonpublickeyid: result.button.publicKeyId,
           Code: ok.code,
           Description: ok.description,
         }),
       );
     },
   };
-}
-
-/** The buyer's return pages: each hands the browser on to wherever the flow says. */
-export function amazonReturnPages(deps: PageDeps): PaygatePage[] {
-  const page = (name: string, step: "review" | "result" | "cancel"): PaygatePage => ({
-    name,
-    async handle(fields): Promise<PageOutcome> {
-      const payId = fields.get("PayID") ?? "";
-      const sessionId = fields.get("amazonCheckoutSessionId") ?? undefined;
-      const merchantId = fields.get("mid") ?? "";
-      const location = await deps.flows.buyerReturn(step, merchantId, payId, sessionId);
-      if (location === undefined) return { kind: "answer", body: "Unknown payment", status: 404 };
-      return { kind: "redirect", location };
-    },
-  });
-  return [
-    page(RETURN_PAGES.review, "review"),
-    page(RETURN_PAGES.result, "result"),
-    page(RETURN_PAGES.cancel, "cancel"),
-  ];
 }
 
 /** Reads a valid init request into the flow's command, or the code of the first broken rule. */
@@ -188,6 +143,7 @@ function initCommandOf(
     readonly userData?: string | undefined;
     readonly reqId?: string | undefined;
   },
+  returnsFor: InitCommand["returnsFor"],
 ): InitCommand | PaygateCode {
   const currency = get("currency") as string;
   const countryCode = get("countrycode") as string;
@@ -199,12 +155,11 @@ function initCommandOf(
     // Amazon charges in the presentment currency: Amount and Currency must already be in it.
     if (localCurrency !== currency) return paygateCode("PARAMETER_INVALID", "LocalCurrency");
   }
-  for (const key of ["URLSuccess", "URLFailure", "URLCancel", "ShopUrl"]) {
-    const url = get(key.toLowerCase());
-    if (url !== undefined && !isWebUrl(url)) return paygateCode("PARAMETER_INVALID", key);
+  for (const key of ["URLSuccess", "URLFailure", "URLCancel", "ShopUrl", "URLNotify"]) {
+    const refused = urlRefusal(key, get(key.toLowerCase()), merchant.environment);
+    if (refused !== undefined) return refused;
   }
   const urlNotify = get("urlnotify") as string;
-  if (!isNotifyUrl(urlNotify, merchant.environment)) return paygateCode("PARAMETER_INVALID", "URLNotify");
 
   let scopes: InitCommand["scopes"];
   const scopeText = get("scope");
@@ -244,7 +199,7 @@ function initCommandOf(
     countryCode,
     amount: Number(get("amount")),
     currency,
-    intent: (get("txtype") ?? "AuthorizeWithCapture") as PaymentIntent,
+    intent: (get("txtype") ?? "AuthorizeWithCapture") as TxType,
     presentmentCurrency: localCurrency,
     softDescriptor: get("chdesc"),
     noteToBuyer: orderDesc !== undefined && !/^Test:/i.test(orderDesc) ? orderDesc : undefined,
@@ -254,16 +209,18 @@ function initCommandOf(
     processOrder,
     addressDetails,
     recurring,
-    shop: {
+    returnsFor,
+    door: doorDataOf({
       urlSuccess: get("urlsuccess") as string,
       urlFailure: get("urlfailure") as string,
       urlNotify,
       urlCancel: get("urlcancel"),
-      shopUrl: get("shopurl") as string,
+      // APB without ShopUrl (FATCHIP Magento 2): the buyer's result page is URLSuccess anyway.
+      shopUrl: get("shopurl") ?? (get("urlsuccess") as string),
       userData: received.userData,
       custom: received.custom,
       scheme: received.scheme,
-    },
+    }),
   };
 }
 
@@ -278,7 +235,7 @@ function addressOf(get: Get): AddressDetails | PaygateCode {
   if (country === "US" && !/^\d{5}(-\d{4})?$/.test(zip)) return paygateCode("PARAMETER_INVALID", "SDZipcode");
   return {
     name: get("name") as string,
-    addressLine1: get("sdstreet") as string,
+    addressLine1: streetLine(get("sdstreet") as string, get("sdstreetnr")),
     ...optional("addressLine2", get("sdstreet2")),
     ...optional("addressLine3", get("sdaddressaddition")),
     city: get("sdcity") as string,
@@ -290,33 +247,14 @@ function addressOf(get: Get): AddressDetails | PaygateCode {
   };
 }
 
+/**
+ * FATCHIP's plug-ins split the street into `sdStreet` (name) and `sdStreetNr` (house number), which
+ * the seed's table does not list; Amazon needs both in addressLine1, so Kasse joins them.
+ */
+function streetLine(street: string, number: string | undefined): string {
+  return number === undefined ? street : `${street} ${number}`;
+}
+
 function optional<K extends string>(key: K, value: string | undefined): { [P in K]?: string } {
   return (value === undefined ? {} : { [key]: value }) as { [P in K]?: string };
-}
-
-function isWebUrl(text: string): boolean {
-  try {
-    const url = new URL(text);
-    return url.protocol === "https:" || url.protocol === "http:";
-  } catch {
-    return false;
-  }
-}
-
-/**
- * URLNotify (seed 004): https on port 443 and no query string. Merchants on the built-in
- * emulator may use plain http on any port of a loopback address (the issue's rule for local
- * development and tests).
- */
-export function isNotifyUrl(text: string, environment: PaygateMerchant["environment"]): boolean {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    return false;
-  }
-  if (url.search !== "" || url.hash !== "") return false;
-  if (url.protocol === "https:" && (url.port === "" || url.port === "443")) return true;
-  const loopback = url.hostname === "localhost" || url.hostname === "[::1]" || /^127\./.test(url.hostname);
-  return environment === "emulator" && loopback && (url.protocol === "http:" || url.protocol === "https:");
 }

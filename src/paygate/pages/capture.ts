@@ -10,6 +10,6 @@ export function capturePage(deps: PageDeps): PaygatePage {
     request: captureRequest,
     step: "capture",
     response: captureResponse,
-    run: (d, merchantId, command) => d.flows.capture(merchantId, command),
+    run: (d, merchantId, request) => d.payments.capture(merchantId, request),
   });
 }

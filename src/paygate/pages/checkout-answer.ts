@@ -8,7 +8,7 @@
  * (`bdAddrZip` n..5 cannot hold UK, JP or ZIP+4 codes). Buyer fields the seed marks M but Amazon
  * leaves out because the shop's `Scope` did not ask for them are omitted rather than invented.
  */
-import type { Address, CheckoutSession } from "../../amazon/wire.js";
+import type { BuyerDetails, PostalAddress } from "../../core/outcome.js";
 import type { BuildValue } from "../parameters.js";
 import { completionResult, type ParameterTable, reviewRedirect } from "../tables.js";
 
@@ -30,37 +30,36 @@ export const completionAnswerTable = relaxed(completionResult);
 
 export type CheckoutValues = Record<string, BuildValue>;
 
-/** Buyer, billing and shipping fields of a checkout session, under the seed's keys. */
-export function buyerValues(session: CheckoutSession, amazonMerchantId: string): CheckoutValues {
-  const billing = session.billingAddress ?? session.paymentPreferences?.[0]?.billingAddress ?? null;
+/** Buyer, billing and shipping fields of a checkout, under the seed's keys. */
+export function buyerValues(buyer: BuyerDetails): CheckoutValues {
   return {
-    ...addressValues(billing, "bdAddr", "bdPhoneNumber"),
-    ...addressValues(session.shippingAddress, "Addr", "PhoneNumber"),
-    buyerId: session.buyer?.buyerId ?? undefined,
-    buyerName: session.buyer?.name ?? undefined,
-    buyerEmail: session.buyer?.email ?? undefined,
-    buyerPhonenumber: session.buyer?.phoneNumber ?? undefined,
-    AmazonMerchantid: amazonMerchantId,
-    RTF: session.chargePermissionType,
-    AmazonPaymentDescriptor: session.paymentPreferences?.[0]?.paymentDescriptor ?? undefined,
-    AmazoncheckoutSessionid: session.checkoutSessionId,
-    AmazonpayRedirectUrl: session.webCheckoutDetails.amazonPayRedirectUrl ?? undefined,
+    ...(buyer.billingAddress === undefined
+      ? {}
+      : addressValues(buyer.billingAddress, "bdAddr", "bdPhoneNumber")),
+    ...(buyer.shippingAddress === undefined
+      ? {}
+      : addressValues(buyer.shippingAddress, "Addr", "PhoneNumber")),
+    buyerId: buyer.buyerId,
+    buyerName: buyer.name,
+    buyerEmail: buyer.email,
+    buyerPhonenumber: buyer.phoneNumber,
+    AmazonMerchantid: buyer.amazonMerchantId,
+    RTF: buyer.chargePermissionType,
+    AmazonPaymentDescriptor: buyer.paymentDescriptor,
+    AmazoncheckoutSessionid: buyer.checkoutSessionId,
+    AmazonpayRedirectUrl: buyer.amazonPayRedirectUrl,
   };
 }
 
-function addressValues(address: Address | null, prefix: string, phoneKey: string): CheckoutValues {
-  if (address === null) return {};
-  const value = (text: string | null) => (text === null || text === "" ? undefined : text);
+function addressValues(address: PostalAddress, prefix: string, phoneKey: string): CheckoutValues {
   return {
-    [`${prefix}Name`]: value(address.name),
-    [`${prefix}Street`]: value(address.addressLine1),
-    ...(prefix === "Addr"
-      ? { AddrStreet2: value(address.addressLine2), AddrStreet3: value(address.addressLine3) }
-      : {}),
-    [`${prefix}Zip`]: value(address.postalCode),
-    [`${prefix}City`]: value(address.city),
-    [`${prefix}State`]: value(address.stateOrRegion),
-    [`${prefix}Countrycode`]: value(address.countryCode),
-    [phoneKey]: value(address.phoneNumber),
+    [`${prefix}Name`]: address.name,
+    [`${prefix}Street`]: address.addressLine1,
+    ...(prefix === "Addr" ? { AddrStreet2: address.addressLine2, AddrStreet3: address.addressLine3 } : {}),
+    [`${prefix}Zip`]: address.postalCode,
+    [`${prefix}City`]: address.city,
+    [`${prefix}State`]: address.stateOrRegion,
+    [`${prefix}Countrycode`]: address.countryCode,
+    [phoneKey]: address.phoneNumber,
   };
 }

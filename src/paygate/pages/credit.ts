@@ -14,6 +14,6 @@ export function creditPage(deps: PageDeps): PaygatePage {
     request: creditRequest,
     step: "credit",
     response: creditResponse,
-    run: (d, merchantId, command) => d.flows.credit(merchantId, command),
+    run: (d, merchantId, request) => d.payments.refund(merchantId, request),
   });
 }

@@ -1,11 +1,11 @@
 /**
- * What the pages depend on: the merchant directory and the flow services, injected so the pages
- * stay thin translators between the wire and the flows.
+ * What the pages depend on: the merchant directory and the payment steps, injected so the pages
+ * stay thin translators between the wire and the application.
  */
-import type { Flows } from "../../gateway/flows/index.js";
+import type { Payments } from "../../payments/index.js";
 import type { FindMerchant } from "./receive.js";
 
 export interface PageDeps {
   readonly findMerchant: FindMerchant;
-  readonly flows: Flows;
+  readonly payments: Payments;
 }

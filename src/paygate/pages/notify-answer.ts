@@ -3,14 +3,71 @@
  * shop, encoded at the moment of the change so the outbox row holds exactly what is sent. Every
  * notify carries the response MAC (§2.2), the request's `UserData` and its `Custom` pairs.
  */
+import type { ShopNotification } from "../../core/outcome.js";
 import type { Payment, PaymentAction } from "../../core/payment.js";
-import type { ActionResult } from "../../gateway/flows/types.js";
+import type { Notifier } from "../../payments/ports.js";
 import type { AnswerValues } from "../answer.js";
-import type { PaygateCode } from "../codes.js";
+import { type PaygateCode, paygateCode } from "../codes.js";
+import { failureCode, readingOf, recurringReadingOf } from "../outcome-codes.js";
 import { captureNotify, creditNotify, type ParameterTable, refusalAnswer } from "../tables.js";
-import { actionValues, totalValues } from "./action-answer.js";
-import { type CheckoutValues, completionAnswerTable } from "./checkout-answer.js";
-import { type AnswerContext, answerBody } from "./receive.js";
+import { type ActionResult, actionValues, totalValues } from "./action-answer.js";
+import { buyerValues, type CheckoutValues, completionAnswerTable } from "./checkout-answer.js";
+import { type AnswerContext, answerBody, type FindMerchant } from "./receive.js";
+import { recurringNotifyBody } from "./recurring-charge.js";
+import { answerContextOf, shopOf } from "./shop.js";
+
+/**
+ * The payment steps' notifier port as the Paygate door implements it: a shop notification
+ * becomes the URLNotify POST to the shop's URLNotify, with the merchant's keys.
+ */
+export function paygateNotifier(findMerchant: FindMerchant, wake: () => void): Notifier {
+  return {
+    async messageOf(merchantId, door, notification) {
+      const merchant = await findMerchant(merchantId);
+      if (merchant === undefined) return undefined;
+      const shop = shopOf(door);
+      return { url: shop.urlNotify, body: notifyBody(answerContextOf(merchant, shop), notification) };
+    },
+    wake,
+  };
+}
+
+/** The URLNotify body of a notification (seed 004's notify tables). */
+export function notifyBody(context: AnswerContext, notification: ShopNotification): string {
+  const { payment, action, event } = notification;
+  // The reason code is what the notify can tell of Amazon's refusal (its message is gone by then).
+  const reasonCode = event.reasonCode;
+  switch (notification.kind) {
+    case "completion":
+      return event.result === "OK"
+        ? completionBody(
+            context,
+            payment,
+            action,
+            paygateCode("OK"),
+            notification.buyer === undefined ? {} : buyerValues(notification.buyer),
+          )
+        : outcomeBody(context, payment, action, "FAILED", failureCode(reasonCode), {
+            codeExt: reasonCode?.slice(0, 10),
+            errorText: reasonCode,
+          });
+    case "capture":
+    case "credit":
+      return actionNotifyBody(context, {
+        payment,
+        action,
+        refnr: undefined,
+        ...readingOf(action, reasonCode),
+      });
+    case "recurringCharge":
+      return recurringNotifyBody(context, {
+        payment,
+        action,
+        refnr: undefined,
+        ...recurringReadingOf(action, reasonCode),
+      });
+  }
+}
 
 /** Capture and credit notifies: the action's answer plus `NotificationType`. */
 export function actionNotifyBody(context: AnswerContext, result: ActionResult): string {

@@ -5,10 +5,12 @@
  * `RecurringNotification`) with the same fields.
  */
 import { isSupportedCurrency } from "../../core/money.js";
-import type { RecurringChargeCommand } from "../../gateway/flows/recurring-charge.js";
-import type { ActionResult, PaymentIntent } from "../../gateway/flows/types.js";
+import type { DoorData } from "../../core/outcome.js";
+import type { TxType } from "../../core/payment.js";
+import type { RecurringChargeCommand } from "../../payments/index.js";
 import type { AnswerValues } from "../answer.js";
 import { type PaygateCode, paygateCode } from "../codes.js";
+import { paygateCodeOf, recurringReadingOf } from "../outcome-codes.js";
 import type { PageOutcome } from "../routes.js";
 import {
   type ParameterTable,
@@ -16,11 +18,31 @@ import {
   recurringChargeResponse,
   subscriptionDunningNotify,
 } from "../tables.js";
-import { actionValues } from "./action-answer.js";
-import { isNotifyUrl } from "./amazon-apa.js";
+import { urlRefusal } from "../urls.js";
+import { type ActionResult, actionResultOf, actionValues } from "./action-answer.js";
 import type { PageDeps } from "./deps.js";
 import { type AnswerContext, answerBody, answered, type Received, refusal } from "./receive.js";
+import { doorDataOf, type PaygateShop, shopOf } from "./shop.js";
 import { simulationCodeOf } from "./test-mode.js";
+
+/**
+ * The door's data of an RTF=R payment: there is no buyer, so no return pages; the notify goes to
+ * the request's URLNotify, else the initial checkout's.
+ */
+export function recurringShop(
+  urlNotify: string | undefined,
+  echo: Pick<PaygateShop, "userData" | "custom" | "scheme">,
+): (initial: DoorData) => DoorData {
+  return (initial) =>
+    doorDataOf({
+      urlSuccess: "",
+      urlFailure: "",
+      urlNotify: urlNotify ?? shopOf(initial).urlNotify,
+      urlCancel: undefined,
+      shopUrl: "",
+      ...echo,
+    });
+}
 
 export async function recurringChargeAnswer(
   deps: PageDeps,
@@ -34,9 +56,8 @@ export async function recurringChargeAnswer(
     return refusal(merchant, paygateCode("PARAMETER_VALUE_NOT_ALLOWED", "Currency"), echo);
   }
   const urlNotify = get("urlnotify");
-  if (urlNotify !== undefined && !isNotifyUrl(urlNotify, merchant.environment)) {
-    return refusal(merchant, paygateCode("PARAMETER_INVALID", "URLNotify"), echo);
-  }
+  const badNotify = urlRefusal("URLNotify", urlNotify, merchant.environment);
+  if (badNotify !== undefined) return refusal(merchant, badNotify, echo);
   const command: RecurringChargeCommand = {
     chargePermissionId: get("chargepermissionid") as string,
     transId: get("transid") as string,
@@ -45,16 +66,22 @@ export async function recurringChargeAnswer(
     countryCode: get("countrycode") as string,
     amount: Number(get("amount")),
     currency,
-    intent: (get("txtype") ?? "AuthorizeWithCapture") as PaymentIntent,
+    intent: (get("txtype") ?? "AuthorizeWithCapture") as TxType,
     softDescriptor: get("chdesc"),
     simulationCode: simulationCodeOf("charge", get("amazonpaysimulationcode"), get("orderdesc")),
-    urlNotify,
-    echo: { userData: received.userData, custom: received.custom, scheme: received.scheme },
+    door: recurringShop(urlNotify, {
+      userData: received.userData,
+      custom: received.custom,
+      scheme: received.scheme,
+    }),
   };
-  const done = await deps.flows.recurringCharge(merchant.merchantId, command);
-  if (!done.ok) return refusal(merchant, done.code, { ...echo, payId: done.payment?.payId });
+  const done = await deps.payments.recurringCharge(merchant.merchantId, command);
+  if (!done.ok)
+    return refusal(merchant, paygateCodeOf(done.refusal), { ...echo, payId: done.payment?.payId });
+  // A replayed ReqId answers the charge as it stands, without this request's refnr.
+  const result = actionResultOf(done, done.replayed ? undefined : command.refnr, recurringReadingOf);
   return answered(
-    answerBody(received, recurringChargeResponse, recurringValues(merchant.merchantId, done.result)),
+    answerBody(received, recurringChargeResponse, recurringValues(merchant.merchantId, result)),
   );
 }
 

@@ -12,6 +12,6 @@ export function reversePage(deps: PageDeps): PaygatePage {
     name: "reverse.aspx",
     request: reverseRequest,
     response: reverseResponse,
-    run: (d, merchantId, command) => d.flows.reverse(merchantId, command),
+    run: (d, merchantId, request) => d.payments.reverse(merchantId, request),
   });
 }

@@ -1,0 +1,186 @@
+/**
+ * The composition of the gateway process: the payment steps over the store, the merchants'
+ * Amazon links and the Paygate door's notifier; the Paygate pages on the app, Amazon's IPN
+ * intake, the URLNotify worker, the reconciliation job (docs/async.md) and Kasse's
+ * subscriptions. `startGateway` calls {@link setUpPaygate} once, starts the background side once
+ * it listens and stops it on close.
+ */
+import { randomBytes } from "node:crypto";
+import type { FastifyInstance } from "fastify";
+import { request } from "undici";
+import { SIGNATURE_ALGORITHMS, stringToSign } from "../amazon/canonical.js";
+import { signText } from "../amazon/signer.js";
+import { createCertificateFetcher, createTargetDispatchers } from "../amazon/sns-http.js";
+import { createSnsVerifier } from "../amazon/sns-verify.js";
+import type { Clock } from "../core/clock.js";
+import type { Logger } from "../log.js";
+import { NotifyWorker } from "../notify/worker.js";
+import { amazonApaPage } from "../paygate/pages/amazon-apa.js";
+import { amazonReturnPages } from "../paygate/pages/buyer-return.js";
+import { capturePage } from "../paygate/pages/capture.js";
+import { creditPage } from "../paygate/pages/credit.js";
+import { inquirePages } from "../paygate/pages/inquire.js";
+import { paygateNotifier } from "../paygate/pages/notify-answer.js";
+import { reversePage } from "../paygate/pages/reverse.js";
+import { registerPaygateRoutes } from "../paygate/routes.js";
+import { createPayments } from "../payments/index.js";
+import type { AmazonLink, PaymentDeps } from "../payments/ports.js";
+import { SettleJob } from "../payments/settle-job.js";
+import type { Database } from "../store/database.js";
+import type { AmazonLinks, EmulatorEndpoint } from "./amazon-link.js";
+import { ipnIntakePage } from "./ipn/intake.js";
+import type { MerchantDirectory } from "./merchant-directory.js";
+import { gatewayPaymentStore } from "./store/payment-store.js";
+import { findPaymentsByTransId } from "./store/payments.js";
+import { paymentsOfAmazonObject } from "./store/settlements.js";
+import { createRecurringSide, type RecurringSide } from "./subscriptions/side.js";
+
+export interface PaygateSetupOptions {
+  readonly db: Database;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly merchants: MerchantDirectory;
+  readonly links: AmazonLinks;
+  /** The gateway's own origin as buyers reach it (`https://host:port`), for Amazon's return URLs. */
+  readonly publicUrl: () => string;
+  readonly notifyRetryScheduleMs?: readonly number[];
+  readonly notifyPollIntervalMs?: number;
+  /** Timeout of one URLNotify POST (connect, headers, body each). */
+  readonly notifyTimeoutMs?: number;
+  /** Delays between Amazon checks of a pending outcome no IPN settled. */
+  readonly reconcileScheduleMs?: readonly number[];
+  readonly reconcilePollIntervalMs?: number;
+  /** The clock of the reconciliation schedule (tests drive the backoff); default `clock`. */
+  readonly reconcileClock?: Clock;
+  /** The built-in emulator: its `/__sns/cert.pem` is trusted for emulator merchants' IPNs. */
+  readonly emulator?: EmulatorEndpoint;
+  /** PayID/XID source; default 16 random bytes as hex (a UUID v4's entropy, reference §4). */
+  readonly newId?: () => string;
+  /** The clock of Kasse's subscription schedules (tests drive due dates); default `clock`. */
+  readonly subscriptionClock?: Clock;
+}
+
+/** How old a signed IPN of Amazon may be; Timestamps more than 5 minutes ahead are refused too. */
+export const IPN_MAX_AGE_MS = 24 * 3_600_000;
+
+/** Buttons are signed with AMZN-PAY-RSASSA-PSS: Paygate shops pass no algorithm (§5.0). */
+const BUTTON_ALGORITHM = SIGNATURE_ALGORITHMS["AMZN-PAY-RSASSA-PSS"];
+
+/** The gateway's background side: URLNotify delivery and the reconciliation of pending outcomes. */
+export interface AsyncSide {
+  readonly notifications: NotifyWorker;
+  /** Merchant closes and Kasse's subscriptions with their due-charge worker. */
+  readonly recurring: RecurringSide;
+  start(): void;
+  stop(): Promise<void>;
+}
+
+export function setUpPaygate(app: FastifyInstance, options: PaygateSetupOptions): AsyncSide {
+  let worker: NotifyWorker | undefined;
+  const findMerchant = (merchantId: string) => options.merchants.find(merchantId);
+  const deps: PaymentDeps = {
+    store: gatewayPaymentStore(options.db, options.clock),
+    notifier: paygateNotifier(findMerchant, () => worker?.wake()),
+    amazonFor: async (merchantId): Promise<AmazonLink | undefined> => {
+      const merchant = await options.merchants.find(merchantId);
+      if (merchant === undefined) return undefined;
+      const amazon = options.links.forMerchant(merchant);
+      return {
+        client: amazon.client,
+        region: merchant.amazon.region,
+        amazonMerchantId: amazon.amazonMerchantId,
+        storeId: amazon.storeId,
+        publicKeyId: amazon.publicKeyId,
+        live: merchant.amazon.environment === "live",
+        canHandlePendingAuthorization: merchant.settings.canHandlePendingAuthorization === true,
+        signButtonPayload: (json) =>
+          signText(amazon.privateKey, BUTTON_ALGORITHM, stringToSign(BUTTON_ALGORITHM.name, json)),
+      };
+    },
+    newId: options.newId ?? (() => randomBytes(16).toString("hex")),
+    clock: options.clock,
+    logger: options.logger,
+  };
+  const payments = createPayments(deps);
+  const pageDeps = { findMerchant, payments };
+  const notifications = new NotifyWorker({
+    db: options.db,
+    clock: options.clock,
+    logger: options.logger,
+    ...(options.notifyRetryScheduleMs ? { retryScheduleMs: options.notifyRetryScheduleMs } : {}),
+    ...(options.notifyPollIntervalMs ? { pollIntervalMs: options.notifyPollIntervalMs } : {}),
+    ...(options.notifyTimeoutMs ? { timeoutMs: options.notifyTimeoutMs } : {}),
+  });
+  worker = notifications;
+  const settleJob = new SettleJob(deps, {
+    logger: options.logger,
+    ...(options.reconcileScheduleMs ? { scheduleMs: options.reconcileScheduleMs } : {}),
+    ...(options.reconcilePollIntervalMs ? { pollIntervalMs: options.reconcilePollIntervalMs } : {}),
+    ...(options.reconcileClock ? { clock: options.reconcileClock } : {}),
+  });
+  const recurring = createRecurringSide(
+    { payments: deps, db: options.db, findMerchant, wake: () => worker?.wake() },
+    {
+      clock: options.subscriptionClock ?? options.clock,
+      logger: options.logger,
+    },
+  );
+  const snsHttp = createTargetDispatchers({ timeoutMs: 10_000 });
+  const fetchCertificate = createCertificateFetcher(snsHttp);
+  // Amazon's IPNs older than a day are refused (docs/async.md): the reconciliation job has asked
+  // Amazon by then. The emulator's IPNs carry its movable clock, so they get no window.
+  const amazonVerifier = createSnsVerifier({
+    fetchCertificate,
+    clock: options.clock,
+    maxAgeMs: IPN_MAX_AGE_MS,
+  });
+  const emulatorVerifier = options.emulator
+    ? createSnsVerifier({ fetchCertificate, extraCertificateUrl: `${options.emulator.url}/__sns/cert.pem` })
+    : amazonVerifier;
+  const ipnPage = ipnIntakePage({
+    findMerchant: (merchantId) => options.merchants.find(merchantId),
+    verifierFor: (merchant) =>
+      merchant.amazon.environment === "emulator" ? emulatorVerifier : amazonVerifier,
+    paymentsOf: (merchantId, ipn) =>
+      paymentsOfAmazonObject(options.db, merchantId, {
+        ...(ipn.ObjectType === "CHARGE" ? { chargeId: ipn.ObjectId } : {}),
+        chargePermissionId: ipn.ChargePermissionId,
+      }),
+    settle: (merchantId, payId, context) => settleJob.settle(merchantId, payId, context),
+    permissionChanged: (merchantId, chargePermissionId) =>
+      recurring.permissionChanged(merchantId, chargePermissionId),
+    confirmSubscription: async (url) => {
+      const target = new URL(url);
+      const response = await request(target, { dispatcher: snsHttp.forUrl(target) });
+      await response.body.dump();
+      if (response.statusCode !== 200) throw new Error(`SubscribeURL answered ${response.statusCode}`);
+    },
+    logger: options.logger,
+  });
+  registerPaygateRoutes(app, [
+    amazonApaPage(pageDeps, options.publicUrl),
+    ...amazonReturnPages(pageDeps),
+    capturePage(pageDeps),
+    creditPage(pageDeps),
+    reversePage(pageDeps),
+    ...inquirePages(pageDeps, async (merchantId, transId) =>
+      (await findPaymentsByTransId(options.db, merchantId, transId)).map((stored) => stored.payment.payId),
+    ),
+    ipnPage,
+  ]);
+  return {
+    notifications,
+    recurring,
+    start() {
+      notifications.start();
+      settleJob.start();
+      recurring.runner.start();
+    },
+    async stop() {
+      await recurring.runner.stop();
+      await settleJob.stop();
+      await notifications.stop();
+      await snsHttp.close();
+    },
+  };
+}

@@ -1,0 +1,197 @@
+/**
+ * What the payment steps need from outside, named once: the payment store (load, and one
+ * `commit` per state change), the merchant's Amazon link, the shop notifier, the clock, ids and
+ * a logger. The composition root (src/gateway) implements them over the database, the Amazon
+ * connector and the Paygate door; the steps' unit tests over in-memory fakes.
+ */
+import type { Clock } from "../core/clock.js";
+import type { BuyerDetails, DoorData, ShopNotification } from "../core/outcome.js";
+import type { Payment, PaymentEvent, TxType } from "../core/payment.js";
+import type { Logger } from "../log.js";
+import type { AmazonConnection, PlannedCall } from "./amazon-calls.js";
+
+/** A merchant's Amazon Pay account as the steps use it. */
+export interface AmazonLink extends AmazonConnection {
+  readonly region: "eu" | "na" | "jp";
+  readonly amazonMerchantId: string;
+  readonly storeId: string;
+  readonly publicKeyId: string;
+  /** The merchant's setting: completion may end `AuthorizationInitiated`, settled later. */
+  readonly canHandlePendingAuthorization: boolean;
+  /** Button signature, algorithm AMZN-PAY-RSASSA-PSS (the shop passes no algorithm). */
+  signButtonPayload(payloadJson: string): string;
+}
+
+/** Kasse's own pages the buyer returns to from Amazon, for one payment (the door builds them). */
+export interface ReturnUrls {
+  readonly review: string;
+  readonly result: string;
+  readonly cancel: string;
+}
+
+/** What a payment keeps beside the aggregate: what was agreed, and the door's data. */
+export interface CheckoutContext {
+  /** The door's data (Paygate: the shop's URLs and echoes), stored and handed back unread. */
+  readonly shop: DoorData;
+  readonly countryCode: string;
+  readonly intent: TxType;
+  readonly processOrder: boolean;
+  /** The checkout asked Amazon for a Recurring charge permission (RTF=I). */
+  readonly recurring?: boolean | undefined;
+  readonly presentmentCurrency?: string | undefined;
+  readonly softDescriptor?: string | undefined;
+  readonly noteToBuyer?: string | undefined;
+  readonly merchantReferenceId: string;
+  readonly simulationCode?: string | undefined;
+  readonly returns: ReturnUrls;
+  readonly button: { readonly payload: string; readonly signature: string; readonly publicKeyId: string };
+  /**
+   * The door's answer to the buyer's completion or cancel, remembered so a reload of the page is
+   * answered the same (Paygate: the redirect location).
+   */
+  readonly completionLocation?: string | undefined;
+  /** The buyer's details, kept before the completion (Amazon's session no longer shows them after). */
+  readonly buyer?: BuyerDetails | undefined;
+}
+
+export interface PaymentRecord {
+  readonly payment: Payment;
+  readonly context: CheckoutContext;
+  /** The store's optimistic-concurrency version the record was read at; absent for a new one. */
+  readonly version?: number | undefined;
+}
+
+/** The door's message for a notification (Paygate: the URLNotify POST), opaque to the steps. */
+export interface DoorMessage {
+  readonly url: string;
+  readonly body: string;
+}
+
+/** A rendered notification, keyed by its event (the outbox holds one per payment, XID and event). */
+export interface OutgoingNotification {
+  readonly event: PaymentEvent;
+  readonly message: DoorMessage;
+}
+
+/** A ReqId's first use (reference §4.1), claimed in the transaction of the action it names. */
+export interface Replay {
+  readonly merchantId: string;
+  readonly reqId: string;
+  /** The action kind the ReqId first named (`init`, `capture`, …). */
+  readonly page: string;
+  readonly payId: string;
+  readonly xid: string;
+}
+
+/** One state change of one payment, written at once (`PaymentStore.commit`). */
+export interface PaymentChange {
+  /**
+   * The changed record: saved over `version`, or inserted when `version` is absent; omitted when
+   * only the call or the ReqId claim is new (a resumed action).
+   */
+  readonly record?: PaymentRecord | undefined;
+  readonly replay?: Replay | undefined;
+  /** The money-moving Amazon call the change plans, with its idempotency key. */
+  readonly call?: PlannedCall | undefined;
+  readonly notifications?: readonly OutgoingNotification[] | undefined;
+}
+
+export interface Committed {
+  readonly version: number;
+  /** The planned call as stored: for a resumed action, the request planned the first time. */
+  readonly call?: PlannedCall | undefined;
+}
+
+/** Another process saved the payment first: the step reloads and decides again. */
+export class ConcurrentUpdateError extends Error {
+  override name = "ConcurrentUpdateError";
+  constructor(
+    readonly merchantId: string,
+    readonly payId: string,
+    readonly expectedVersion: number,
+  ) {
+    super(`payment ${payId} of ${merchantId} changed since version ${expectedVersion}`);
+  }
+}
+
+/** The ReqId was claimed by an earlier (or concurrent) request: the change rolled back. */
+export class ReqIdReplayError extends Error {
+  override name = "ReqIdReplayError";
+  constructor(readonly record: { readonly reqId: string; readonly payId?: string; readonly xid?: string }) {
+    super(`ReqId ${record.reqId} was used before`);
+  }
+}
+
+/** A call whose outcome stayed unknown, claimed for the reconciliation job to resume. */
+export interface CutCall {
+  readonly merchantId: string;
+  readonly idempotencyKey: string;
+  readonly payId: string;
+  readonly xid: string;
+}
+
+export interface DueSettlement {
+  readonly merchantId: string;
+  readonly payId: string;
+  readonly attempts: number;
+}
+
+export interface PaymentStore {
+  load(merchantId: string, payId: string): Promise<PaymentRecord | undefined>;
+  /** The action an earlier request with this ReqId performed (per merchant). */
+  findReplay(merchantId: string, reqId: string): Promise<{ payId: string; xid: string } | undefined>;
+  /** The merchant's checkout that holds the charge permission (the initial one first). */
+  findPermissionOwner(merchantId: string, chargePermissionId: string): Promise<PaymentRecord | undefined>;
+  /**
+   * Writes the change in one transaction: the ReqId claim first, the payment (over its version),
+   * the planned call, the notifications. Throws {@link ConcurrentUpdateError} or
+   * {@link ReqIdReplayError}; then nothing was written.
+   */
+  commit(change: PaymentChange): Promise<Committed>;
+  /** How a planned call ended (`unknown`: no answer; it is resumed later with the same key). */
+  finishCall(
+    merchantId: string,
+    idempotencyKey: string,
+    state: "succeeded" | "failed" | "unknown",
+    reasonCode?: string,
+  ): Promise<void>;
+  /** Whether the call is still open (planned, sent or unknown). */
+  isCallOpen(merchantId: string, idempotencyKey: string): Promise<boolean>;
+  /** Leases resumable calls nobody touched for `graceMs` (`FOR UPDATE SKIP LOCKED`). */
+  claimCutCalls(now: number, graceMs: number, limit: number): Promise<CutCall[]>;
+  /** Leases unsettled payments whose next check is due, pushing each one's next check out. */
+  claimDueSettlements(
+    now: number,
+    firstDelayMs: number,
+    delayOf: (attempts: number) => number,
+    limit: number,
+  ): Promise<DueSettlement[]>;
+  /** Something was settled: the payment's backoff starts again. */
+  resetSettlementSchedule(merchantId: string, payId: string): Promise<void>;
+}
+
+/**
+ * Turns a shop notification into the door's message (Paygate: the encrypted URLNotify body for
+ * the shop's URLNotify); `undefined` when the door has nobody to tell. Runs before the commit
+ * that writes it, so the message is exactly what the state change said.
+ */
+export interface Notifier {
+  messageOf(
+    merchantId: string,
+    door: DoorData,
+    notification: ShopNotification,
+  ): Promise<DoorMessage | undefined>;
+  /** Notifications were committed: deliver them now. */
+  wake(): void;
+}
+
+export interface PaymentDeps {
+  readonly store: PaymentStore;
+  /** The merchant's Amazon link; `undefined` for an unknown merchant. */
+  readonly amazonFor: (merchantId: string) => Promise<AmazonLink | undefined>;
+  readonly notifier: Notifier;
+  /** 32 lower-case hex characters (PayID, XID). */
+  readonly newId: () => string;
+  readonly clock: Clock;
+  readonly logger: Logger;
+}
