@@ -14,6 +14,7 @@ import type { Database } from "../store/database.js";
 import { normalizeAccountId } from "./accounts.js";
 import { assetRoutes } from "./assets.js";
 import { dashboardRoutes } from "./dashboard.js";
+import { formBody, readForm } from "./form.js";
 import { html } from "./html.js";
 import { LANGUAGE_COOKIE, pickLanguage, translator } from "./i18n.js";
 import { BASE, message, page } from "./layout.js";
@@ -50,12 +51,6 @@ export interface BackOfficeDeps {
 /** Anti-CSRF for the sign-in form itself (no session yet): a double-submit cookie. */
 const SIGN_IN_COOKIE = "__Host-kasse-sign-in";
 const FORM = "application/x-www-form-urlencoded";
-
-type Form = Record<string, string>;
-
-export function formBody(request: FastifyRequest): Form {
-  return (request.body ?? {}) as Form;
-}
 
 export function registerBackOffice(app: FastifyInstance, deps: BackOfficeDeps): BackOfficeSessions {
   const sessions = deps.sessions ?? new BackOfficeSessions({ db: deps.db, clock: deps.clock });
@@ -231,28 +226,6 @@ export function registerBackOffice(app: FastifyInstance, deps: BackOfficeDeps): 
 function safeNext(next: string | undefined): string {
   return next?.startsWith(`${BASE}/`) && !next.startsWith("//") ? next : `${BASE}/`;
 }
-
-/** The form fields of a POST: url-encoded, or multipart (the .pem upload). */
-export async function readForm(request: FastifyRequest): Promise<Form> {
-  if (request.isMultipart()) {
-    const cached = multipartForms.get(request);
-    if (cached) return cached;
-    const form: Form = {};
-    for await (const part of request.parts()) {
-      if (part.type === "file") {
-        const content = await part.toBuffer();
-        if (content.length > 0) form[part.fieldname] = content.toString("utf8");
-      } else if (typeof part.value === "string") {
-        form[part.fieldname] = part.value;
-      }
-    }
-    multipartForms.set(request, form);
-    return form;
-  }
-  return formBody(request);
-}
-
-const multipartForms = new WeakMap<FastifyRequest, Form>();
 
 function signInPage(
   request: FastifyRequest,

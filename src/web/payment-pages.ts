@@ -9,7 +9,7 @@
 import { randomUUID } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { MerchantDirectory } from "../gateway/merchant-directory.js";
-import { readForm } from "./back-office.js";
+import { readForm } from "./form.js";
 import { html, type SafeHtml } from "./html.js";
 import type { MessageKey, Translate } from "./i18n.js";
 import { BASE, csrfField, message, page } from "./layout.js";
