@@ -14,7 +14,7 @@ import { Agent, request } from "undici";
 import type { Clock } from "../src/core/clock.js";
 import { type EmulatorOptions, type RunningEmulator, startEmulator } from "../src/emulator/index.js";
 import { type GatewayOptions, type RunningGateway, startGateway } from "../src/gateway/index.js";
-import { createCertificate } from "../src/http/tls.js";
+import { type CertificatePem, createCertificate } from "../src/http/tls.js";
 import { createLogger, silentLogger } from "../src/log.js";
 import {
   type BuildRequestOptions,
@@ -97,6 +97,8 @@ export class NotifyReceiver {
 }
 
 export interface World {
+  /** The certificate gateway and emulator present (a demo shop in the same world reuses it). */
+  readonly tls?: CertificatePem;
   readonly gateway: RunningGateway;
   readonly emulator: RunningEmulator;
   readonly notify: NotifyReceiver;
@@ -141,6 +143,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
   await notify.start();
   const agent = new Agent({ connect: { ca: tls.cert, rejectUnauthorized: true } });
   return {
+    tls,
     gateway,
     emulator,
     notify,

@@ -10,13 +10,15 @@ import { createSecureContext } from "node:tls";
 import { answerBenchProbes } from "../bench/probe.js";
 import { runBench } from "../bench/run.js";
 import { EMULATOR_MIGRATIONS_DIR, startEmulator } from "../emulator/index.js";
-import { GATEWAY_MIGRATIONS_DIR, startGateway } from "../gateway/index.js";
+import { resolveAdminToken } from "../gateway/admin-token.js";
+import { GATEWAY_MIGRATIONS_DIR, type RunningGateway, startGateway } from "../gateway/index.js";
 import { ensureMasterKeyCanary } from "../gateway/master-key-canary.js";
 import { loadMasterKey, SecretBox } from "../gateway/secrets.js";
 import { type CertificatePem, loadCertificate, loadOrCreateCertificate } from "../http/tls.js";
 import { createLogger, type Logger } from "../log.js";
 import { parseRetrySchedule } from "../notify/schedule.js";
 import { type Database, openDatabase, openSharedPglite } from "../store/database.js";
+import { bootstrapOperator, startDemo } from "../web/demo.js";
 import { type Environment, parsePublicUrl, parseTrustedProxies, readEnvironment } from "./configuration.js";
 import { createPrivateDirectory, restrictToOwner } from "./data-directory.js";
 import { announceReady, closeOnSignals, type Running, reloadOnHangup } from "./lifecycle.js";
@@ -139,79 +141,139 @@ export const startCommand: Command = {
     },
     ...COMMON_FLAGS,
   ],
-  async run(flags) {
-    if (flags["no-tls"] && (flags["tls-cert"] !== undefined || flags["tls-key"] !== undefined))
-      throw new UsageError("--no-tls and --tls-cert/--tls-key exclude each other");
-    const { dataDir, tls, logger, env } = await commonSetup(flags);
-    const publicUrl =
-      typeof flags["public-url"] === "string"
-        ? parsePublicUrl(flags["public-url"], "--public-url")
-        : env.publicUrl;
-    const trustedProxies =
-      typeof flags["trusted-proxies"] === "string"
-        ? parseTrustedProxies(flags["trusted-proxies"], "--trusted-proxies")
-        : env.trustedProxies;
-    if (flags.emulator && flags["no-emulator"])
-      throw new UsageError("--emulator and --no-emulator exclude each other");
-    // Production means PostgreSQL; its emulator would write a play Amazon into the real database.
-    const withEmulator = flags.emulator === true || (!flags["no-emulator"] && env.databaseUrl === undefined);
-    const running: Running[] = [];
-    const ready: Record<string, unknown> = {};
-    let emulatorEndpoint = await externalEmulator(flags, tls, withEmulator);
-    const shared = withEmulator && env.databaseUrl === undefined ? await sharedPglite(dataDir) : undefined;
-    try {
-      if (withEmulator) {
-        const emulator = await startStoredEmulator(
-          { dataDir, tls, logger, env },
-          String(flags.host),
-          portFlag(flags, "emulator-port"),
-          shared?.emulator,
-        );
-        running.push(emulator);
-        ready.emulator = emulator.url;
-        if (emulator.generatedAdminToken) ready.emulatorAdminToken = emulator.generatedAdminToken;
-        // The gateway reaches its emulator over HTTPS, trusting the certificate both serve.
-        emulatorEndpoint = { url: emulator.url, ca: tls.cert };
-      }
-      const gateway = await startGateway({
-        host: String(flags.host),
-        port: portFlag(flags, "port"),
-        dataDir,
-        tls: flags["no-tls"] ? "none" : tls,
-        logger: logger.child({ part: "gateway" }),
-        ...databaseOptions(env),
-        ...(shared ? { db: shared.gateway } : {}),
-        ...(env.adminToken ? { adminToken: env.adminToken } : {}),
-        ...(env.masterKey ? { masterKey: env.masterKey } : {}),
-        ...(publicUrl ? { publicUrl } : {}),
-        ...(trustedProxies ? { trustedProxies } : {}),
-        ...(emulatorEndpoint ? { emulator: emulatorEndpoint } : {}),
-        ...(typeof flags["notify-retry-schedule"] === "string"
-          ? { notifyRetryScheduleMs: delaysFlag("notify-retry-schedule", flags["notify-retry-schedule"]) }
-          : {}),
-        ...(typeof flags["reconcile-schedule"] === "string"
-          ? { reconcileScheduleMs: delaysFlag("reconcile-schedule", flags["reconcile-schedule"]) }
-          : {}),
-        ...(typeof flags["notify-timeout"] === "string"
-          ? { notifyTimeoutMs: singleDelayFlag("notify-timeout", flags["notify-timeout"]) }
-          : {}),
-      });
-      running.push(gateway);
-      ready.gateway = gateway.url;
-      if (gateway.publicUrl !== gateway.url) ready.publicUrl = gateway.publicUrl;
-      if (gateway.generatedAdminToken) ready.adminToken = gateway.generatedAdminToken;
-      if (!flags["no-tls"])
-        reloadOnHangup(logger, async () => gateway.reloadTls(await resolveTls(flags, dataDir)));
-    } catch (error) {
-      for (const part of running.reverse()) await part.close().catch(() => {});
-      await shared?.close().catch(() => {});
-      throw error;
+  run: (flags) => runStart(flags),
+};
+
+/** What `kasse demo` adds once the gateway runs: more parts to close, more ready-line keys. */
+type StartExtension = (parts: {
+  readonly gateway: RunningGateway;
+  readonly tls: CertificatePem;
+  readonly logger: Logger;
+  readonly dataDir: string;
+  readonly env: Environment;
+  readonly emulatorUrl: string | undefined;
+}) => Promise<{ readonly running: Running; readonly ready: Record<string, unknown> }>;
+
+async function runStart(flags: ParsedFlags, extend?: StartExtension): Promise<void> {
+  if (flags["no-tls"] && (flags["tls-cert"] !== undefined || flags["tls-key"] !== undefined))
+    throw new UsageError("--no-tls and --tls-cert/--tls-key exclude each other");
+  const { dataDir, tls, logger, env } = await commonSetup(flags);
+  const publicUrl =
+    typeof flags["public-url"] === "string"
+      ? parsePublicUrl(flags["public-url"], "--public-url")
+      : env.publicUrl;
+  const trustedProxies =
+    typeof flags["trusted-proxies"] === "string"
+      ? parseTrustedProxies(flags["trusted-proxies"], "--trusted-proxies")
+      : env.trustedProxies;
+  if (flags.emulator && flags["no-emulator"])
+    throw new UsageError("--emulator and --no-emulator exclude each other");
+  // Production means PostgreSQL; its emulator would write a play Amazon into the real database.
+  const withEmulator = flags.emulator === true || (!flags["no-emulator"] && env.databaseUrl === undefined);
+  const running: Running[] = [];
+  const ready: Record<string, unknown> = {};
+  let emulatorEndpoint = await externalEmulator(flags, tls, withEmulator);
+  const shared = withEmulator && env.databaseUrl === undefined ? await sharedPglite(dataDir) : undefined;
+  try {
+    if (withEmulator) {
+      const emulator = await startStoredEmulator(
+        { dataDir, tls, logger, env },
+        String(flags.host),
+        portFlag(flags, "emulator-port"),
+        shared?.emulator,
+      );
+      running.push(emulator);
+      ready.emulator = emulator.url;
+      if (emulator.generatedAdminToken) ready.emulatorAdminToken = emulator.generatedAdminToken;
+      // The gateway reaches its emulator over HTTPS, trusting the certificate both serve.
+      emulatorEndpoint = { url: emulator.url, ca: tls.cert };
     }
-    await restrictToOwner(dataDir);
-    closeOnSignals([ownerOnly(dataDir), ...running], logger);
-    announceReady({ gateway: ready.gateway, ...ready });
-    answerBenchProbes();
-  },
+    const gateway = await startGateway({
+      host: String(flags.host),
+      port: portFlag(flags, "port"),
+      dataDir,
+      tls: flags["no-tls"] ? "none" : tls,
+      logger: logger.child({ part: "gateway" }),
+      ...databaseOptions(env),
+      ...(shared ? { db: shared.gateway } : {}),
+      ...(env.adminToken ? { adminToken: env.adminToken } : {}),
+      ...(env.masterKey ? { masterKey: env.masterKey } : {}),
+      ...(publicUrl ? { publicUrl } : {}),
+      ...(trustedProxies ? { trustedProxies } : {}),
+      ...(emulatorEndpoint ? { emulator: emulatorEndpoint } : {}),
+      ...(typeof flags["notify-retry-schedule"] === "string"
+        ? { notifyRetryScheduleMs: delaysFlag("notify-retry-schedule", flags["notify-retry-schedule"]) }
+        : {}),
+      ...(typeof flags["reconcile-schedule"] === "string"
+        ? { reconcileScheduleMs: delaysFlag("reconcile-schedule", flags["reconcile-schedule"]) }
+        : {}),
+      ...(typeof flags["notify-timeout"] === "string"
+        ? { notifyTimeoutMs: singleDelayFlag("notify-timeout", flags["notify-timeout"]) }
+        : {}),
+    });
+    running.push(gateway);
+    ready.gateway = gateway.url;
+    if (gateway.publicUrl !== gateway.url) ready.publicUrl = gateway.publicUrl;
+    ready.backOffice = `${gateway.url}/back-office/`;
+    if (gateway.generatedAdminToken) ready.adminToken = gateway.generatedAdminToken;
+    await bootstrapOperator(gateway, process.env);
+    if (extend) {
+      const extension = await extend({
+        gateway,
+        tls,
+        logger,
+        dataDir,
+        env,
+        emulatorUrl: emulatorEndpoint?.url,
+      });
+      running.push(extension.running);
+      Object.assign(ready, extension.ready);
+    }
+    if (!flags["no-tls"])
+      reloadOnHangup(logger, async () => gateway.reloadTls(await resolveTls(flags, dataDir)));
+  } catch (error) {
+    for (const part of running.reverse()) await part.close().catch(() => {});
+    await shared?.close().catch(() => {});
+    throw error;
+  }
+  await restrictToOwner(dataDir);
+  closeOnSignals([ownerOnly(dataDir), ...running], logger);
+  announceReady({ gateway: ready.gateway, ...ready });
+  answerBenchProbes();
+}
+
+export const demoCommand: Command = {
+  ...startCommand,
+  name: "demo",
+  usage: "kasse demo [--shop-port 8445] [the flags of kasse start]",
+  summary:
+    "kasse start plus a demo shop wired to a demo merchant on the built-in emulator: buy something with Amazon Pay\nin a browser, offline, then find, capture and refund the payment in the back office. The ready line adds\ndemoShop, backOffice and demoLogin {user, password} (a back-office account that sees the demo merchant).",
+  flags: [
+    {
+      name: "shop-port",
+      type: "string",
+      value: "PORT",
+      description: "port of the demo shop",
+      default: "8445",
+    },
+    ...startCommand.flags,
+  ],
+  run: (flags) =>
+    runStart(flags, async ({ gateway, tls, logger, dataDir, env, emulatorUrl }) => {
+      if (!emulatorUrl)
+        throw new UsageError("kasse demo needs an emulator (drop --no-emulator or give --emulator-url)");
+      const { token } = await resolveAdminToken(dataDir, env.adminToken);
+      const demo = await startDemo({
+        gateway,
+        adminToken: token,
+        emulatorUrl,
+        tls,
+        logger: logger.child({ part: "demo-shop" }),
+        host: String(flags.host),
+        shopPort: portFlag(flags, "shop-port"),
+      });
+      return { running: demo.shop, ready: demo.ready };
+    }),
 };
 
 export const benchCommand: Command = {

@@ -5,12 +5,20 @@
  * the process even if a part it opened (a database, a listener) would keep it alive.
  */
 import { readFileSync } from "node:fs";
-import { benchCommand, type Command, emulatorCommand, migrateCommand, startCommand } from "./commands.js";
+import {
+  benchCommand,
+  type Command,
+  demoCommand,
+  emulatorCommand,
+  migrateCommand,
+  startCommand,
+} from "./commands.js";
 import { exportCsvCommand, exportDatevCommand } from "./export-command.js";
 import { ConfigurationError, helpText, parseFlags, UsageError } from "./options.js";
 
 const COMMANDS: readonly Command[] = [
   startCommand,
+  demoCommand,
   emulatorCommand,
   migrateCommand,
   benchCommand,

@@ -52,7 +52,7 @@ class FieldError extends Error {
 const ENVIRONMENTS: readonly AmazonEnvironment[] = ["emulator", "sandbox", "live"];
 const REGIONS: readonly AmazonRegion[] = ["eu", "na", "jp"];
 /** Amazon ids arrive in the admin API only; bounded and printable so they are safe in URLs and logs. */
-const AMAZON_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+export const AMAZON_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 /** Paygate keys are opaque byte strings; printable ASCII without space keeps them copy-pasteable. */
 const PAYGATE_KEY = /^[\x21-\x7e]+$/;
 /** Blowfish takes 4–56 key bytes; AES-CBC 16, 24 or 32 (reference §1.5, §1.6). */
@@ -90,7 +90,8 @@ function oneOf<T extends string>(value: string, allowed: readonly T[], field: st
   return value as T;
 }
 
-function generatedKey(length: number, random: (max: number) => number): string {
+/** A random Paygate key of `length` alphanumerics (also the back office's key rotation). */
+export function generatedKey(length: number, random: (max: number) => number): string {
   return Array.from({ length }, () => ALPHANUMERIC[random(ALPHANUMERIC.length)]).join("");
 }
 

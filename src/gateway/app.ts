@@ -10,6 +10,7 @@ import type { CertificatePem } from "../http/tls.js";
 import { httpsServerOptions } from "../http/tls.js";
 import type { Logger } from "../log.js";
 import type { Database } from "../store/database.js";
+import { type BackOfficeDeps, registerBackOffice } from "../web/back-office.js";
 import { type MerchantAdminOptions, merchantAdminRoutes } from "./admin-merchants.js";
 import { type NotificationAdminOptions, notificationAdminRoutes } from "./admin-notifications.js";
 import { isAuthorizedBearer } from "./admin-token.js";
@@ -27,6 +28,8 @@ export interface GatewayAppOptions {
   readonly recurringAdmin?: RecurringAdminOptions;
   /** Settlements, bookings and the DATEV export (docs/accounting.md). */
   readonly accountingAdmin?: AccountingAdminOptions;
+  /** The back office (`/back-office`, src/web). */
+  readonly backOffice?: BackOfficeDeps;
   /** `/livez`, `/readyz`, `/metrics`; omitted by in-process tests of other routes. */
   readonly health?: HealthOptions;
   /** Omitted in in-process tests (`inject`) and behind a TLS-terminating proxy (`--no-tls`). */
@@ -95,5 +98,6 @@ export function createGatewayApp(options: GatewayAppOptions): FastifyInstance {
     },
     { prefix: "/api/admin" },
   );
+  if (options.backOffice) registerBackOffice(app, options.backOffice);
   return app;
 }

@@ -13,6 +13,8 @@ import type { HttpLimits } from "../http/operations.js";
 import { type CertificatePem, httpsServerOptions } from "../http/tls.js";
 import type { Logger } from "../log.js";
 import { type Database, openDatabase } from "../store/database.js";
+import { sessionAuthenticator } from "../web/session-auth.js";
+import { BackOfficeSessions } from "../web/sessions.js";
 import { resolveAdminToken } from "./admin-token.js";
 import { AmazonLinks, type EmulatorEndpoint } from "./amazon-link.js";
 import { apiGateway } from "./api-ports.js";
@@ -122,6 +124,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     ...(options.emulator ? { emulator: options.emulator } : {}),
     ...(options.settlementImportIntervalMs ? { importIntervalMs: options.settlementImportIntervalMs } : {}),
   });
+  const backOfficeSessions = new BackOfficeSessions({ db, clock });
   const app = createGatewayApp({
     db,
     logger: options.logger,
@@ -138,6 +141,15 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     notificationAdmin: { db, clock, merchants, wake: () => notifier?.notifications.wake() },
     recurringAdmin: { recurring: () => notifier?.recurring },
     accountingAdmin: accounting.adminRoutes,
+    backOffice: {
+      db,
+      clock,
+      merchants,
+      secrets,
+      sessions: backOfficeSessions,
+      publicUrl,
+      ...(options.emulator ? { emulator: options.emulator } : {}),
+    },
   });
   notifier = setUpPaygate(app, {
     db,
@@ -171,6 +183,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       recurring: () => side.recurring,
       wakeNotifications: () => side.notifications.wake(),
     }),
+    // The back office's pages call the JSON API with their session cookie (and X-CSRF-Token).
+    authenticators: [sessionAuthenticator(backOfficeSessions)],
     webhooks: {
       ...(options.notifyRetryScheduleMs ? { retryScheduleMs: options.notifyRetryScheduleMs } : {}),
       ...(options.notifyTimeoutMs ? { timeoutMs: options.notifyTimeoutMs } : {}),

@@ -13,6 +13,8 @@ import {
   listMerchantRecords,
   type MerchantRecord,
   type MerchantSettings,
+  updateMerchantAmazon,
+  updateMerchantPaygateKeys,
   updateMerchantSettings,
 } from "./store/merchants.js";
 
@@ -194,6 +196,32 @@ export class MerchantDirectory {
       this.#forget(merchantId),
     );
     return record ? summaryOf(record) : undefined;
+  }
+
+  /** Makes `amazon` (with its private key) the link the merchant's payments use from now on. */
+  async updateAmazon(merchantId: string, amazon: AmazonLink, privateKeyPem: string): Promise<boolean> {
+    const sealed = this.#box.seal(privateKeyPem, label(merchantId, "amazonPrivateKey"));
+    return updateMerchantAmazon(this.#db, merchantId, amazon, sealed, this.#clock.now()).finally(() =>
+      this.#forget(merchantId),
+    );
+  }
+
+  /** Replaces the Paygate keys (an AES key only when the merchant has one). */
+  async updatePaygateKeys(
+    merchantId: string,
+    keys: { readonly hmacKey: string; readonly blowfishKey: string; readonly aesKey?: string },
+  ): Promise<boolean> {
+    const seal = (value: string, secret: SecretName) => this.#box.seal(value, label(merchantId, secret));
+    return updateMerchantPaygateKeys(
+      this.#db,
+      merchantId,
+      {
+        hmacKey: seal(keys.hmacKey, "hmacKey"),
+        blowfishKey: seal(keys.blowfishKey, "blowfishKey"),
+        ...(keys.aesKey === undefined ? {} : { aesKey: seal(keys.aesKey, "aesKey") }),
+      },
+      this.#clock.now(),
+    ).finally(() => this.#forget(merchantId));
   }
 
   async summary(merchantId: string): Promise<MerchantSummary | undefined> {

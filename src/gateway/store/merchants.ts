@@ -119,6 +119,46 @@ export async function updateMerchantSettings(
   return row ? merchantOf(row) : undefined;
 }
 
+/** Replaces the merchant's active Amazon link and its sealed private key (back office: "use these credentials"). */
+export async function updateMerchantAmazon(
+  db: Queryable,
+  merchantId: string,
+  amazon: AmazonLink,
+  sealedPrivateKey: string,
+  now: number,
+): Promise<boolean> {
+  const rows = await db.query(
+    `UPDATE merchants SET amazon_environment = $2, amazon_region = $3, amazon_merchant_id = $4, amazon_store_id = $5,
+       amazon_public_key_id = $6, amazon_private_key_enc = $7, updated_at = $8 WHERE merchant_id = $1 RETURNING merchant_id`,
+    [
+      merchantId,
+      amazon.environment,
+      amazon.region,
+      amazon.merchantId,
+      amazon.storeId,
+      amazon.publicKeyId,
+      sealedPrivateKey,
+      now,
+    ],
+  );
+  return rows.length > 0;
+}
+
+/** Replaces the merchant's sealed Paygate keys (rotation: the old ones stop working at once). */
+export async function updateMerchantPaygateKeys(
+  db: Queryable,
+  merchantId: string,
+  sealed: { readonly hmacKey: string; readonly blowfishKey: string; readonly aesKey?: string },
+  now: number,
+): Promise<boolean> {
+  const rows = await db.query(
+    `UPDATE merchants SET hmac_key_enc = $2, blowfish_key_enc = $3, aes_key_enc = COALESCE($4, aes_key_enc), updated_at = $5
+     WHERE merchant_id = $1 RETURNING merchant_id`,
+    [merchantId, sealed.hmacKey, sealed.blowfishKey, sealed.aesKey ?? null, now],
+  );
+  return rows.length > 0;
+}
+
 /** The admin listing (its one cross-merchant query: the operator sees every merchant). */
 export async function listMerchantRecords(db: Queryable): Promise<MerchantRecord[]> {
   const rows = await db.query<MerchantRow>(`SELECT ${COLUMNS} FROM merchants ORDER BY merchant_id`);

@@ -1,0 +1,441 @@
+/**
+ * Merchant pages: the list (operators), a merchant's overview, its "Amazon Pay" tab (seeds: the
+ * Store-ID, Händler-ID, Public-Key-ID and the whole private-key PEM, pasted or uploaded as the
+ * `.pem` file; emulator, sandbox and live kept apart, one of them used for payments; "test
+ * connection"; the IPN URL for Seller Central) and its Paygate keys (rotate: shown once).
+ */
+import { randomInt } from "node:crypto";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import {
+  checkPrivateKeyPem,
+  type KeyVerification,
+  type PrivateKeyProblemCode,
+  verifyKeyAtAmazon,
+} from "../amazon/private-key.js";
+import type { Clock } from "../core/clock.js";
+import { AMAZON_ID, generatedKey, ipnUrlOf } from "../gateway/admin-merchants.js";
+import type { EmulatorEndpoint } from "../gateway/amazon-link.js";
+import type { MerchantDirectory, MerchantSummary } from "../gateway/merchant-directory.js";
+import type { SecretBox } from "../gateway/secrets.js";
+import type { Database } from "../store/database.js";
+import { readForm } from "./form.js";
+import { html, type SafeHtml } from "./html.js";
+import type { MessageKey, Translate } from "./i18n.js";
+import { BASE, csrfField, message, page } from "./layout.js";
+import {
+  type Audit,
+  mayConfigure,
+  mayRead,
+  office,
+  pageContext,
+  principal,
+  sendError,
+} from "./request-context.js";
+import { sendPage } from "./security-headers.js";
+import {
+  type CredentialEnvironment,
+  listCredentials,
+  type StoredCredentials,
+  saveCredentials,
+} from "./store.js";
+
+export interface MerchantPagesOptions {
+  readonly db: Database;
+  readonly clock: Clock;
+  readonly merchants: MerchantDirectory;
+  readonly secrets: SecretBox;
+  readonly publicUrl: () => string;
+  readonly emulator?: EmulatorEndpoint;
+  readonly audit: Audit;
+}
+
+const REGIONS = ["eu", "na", "jp"] as const;
+type Region = (typeof REGIONS)[number];
+type Feedback = { readonly kind: "ok" | "error" | "warn"; readonly text: string };
+
+/** The catalogue's words for each problem `checkPrivateKeyPem` names. */
+const PEM_MESSAGES: Readonly<Record<PrivateKeyProblemCode, MessageKey>> = {
+  empty: "pem.empty",
+  "escaped-line-breaks": "pem.damagedWhitespace",
+  "joined-lines": "pem.damagedWhitespace",
+  "not-pem": "pem.notPem",
+  "public-key": "pem.notPrivateKey",
+  certificate: "pem.notPrivateKey",
+  encrypted: "pem.encrypted",
+  unreadable: "pem.damaged",
+  "not-rsa": "pem.notRsa",
+  "too-short": "pem.tooShort",
+};
+
+const sealLabel = (merchantId: string, environment: CredentialEnvironment) =>
+  `merchant:${merchantId}:amazonPrivateKey:${environment}`;
+
+function tabs(t: Translate, merchantId: string, current: "overview" | "amazon" | "paygate"): SafeHtml {
+  const base = `${BASE}/merchants/${encodeURIComponent(merchantId)}`;
+  const items: ReadonlyArray<readonly [typeof current, string, MessageKey]> = [
+    ["overview", base, "merchant.overview"],
+    ["amazon", `${base}/amazon-pay`, "merchant.amazonPay"],
+    ["paygate", `${base}/paygate`, "merchant.paygate"],
+  ];
+  return html`<ul class="tabs">${items.map(
+    ([key, href, label]) =>
+      html`<li><a href="${href}"${key === current ? html` aria-current="page"` : ""}>${t(label)}</a></li>`,
+  )}</ul>`;
+}
+
+function copyable(t: Translate, id: string, value: string): SafeHtml {
+  return html`<div class="copy-row"><code id="${id}">${value}</code><button type="button" class="secondary" data-copy="${id}" data-copied="${t("amazon.copied")}">${t("amazon.copy")}</button></div>`;
+}
+
+export async function merchantRoutes(app: FastifyInstance, options: MerchantPagesOptions): Promise<void> {
+  const { merchants } = options;
+  const environments = (): CredentialEnvironment[] =>
+    options.emulator ? ["emulator", "sandbox", "live"] : ["sandbox", "live"];
+
+  /** The signed call that proves a key belongs to its id ("test connection"); the emulator plays the sandbox. */
+  function verify(credentials: {
+    environment: CredentialEnvironment;
+    region: Region;
+    publicKeyId: string;
+    privateKeyPem: string;
+  }) {
+    const emulator = credentials.environment === "emulator" ? options.emulator : undefined;
+    return verifyKeyAtAmazon({
+      region: credentials.region,
+      environment: credentials.environment === "live" ? "live" : "sandbox",
+      publicKeyId: credentials.publicKeyId,
+      privateKey: credentials.privateKeyPem,
+      ...(emulator ? { baseUrl: new URL(emulator.url).host, ca: emulator.ca } : {}),
+    });
+  }
+
+  async function merchantOr404(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    merchantId: string,
+  ): Promise<MerchantSummary | undefined> {
+    if (!mayRead(request, reply, merchantId)) return undefined;
+    const summary = await merchants.summary(merchantId);
+    if (!summary) void sendError(request, reply, 404, office(request).t("error.notFound"));
+    return summary;
+  }
+
+  app.get("/merchants", async (request, reply) => {
+    const who = principal(request);
+    if (who.kind === "merchant")
+      return reply.redirect(`${BASE}/merchants/${encodeURIComponent(who.merchantId)}`, 303);
+    const context = pageContext(request);
+    const { t } = context;
+    const list = await merchants.list();
+    const body = html`<h1>${t("merchants.title")}</h1><div class="table-wrap"><table>
+<thead><tr><th>${t("merchants.id")}</th><th>${t("merchants.name")}</th><th>${t("merchants.environment")}</th></tr></thead>
+<tbody>${list.map(
+      (merchant) =>
+        html`<tr><td><a href="${BASE}/merchants/${encodeURIComponent(merchant.merchantId)}">${merchant.merchantId}</a></td><td>${merchant.name}</td><td>${merchant.amazon.environment} · ${merchant.amazon.region.toUpperCase()}</td></tr>`,
+    )}</tbody></table></div>`;
+    return sendPage(reply, page(context, t("merchants.title"), body));
+  });
+
+  app.get<{ Params: { merchantId: string } }>("/merchants/:merchantId", async (request, reply) => {
+    const summary = await merchantOr404(request, reply, request.params.merchantId);
+    if (!summary) return reply;
+    const context = pageContext(request);
+    const { t } = context;
+    const body = html`<h1>${summary.name}</h1>${tabs(t, summary.merchantId, "overview")}
+<section class="card"><dl class="facts">
+<dt>${t("merchants.id")}</dt><dd class="mono">${summary.merchantId}</dd>
+<dt>${t("merchants.environment")}</dt><dd>${summary.amazon.environment} · ${summary.amazon.region.toUpperCase()}</dd>
+<dt>${t("amazon.storeId")}</dt><dd class="mono">${summary.amazon.storeId}</dd>
+<dt>${t("amazon.merchantId")}</dt><dd class="mono">${summary.amazon.merchantId}</dd>
+<dt>${t("amazon.publicKeyId")}</dt><dd class="mono">${summary.amazon.publicKeyId}</dd>
+</dl></section>
+<p><a href="${BASE}/payments?merchantId=${encodeURIComponent(summary.merchantId)}">${t("nav.payments")}</a></p>`;
+    return sendPage(reply, page(context, summary.name, body));
+  });
+
+  async function amazonTab(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    summary: MerchantSummary,
+    feedback: Partial<Record<CredentialEnvironment, Feedback>> = {},
+    entered: Partial<Record<string, string>> = {},
+    status = 200,
+  ) {
+    const context = pageContext(request);
+    const { t } = context;
+    const stored = new Map(
+      (await listCredentials(options.db, summary.merchantId)).map((row) => [row.environment, row]),
+    );
+    const ipnUrl = ipnUrlOf(options.publicUrl(), summary.merchantId, summary.amazon.region);
+    const action = `${BASE}/merchants/${encodeURIComponent(summary.merchantId)}/amazon-pay`;
+    const sections = environments().map((environment) => {
+      const saved = stored.get(environment);
+      const refill = entered.environment === environment ? entered : {};
+      const value = (key: "storeId" | "amazonMerchantId" | "publicKeyId") =>
+        refill[key] ?? saved?.[key] ?? "";
+      const region = (refill.region ?? saved?.region ?? summary.amazon.region) as Region;
+      const id = (name: string) => `${environment}-${name}`;
+      return html`<section class="card" id="${environment}" aria-labelledby="${id("title")}">
+<h2 id="${id("title")}">${environment === "emulator" ? "Emulator" : environment === "sandbox" ? "Sandbox" : "Live"}${summary.amazon.environment === environment ? html` <span class="status">✓ ${t("amazon.active", { environment })}</span>` : ""}</h2>
+${feedback[environment] ? message(feedback[environment].kind, feedback[environment].text) : ""}
+<p class="muted" id="${id("saved")}">${saved ? t("amazon.saved", { storeId: saved.storeId, merchantId: saved.amazonMerchantId, publicKeyId: saved.publicKeyId }) : t("amazon.none")}</p>
+<form method="post" action="${action}" enctype="multipart/form-data" id="${id("form")}">
+${csrfField(context)}<input type="hidden" name="environment" value="${environment}">
+<div class="grid">
+<div><label for="${id("region")}">${t("amazon.region")}</label><select id="${id("region")}" name="region">${REGIONS.map(
+        (option) =>
+          html`<option value="${option}"${option === region ? html` selected` : ""}>${option.toUpperCase()}</option>`,
+      )}</select></div>
+<div><label for="${id("storeId")}">${t("amazon.storeId")}</label><input type="text" id="${id("storeId")}" name="storeId" value="${value("storeId")}" autocomplete="off" spellcheck="false"></div>
+<div><label for="${id("merchantId")}">${t("amazon.merchantId")}</label><input type="text" id="${id("merchantId")}" name="amazonMerchantId" value="${value("amazonMerchantId")}" autocomplete="off" spellcheck="false"></div>
+<div><label for="${id("publicKeyId")}">${t("amazon.publicKeyId")}</label><input type="text" id="${id("publicKeyId")}" name="publicKeyId" value="${value("publicKeyId")}" autocomplete="off" spellcheck="false"></div>
+</div>
+<label for="${id("privateKey")}">${t("amazon.privateKey")}</label><textarea id="${id("privateKey")}" name="privateKeyPem" autocomplete="off" spellcheck="false" placeholder="-----BEGIN PRIVATE KEY-----"></textarea>
+<label for="${id("privateKeyFile")}">${t("amazon.privateKeyFile")}</label><input type="file" id="${id("privateKeyFile")}" name="privateKeyFile" accept=".pem,application/x-pem-file,text/plain">
+<button type="submit" id="${id("save")}">${t("amazon.save")}</button></form>
+${
+  saved
+    ? html`<form class="inline" method="post" action="${action}/test">${csrfField(context)}<input type="hidden" name="environment" value="${environment}"><button type="submit" class="secondary" id="${id("test")}">${t("amazon.test")}</button></form>
+<form class="inline" method="post" action="${action}/activate">${csrfField(context)}<input type="hidden" name="environment" value="${environment}"><button type="submit" class="secondary" id="${id("activate")}"${summary.amazon.environment === environment ? html` disabled` : ""}>${t("amazon.activate")}</button></form>`
+    : ""
+}
+</section>`;
+    });
+    const body = html`<h1>${summary.name}</h1>${tabs(t, summary.merchantId, "amazon")}
+<p>${t("amazon.intro")}</p>
+<section class="card"><h2>${t("amazon.ipnUrl")}</h2>${copyable(t, "ipn-url", ipnUrl)}
+<p class="muted">${t("amazon.active", { environment: `${summary.amazon.environment} · ${summary.amazon.publicKeyId}` })}</p></section>
+${sections}`;
+    return sendPage(reply, page(context, `${summary.name} · ${t("amazon.title")}`, body), {}, status);
+  }
+
+  app.get<{ Params: { merchantId: string } }>("/merchants/:merchantId/amazon-pay", async (request, reply) => {
+    if (!mayConfigure(request, reply, request.params.merchantId)) return reply;
+    const summary = await merchantOr404(request, reply, request.params.merchantId);
+    if (!summary) return reply;
+    return amazonTab(request, reply, summary);
+  });
+
+  app.post<{ Params: { merchantId: string } }>(
+    "/merchants/:merchantId/amazon-pay",
+    async (request, reply) => {
+      const { merchantId } = request.params;
+      if (!mayConfigure(request, reply, merchantId)) return reply;
+      const summary = await merchantOr404(request, reply, merchantId);
+      if (!summary) return reply;
+      const { t } = office(request);
+      const form = await readForm(request);
+      const environment = form.environment as CredentialEnvironment;
+      const entered = { ...form, privateKeyPem: "", privateKeyFile: "" };
+      const refuse = (text: string, where: CredentialEnvironment = environment) =>
+        amazonTab(request, reply, summary, { [where]: { kind: "error", text } }, entered, 400);
+      if (!environments().includes(environment)) return refuse(t("amazon.field.environment"), "sandbox");
+      const region = REGIONS.find((candidate) => candidate === form.region) ?? summary.amazon.region;
+      const ids: Record<"storeId" | "amazonMerchantId" | "publicKeyId", string> = {
+        storeId: (form.storeId ?? "").trim(),
+        amazonMerchantId: (form.amazonMerchantId ?? "").trim(),
+        publicKeyId: (form.publicKeyId ?? "").trim(),
+      };
+      const labels = {
+        storeId: "amazon.storeId",
+        amazonMerchantId: "amazon.merchantId",
+        publicKeyId: "amazon.publicKeyId",
+      } as const;
+      for (const key of Object.keys(ids) as Array<keyof typeof ids>) {
+        if (ids[key] === "") return refuse(t("amazon.field.required", { field: t(labels[key]) }));
+        if (!AMAZON_ID.test(ids[key])) return refuse(t("amazon.field.format", { field: t(labels[key]) }));
+      }
+      // The upload wins over the text field when both are given: it cannot have lost its line breaks.
+      const pem = `${(form.privateKeyFile ?? form.privateKeyPem ?? "").replace(/\r\n?/g, "\n").trim()}\n`;
+      const check = checkPrivateKeyPem(pem);
+      if (!check.ok) {
+        await options.audit(request, {
+          action: "amazon.save",
+          merchantId,
+          target: environment,
+          outcome: "refused",
+          detail: { problem: check.code },
+        });
+        return refuse(
+          t(PEM_MESSAGES[check.code], { label: check.code === "certificate" ? "CERTIFICATE" : "PUBLIC KEY" }),
+        );
+      }
+      const result = await verify({ environment, region, publicKeyId: ids.publicKeyId, privateKeyPem: pem });
+      if (!result.ok && result.reason !== "unreachable") {
+        await options.audit(request, {
+          action: "amazon.save",
+          merchantId,
+          target: environment,
+          outcome: "refused",
+          detail: { amazon: result.reason },
+        });
+        return refuse(
+          result.reason === "key-mismatch"
+            ? t("pem.otherKey", { publicKeyId: ids.publicKeyId })
+            : t("pem.unknownKeyId", { publicKeyId: ids.publicKeyId, message: result.message }),
+        );
+      }
+      const row: StoredCredentials = {
+        environment,
+        region,
+        amazonMerchantId: ids.amazonMerchantId,
+        storeId: ids.storeId,
+        publicKeyId: ids.publicKeyId,
+        sealedPrivateKey: options.secrets.seal(pem, sealLabel(merchantId, environment)),
+        updatedAt: options.clock.now(),
+      };
+      await saveCredentials(options.db, merchantId, row);
+      // The active set is updated with it, so a key change reaches payments without a second step.
+      if (summary.amazon.environment === environment) {
+        await merchants.updateAmazon(
+          merchantId,
+          {
+            environment,
+            region,
+            merchantId: ids.amazonMerchantId,
+            storeId: ids.storeId,
+            publicKeyId: ids.publicKeyId,
+          },
+          pem,
+        );
+      }
+      await options.audit(request, {
+        action: "amazon.save",
+        merchantId,
+        target: environment,
+        outcome: "ok",
+        detail: { publicKeyId: ids.publicKeyId },
+      });
+      const feedback: Feedback = result.ok
+        ? { kind: "ok", text: t("amazon.savedOk") }
+        : { kind: "warn", text: t("amazon.savedUnchecked", { message: result.message }) };
+      return amazonTab(request, reply, (await merchants.summary(merchantId)) ?? summary, {
+        [environment]: feedback,
+      });
+    },
+  );
+
+  async function storedPem(merchantId: string, environment: CredentialEnvironment) {
+    const row = (await listCredentials(options.db, merchantId)).find(
+      (candidate) => candidate.environment === environment,
+    );
+    return row
+      ? { row, pem: options.secrets.open(row.sealedPrivateKey, sealLabel(merchantId, environment)) }
+      : undefined;
+  }
+
+  function describe(t: Translate, publicKeyId: string, result: KeyVerification): Feedback {
+    return result.ok
+      ? { kind: "ok", text: t("amazon.testOk", { publicKeyId }) }
+      : { kind: "error", text: t("amazon.testFailed", { message: result.message }) };
+  }
+
+  app.post<{ Params: { merchantId: string } }>(
+    "/merchants/:merchantId/amazon-pay/test",
+    async (request, reply) => {
+      const { merchantId } = request.params;
+      if (!mayConfigure(request, reply, merchantId)) return reply;
+      const summary = await merchantOr404(request, reply, merchantId);
+      if (!summary) return reply;
+      const environment = (await readForm(request)).environment as CredentialEnvironment;
+      const stored = await storedPem(merchantId, environment);
+      if (!stored) return sendError(request, reply, 404, office(request).t("amazon.none"));
+      const result = await verify({
+        environment,
+        region: stored.row.region,
+        publicKeyId: stored.row.publicKeyId,
+        privateKeyPem: stored.pem,
+      });
+      await options.audit(request, {
+        action: "amazon.test",
+        merchantId,
+        target: environment,
+        outcome: result.ok ? "ok" : "failed",
+        detail: result.ok ? {} : { reason: result.reason },
+      });
+      return amazonTab(request, reply, summary, {
+        [environment]: describe(office(request).t, stored.row.publicKeyId, result),
+      });
+    },
+  );
+
+  app.post<{ Params: { merchantId: string } }>(
+    "/merchants/:merchantId/amazon-pay/activate",
+    async (request, reply) => {
+      const { merchantId } = request.params;
+      if (!mayConfigure(request, reply, merchantId)) return reply;
+      const summary = await merchantOr404(request, reply, merchantId);
+      if (!summary) return reply;
+      const environment = (await readForm(request)).environment as CredentialEnvironment;
+      const stored = await storedPem(merchantId, environment);
+      if (!stored) return sendError(request, reply, 404, office(request).t("amazon.none"));
+      const { row } = stored;
+      await merchants.updateAmazon(
+        merchantId,
+        {
+          environment,
+          region: row.region,
+          merchantId: row.amazonMerchantId,
+          storeId: row.storeId,
+          publicKeyId: row.publicKeyId,
+        },
+        stored.pem,
+      );
+      await options.audit(request, {
+        action: "amazon.activate",
+        merchantId,
+        target: environment,
+        outcome: "ok",
+      });
+      return amazonTab(request, reply, (await merchants.summary(merchantId)) ?? summary, {
+        [environment]: { kind: "ok", text: office(request).t("amazon.activated", { environment }) },
+      });
+    },
+  );
+
+  function paygateTab(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    summary: MerchantSummary,
+    shown?: SafeHtml,
+  ) {
+    const context = pageContext(request);
+    const { t } = context;
+    const action = `${BASE}/merchants/${encodeURIComponent(summary.merchantId)}/paygate/rotate`;
+    const body = html`<h1>${summary.name}</h1>${tabs(t, summary.merchantId, "paygate")}
+<section class="card"><p>${t("paygate.intro")}</p>${shown ?? ""}
+<form method="post" action="${action}" data-confirm="${t("paygate.rotateConfirm")}">${csrfField(context)}<button type="submit" class="danger" id="rotate-keys">${t("paygate.rotate")}</button></form></section>`;
+    return sendPage(reply, page(context, `${summary.name} · ${t("paygate.title")}`, body));
+  }
+
+  app.get<{ Params: { merchantId: string } }>("/merchants/:merchantId/paygate", async (request, reply) => {
+    if (!mayConfigure(request, reply, request.params.merchantId)) return reply;
+    const summary = await merchantOr404(request, reply, request.params.merchantId);
+    if (!summary) return reply;
+    return paygateTab(request, reply, summary);
+  });
+
+  app.post<{ Params: { merchantId: string } }>(
+    "/merchants/:merchantId/paygate/rotate",
+    async (request, reply) => {
+      const { merchantId } = request.params;
+      if (!mayConfigure(request, reply, merchantId)) return reply;
+      const summary = await merchantOr404(request, reply, merchantId);
+      if (!summary) return reply;
+      const { t } = office(request);
+      const keys = {
+        hmacKey: generatedKey(32, randomInt),
+        blowfishKey: generatedKey(16, randomInt),
+        ...(summary.aes ? { aesKey: generatedKey(32, randomInt) } : {}),
+      };
+      await merchants.updatePaygateKeys(merchantId, keys);
+      await options.audit(request, { action: "paygate.rotate", merchantId, outcome: "ok" });
+      const shown = html`${message("warn", t("paygate.shownOnce"))}<dl class="facts">
+<dt>MerchantID</dt><dd>${copyable(t, "key-merchant", merchantId)}</dd>
+<dt>HMAC</dt><dd>${copyable(t, "key-hmac", keys.hmacKey)}</dd>
+<dt>Blowfish</dt><dd>${copyable(t, "key-blowfish", keys.blowfishKey)}</dd>
+${keys.aesKey ? html`<dt>AES</dt><dd>${copyable(t, "key-aes", keys.aesKey)}</dd>` : ""}</dl>`;
+      return paygateTab(request, reply, summary, shown);
+    },
+  );
+}
