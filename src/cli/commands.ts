@@ -11,6 +11,7 @@ import { answerBenchProbes } from "../bench/probe.js";
 import { runBench } from "../bench/run.js";
 import { EMULATOR_MIGRATIONS_DIR, startEmulator } from "../emulator/index.js";
 import { resolveAdminToken } from "../gateway/admin-token.js";
+import type { EmulatorEndpoint } from "../gateway/amazon-link.js";
 import { GATEWAY_MIGRATIONS_DIR, type RunningGateway, startGateway } from "../gateway/index.js";
 import { ensureMasterKeyCanary } from "../gateway/master-key-canary.js";
 import { loadMasterKey, SecretBox } from "../gateway/secrets.js";
@@ -186,7 +187,11 @@ async function runStart(flags: ParsedFlags, extend?: StartExtension): Promise<vo
       ready.emulator = emulator.url;
       if (emulator.generatedAdminToken) ready.emulatorAdminToken = emulator.generatedAdminToken;
       // The gateway reaches its emulator over HTTPS, trusting the certificate both serve.
-      emulatorEndpoint = { url: emulator.url, ca: tls.cert };
+      emulatorEndpoint = {
+        url: emulator.url,
+        ca: tls.cert,
+        ...(emulator.adminToken === undefined ? {} : { adminToken: emulator.adminToken }),
+      };
     }
     const gateway = await startGateway({
       host: String(flags.host),
@@ -465,7 +470,7 @@ async function externalEmulator(
   flags: ParsedFlags,
   tls: CertificatePem,
   builtIn: boolean,
-): Promise<{ url: string; ca: string } | undefined> {
+): Promise<EmulatorEndpoint | undefined> {
   const url = flags["emulator-url"];
   const ca = flags["emulator-ca"];
   if (url === undefined) {
@@ -476,7 +481,12 @@ async function externalEmulator(
   const parsed = URL.canParse(String(url)) ? new URL(String(url)) : undefined;
   if (parsed?.protocol !== "https:" || parsed.pathname !== "/")
     throw new UsageError(`--emulator-url must be https://host:port, got ${url}`);
-  return { url: parsed.origin, ca: typeof ca === "string" ? await readFile(ca, "utf8") : tls.cert };
+  const adminToken = process.env.KASSE_EMULATOR_ADMIN_TOKEN;
+  return {
+    url: parsed.origin,
+    ca: typeof ca === "string" ? await readFile(ca, "utf8") : tls.cert,
+    ...(adminToken ? { adminToken } : {}),
+  };
 }
 
 function countFlag(flags: ParsedFlags, name: string, max = 1_000_000): number {

@@ -224,7 +224,10 @@ async function registerAtEmulator(
   try {
     const response = await request(`${emulator.url}/__admin/merchants`, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: {
+        "content-type": "application/json",
+        ...(emulator.adminToken === undefined ? {} : { authorization: `Bearer ${emulator.adminToken}` }),
+      },
       body: JSON.stringify(input),
       dispatcher,
     });

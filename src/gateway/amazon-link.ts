@@ -16,6 +16,8 @@ export interface EmulatorEndpoint {
   readonly url: string;
   /** PEM of the emulator's (self-signed) certificate. */
   readonly ca: string;
+  /** The token its `/__admin` asks for, when it asks for one (docs/emulator.md). */
+  readonly adminToken?: string;
 }
 
 export interface AmazonLinkOptions {

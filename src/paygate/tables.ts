@@ -344,7 +344,7 @@ export const initResponse = table(
     }),
     row("buttonpayload", "ans..256", "M", "payload JSON for amazon.Pay.initCheckout", {
       accept: "ans..",
-      note: "A real payload exceeds 256 characters; `&` inside is written as \\u0026 (reference §5.0).",
+      note: "A real payload exceeds 256 characters; `&` and `=` inside are written as \\u0026 and \\u003d (reference §5.0; plug-ins split on both).",
     }),
     row("buttonpublickeyid", "ans..256", "M", "public key id for amazon.Pay.initCheckout"),
     row("Code", "an8", "O", "result code", {

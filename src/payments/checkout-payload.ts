@@ -8,7 +8,9 @@
  * - `OrderDesc` becomes `noteToBuyer` unless it is a `Test:nnnn` simulation switch;
  * - `ChDesc` is Amazon's `softDescriptor`, which Amazon takes only when capturing at once: with
  *   `TxType=Authorize` it is kept for the later capture instead;
- * - `&` in URLs is written `\u0026` (clients split Data on `&`, §5.0).
+ * - `&` in URLs is written `\u0026` (clients split Data on `&`, §5.0), and `=` is written `\u003d`:
+ *   Computop's own sample split (and Spryker's) keeps a value only up to its second `=`, which
+ *   would cut the payload at the return URLs' `?PayID=` (docs/paygate-plugins.md).
  */
 
 import type {
@@ -105,7 +107,7 @@ function recurringFields(
 
 /** The payload as the JSON text that is signed and sent: no literal `&` (reference §5.0). */
 export function payloadJson(payload: CreateCheckoutSessionRequest): string {
-  return JSON.stringify(payload).replaceAll("&", "\\u0026");
+  return JSON.stringify(payload).replaceAll("&", "\\u0026").replaceAll("=", "\\u003d");
 }
 
 const SCOPES: readonly Scope[] = ["name", "email", "phoneNumber", "billingAddress"];
