@@ -10,15 +10,18 @@
  * - `GET /merchants/{id}/exports[/{exportId}[?part]]` → the export log, or an export rebuilt;
  * - `GET /merchants/{id}/exports/bookings.csv?from&to&chart` → the bookings for Excel.
  */
-import { createReadStream } from "node:fs";
-import { PassThrough } from "node:stream";
 import type { FastifyInstance, FastifyReply } from "fastify";
-import { AmazonPayError } from "../amazon/errors.js";
-import { type Accounting, SettingsError, UnknownMerchantError } from "./accounting.js";
-import { dayOfIso } from "./berlin-time.js";
-import { CHARTS, type Chart, RuleSetError } from "./booking-rules.js";
-import { ExportError, type ExportedFiles } from "./datev-export.js";
-import { SettlementFileError } from "./settlement-parser.js";
+import type { Accounting } from "./accounting.js";
+import {
+  bookingsCsvDownload,
+  chartOf,
+  type Download,
+  datevDownload,
+  periodOf,
+  previewInput,
+  refusalOf,
+  reproducedDownload,
+} from "./downloads.js";
 
 export interface AccountingAdminOptions {
   readonly accounting: Accounting;
@@ -36,54 +39,30 @@ function notFound(reply: FastifyReply, field: string, message: string): FastifyR
 
 type Query = Record<string, string | undefined>;
 
-function chartOf(value: string | undefined): Chart | undefined {
-  return (CHARTS as readonly string[]).includes(value ?? "") ? (value as Chart) : undefined;
-}
-
-function periodOf(
-  query: Query,
-): { fromDay: number; toDay: number; chart: Chart } | { field: string; message: string } {
-  const fromDay = dayOfIso(query.from ?? "");
-  if (fromDay === undefined) return { field: "from", message: "from must be a date YYYY-MM-DD" };
-  const toDay = dayOfIso(query.to ?? "");
-  if (toDay === undefined) return { field: "to", message: "to must be a date YYYY-MM-DD" };
-  const chart = chartOf(query.chart);
-  if (!chart) return { field: "chart", message: "chart must be SKR03 or SKR04" };
-  return { fromDay, toDay, chart };
-}
-
-async function sendExtf(reply: FastifyReply, files: ExportedFiles, part: number): Promise<FastifyReply> {
-  const file = files.parts.find((candidate) => candidate.part === part) ?? files.parts[0];
-  if (!file) {
-    await files.dispose();
-    return notFound(reply, "part", "no such part");
-  }
-  const stream = createReadStream(file.path);
-  stream.on("close", () => void files.dispose());
+function sendDownload(reply: FastifyReply, download: Download): FastifyReply {
   return reply
     .code(200)
-    .header("content-type", "text/csv; charset=windows-1252")
-    .header("content-disposition", `attachment; filename="${file.fileName}"`)
-    .header("x-kasse-export-id", String(files.exportId))
-    .header("x-kasse-export-part", `${file.part}/${files.totalParts}`)
-    .header("x-kasse-export-rows", String(file.rows))
-    .header("x-kasse-export-sha256", file.sha256)
-    .send(stream);
+    .headers({ ...download.headers, "content-type": download.contentType })
+    .header("content-disposition", `attachment; filename="${download.fileName}"`)
+    .send(download.body);
 }
 
-function exportErrorReply(reply: FastifyReply, error: unknown): FastifyReply {
-  if (error instanceof ExportError) {
-    const status =
-      error.code === "nothing_to_export" || error.code === "no_such_export" || error.code === "no_such_part"
-        ? 404
-        : error.code === "not_reproducible"
-          ? 409
-          : 400;
-    return reply
-      .code(status)
-      .send({ error: error.code, message: error.message, ...(error.field ? { field: error.field } : {}) });
+/** Runs a route's work; accounting's refusals become the admin API's `{error, message, field}`. */
+async function answer(reply: FastifyReply, work: () => Promise<unknown>): Promise<unknown> {
+  try {
+    return await work();
+  } catch (error) {
+    const refusal = refusalOf(error);
+    if (!refusal) throw error;
+    if (refusal.status === 502)
+      reply.log.error({ err: error }, "settlement import: Amazon's Reporting API failed");
+    return reply.code(refusal.status).send({
+      error: refusal.code,
+      message: refusal.message,
+      ...(refusal.field ? { field: refusal.field } : {}),
+      ...(refusal.line ? { line: refusal.line } : {}),
+    });
   }
-  throw error;
 }
 
 export async function accountingAdminRoutes(
@@ -102,22 +81,7 @@ export async function accountingAdminRoutes(
     async (req, reply) => {
       const { merchantId } = req.params;
       if (!(await known(merchantId, reply))) return reply;
-      try {
-        return await accounting.importSettlements(merchantId);
-      } catch (error) {
-        if (error instanceof UnknownMerchantError)
-          return reply
-            .code(409)
-            .send({ error: "merchant_inactive", message: error.message, field: "merchantId" });
-        if (error instanceof AmazonPayError) {
-          req.log.error({ merchantId, err: error }, "settlement import: Amazon's Reporting API failed");
-          return reply.code(502).send({
-            error: "amazon_unavailable",
-            message: `Amazon's Reporting API failed: ${error.message}`,
-          });
-        }
-        throw error;
-      }
+      return answer(reply, () => accounting.importSettlements(merchantId));
     },
   );
 
@@ -174,12 +138,7 @@ export async function accountingAdminRoutes(
       const chart = chartOf(req.params.chart);
       if (!chart) return notFound(reply, "chart", "chart must be SKR03 or SKR04");
       if (!(await known(req.params.merchantId, reply))) return reply;
-      try {
-        return await accounting.saveRules(req.params.merchantId, chart, req.body);
-      } catch (error) {
-        if (error instanceof RuleSetError) return badRequest(reply, error.field, error.message);
-        throw error;
-      }
+      return answer(reply, () => accounting.saveRules(req.params.merchantId, chart, req.body));
     },
   );
 
@@ -195,12 +154,7 @@ export async function accountingAdminRoutes(
     "/merchants/:merchantId/accounting/datev",
     async (req, reply) => {
       if (!(await known(req.params.merchantId, reply))) return reply;
-      try {
-        return await accounting.saveDatevSettings(req.params.merchantId, req.body);
-      } catch (error) {
-        if (error instanceof SettingsError) return badRequest(reply, error.field, error.message);
-        throw error;
-      }
+      return answer(reply, () => accounting.saveDatevSettings(req.params.merchantId, req.body));
     },
   );
 
@@ -209,47 +163,17 @@ export async function accountingAdminRoutes(
     async (req, reply) => {
       const { merchantId } = req.params;
       if (!(await known(merchantId, reply))) return reply;
-      const body = (typeof req.body === "object" && req.body !== null ? req.body : {}) as Record<
-        string,
-        unknown
-      >;
-      const chart = chartOf(typeof body.chart === "string" ? body.chart : undefined);
-      if (!chart) return badRequest(reply, "chart", "chart must be SKR03 or SKR04");
-      const { settlementId, file, ledgerCurrency } = body;
-      if (
-        (settlementId === undefined) === (file === undefined) ||
-        (settlementId !== undefined && typeof settlementId !== "string") ||
-        (file !== undefined && typeof file !== "string")
-      ) {
-        return badRequest(
-          reply,
-          "settlementId",
-          "give either settlementId (an imported settlement) or file (a settlement file's text)",
-        );
-      }
-      try {
-        const preview = await accounting.preview(merchantId, {
-          chart,
-          ...(body.rules === undefined ? {} : { rules: body.rules }),
-          ...(typeof settlementId === "string" ? { settlementId } : {}),
-          ...(typeof file === "string" ? { file } : {}),
-          ...(typeof ledgerCurrency === "string" ? { ledgerCurrency } : {}),
-        });
+      return answer(reply, async () => {
+        const input = previewInput(req.body);
+        const preview = await accounting.preview(merchantId, input);
         if (!preview)
-          return notFound(reply, "settlementId", `no settlement ${String(settlementId)} of ${merchantId}`);
+          return notFound(
+            reply,
+            "settlementId",
+            `no settlement ${String(input.settlementId)} of ${merchantId}`,
+          );
         return preview;
-      } catch (error) {
-        if (error instanceof RuleSetError) return badRequest(reply, error.field, error.message);
-        if (error instanceof SettlementFileError) {
-          return reply.code(422).send({
-            error: error.code,
-            message: error.message,
-            field: error.field ?? "file",
-            ...(error.line ? { line: error.line } : {}),
-          });
-        }
-        throw error;
-      }
+      });
     },
   );
 
@@ -258,37 +182,29 @@ export async function accountingAdminRoutes(
     async (req, reply) => {
       const { merchantId } = req.params;
       if (!(await known(merchantId, reply))) return reply;
-      const period = periodOf(req.query);
-      if ("field" in period) return badRequest(reply, period.field, period.message);
-      const part = req.query.part === undefined ? 1 : Number(req.query.part);
-      if (!Number.isInteger(part) || part < 1)
-        return badRequest(reply, "part", "part must be a positive integer");
-      const reexport = req.query.reexport === "true";
-      if (
-        req.query.reexport !== undefined &&
-        req.query.reexport !== "true" &&
-        req.query.reexport !== "false"
-      ) {
-        return badRequest(reply, "reexport", "reexport must be true or false");
-      }
-      try {
-        const files = await accounting.exportDatev({ merchantId, ...period, reexport });
-        if (part > files.parts.length) {
-          await files.dispose();
-          return notFound(
-            reply,
-            "part",
-            `the export has ${files.parts.length} part(s); it is logged as export ${files.exportId}`,
-          );
+      return answer(reply, async () => {
+        const period = periodOf(req.query);
+        const part = req.query.part === undefined ? 1 : Number(req.query.part);
+        if (!Number.isInteger(part) || part < 1)
+          return badRequest(reply, "part", "part must be a positive integer");
+        if (
+          req.query.reexport !== undefined &&
+          req.query.reexport !== "true" &&
+          req.query.reexport !== "false"
+        ) {
+          return badRequest(reply, "reexport", "reexport must be true or false");
         }
+        const download = await datevDownload(
+          accounting,
+          { merchantId, ...period, reexport: req.query.reexport === "true" },
+          part,
+        );
         req.log.info(
-          { merchantId, exportId: files.exportId, rows: files.rows, repeated: files.repeated },
+          { merchantId, exportId: download.exportId, rows: download.rows, repeated: download.repeated },
           "DATEV export handed out",
         );
-        return await sendExtf(reply, files, part);
-      } catch (error) {
-        return exportErrorReply(reply, error);
-      }
+        return sendDownload(reply, download);
+      });
     },
   );
 
@@ -297,22 +213,9 @@ export async function accountingAdminRoutes(
     async (req, reply) => {
       const { merchantId } = req.params;
       if (!(await known(merchantId, reply))) return reply;
-      const period = periodOf(req.query);
-      if ("field" in period) return badRequest(reply, period.field, period.message);
-      if (period.fromDay > period.toDay) return badRequest(reply, "from", "from is after to");
-      const body = new PassThrough();
-      void accounting.exportBookingsCsv(merchantId, period.chart, period.fromDay, period.toDay, body).then(
-        () => body.end(),
-        (error: unknown) => body.destroy(error as Error),
+      return answer(reply, async () =>
+        sendDownload(reply, bookingsCsvDownload(accounting, merchantId, periodOf(req.query))),
       );
-      return reply
-        .code(200)
-        .header("content-type", "text/csv; charset=utf-8")
-        .header(
-          "content-disposition",
-          `attachment; filename="Buchungen_${merchantId.replace(/[^A-Za-z0-9-]/g, "-")}_${period.chart}_${period.fromDay}_${period.toDay}.csv"`,
-        )
-        .send(body);
     },
   );
 
@@ -330,15 +233,9 @@ export async function accountingAdminRoutes(
       const part = req.query.part === undefined ? 1 : Number(req.query.part);
       if (!Number.isInteger(part) || part < 1)
         return badRequest(reply, "part", "part must be a positive integer");
-      try {
-        return await sendExtf(
-          reply,
-          await accounting.reproduceExport(merchantId, Number(exportId), part),
-          part,
-        );
-      } catch (error) {
-        return exportErrorReply(reply, error);
-      }
+      return answer(reply, async () =>
+        sendDownload(reply, await reproducedDownload(accounting, merchantId, Number(exportId), part)),
+      );
     },
   );
 }

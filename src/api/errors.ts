@@ -28,6 +28,9 @@ export const API_ERRORS = {
   payment_declined: { status: 402, title: "Amazon Pay declined the action" },
   amazon_refused: { status: 502, title: "Amazon Pay refused the request" },
   amazon_unavailable: { status: 503, title: "Amazon Pay is unavailable; try again later" },
+  merchant_inactive: { status: 409, title: "The merchant is inactive or has no Amazon link" },
+  settlement_file_invalid: { status: 422, title: "The settlement file is malformed; see reason and line" },
+  nothing_to_export: { status: 404, title: "No bookings in the period to export" },
   unavailable: { status: 503, title: "This part of the gateway is not running" },
   internal_error: { status: 500, title: "Internal error" },
 } as const satisfies Record<string, { readonly status: number; readonly title: string }>;

@@ -10,6 +10,7 @@ import type { Clock } from "../core/clock.js";
 import type { Logger } from "../log.js";
 import type { Payments } from "../payments/index.js";
 import type { Database } from "../store/database.js";
+import { accountingRoutes } from "./accounting-routes.js";
 import { adminTokenAuthenticator, apiKeyAuthenticator, authenticate } from "./auth.js";
 import { answerPreflight, checkOrigin } from "./cors.js";
 import { ApiError, problem, sendProblem } from "./errors.js";
@@ -67,6 +68,7 @@ function apiRoutes(
     ...paymentRoutes(deps),
     ...webhookRoutes({ db: deps.db, clock: deps.clock, ...webhooks }),
     ...merchantRoutes({ db: deps.db, clock: deps.clock, gateway: deps.gateway, requestLog }),
+    ...accountingRoutes(deps.gateway),
   ];
   let document: Record<string, unknown> | undefined;
   routes.push({

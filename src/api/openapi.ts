@@ -43,7 +43,8 @@ export function openApiDocument(routes: readonly ApiRoute[], version: string): R
     paths[route.path] = operations;
     const responses: Record<string, unknown> = {};
     for (const [status, response] of Object.entries(route.responses)) {
-      const media = Number(status) >= 400 ? "application/problem+json" : "application/json";
+      const media =
+        response.mediaType ?? (Number(status) >= 400 ? "application/problem+json" : "application/json");
       responses[status] = {
         description: response.description,
         ...(response.schema === undefined

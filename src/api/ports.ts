@@ -3,6 +3,8 @@
  * (`src/gateway/api-ports.ts`) implements them over the store, the merchant directory, the
  * recurring side and the secret box. The door itself imports nothing of `src/gateway`.
  */
+import type { Download, Period } from "../accounting/downloads.js";
+import type { Chart, ImportResult, Preview, Reconciliation, RuleSet } from "../accounting/index.js";
 import type { Payment } from "../core/payment.js";
 
 /** A payment as stored, with its times (epoch ms). */
@@ -49,6 +51,22 @@ export interface SecretSealer {
   open(sealed: string, label: string): string;
 }
 
+/**
+ * Accounting (docs/accounting.md) as the API calls it: the same application functions the admin
+ * routes and the back office call. Accounting's refusals are thrown as they come (the door maps
+ * them with `refusalOf`).
+ */
+export interface AccountingPort {
+  importSettlements(merchantId: string): Promise<ImportResult>;
+  settlements(merchantId: string, limit: number, before?: number): Promise<Reconciliation[]>;
+  rules(merchantId: string, chart: Chart): Promise<{ version: number; rules: RuleSet }>;
+  saveRules(merchantId: string, chart: Chart, input: unknown): Promise<{ version: number; rules: RuleSet }>;
+  /** `undefined`: no such imported settlement. */
+  preview(merchantId: string, body: unknown): Promise<Preview | undefined>;
+  datevDownload(merchantId: string, period: Period, part: number): Promise<Download>;
+  bookingsCsvDownload(merchantId: string, period: Period): Download;
+}
+
 export interface ApiGateway {
   /** Constant-time check of an `Authorization` header against the admin token. */
   isAdminToken(authorization: string | undefined): boolean;
@@ -60,6 +78,8 @@ export interface ApiGateway {
   /** Bound late: the recurring side is set up with the Paygate side. */
   subscriptions(): SubscriptionPort | undefined;
   readonly secrets: SecretSealer;
+  /** `undefined` where the gateway runs without accounting (tests of other parts). */
+  readonly accounting?: AccountingPort;
   /** Tells the URLNotify worker a notification became due. */
   wakeNotifications(): void;
 }

@@ -25,7 +25,16 @@ export interface ApiRoute {
   readonly body?: TSchema;
   /** Documented request headers; checked by the handler (a missing one has its own code). */
   readonly headers?: TSchema;
-  readonly responses: Readonly<Record<number, { readonly description: string; readonly schema?: TSchema }>>;
+  readonly responses: Readonly<
+    Record<
+      number,
+      {
+        readonly description: string;
+        readonly schema?: TSchema /** default JSON */;
+        readonly mediaType?: string;
+      }
+    >
+  >;
   // biome-ignore lint/suspicious/noExplicitAny: each route's handler knows its own validated shapes
   readonly handler: (request: FastifyRequest<any>, reply: FastifyReply) => Promise<unknown>;
 }

@@ -2,7 +2,10 @@
  * The JSON API's ports (src/api/ports.ts) over the gateway's parts: the admin token, the store's
  * payments, the merchant directory, the recurring side and the secret box. Wiring only.
  */
-import type { ApiGateway } from "../api/ports.js";
+
+import { bookingsCsvDownload, datevDownload, previewInput } from "../accounting/downloads.js";
+import type { Accounting } from "../accounting/index.js";
+import type { AccountingPort, ApiGateway } from "../api/ports.js";
 import type { Clock } from "../core/clock.js";
 import type { Database } from "../store/database.js";
 import { isAuthorizedBearer } from "./admin-token.js";
@@ -21,6 +24,7 @@ export function apiGateway(parts: {
   readonly secrets: SecretBox;
   readonly recurring: () => RecurringSide | undefined;
   readonly wakeNotifications: () => void;
+  readonly accounting?: Accounting;
 }): ApiGateway {
   const { db, clock } = parts;
   return {
@@ -29,6 +33,7 @@ export function apiGateway(parts: {
     merchants: parts.merchants,
     secrets: parts.secrets,
     wakeNotifications: parts.wakeNotifications,
+    ...(parts.accounting ? { accounting: accountingPort(parts.accounting) } : {}),
     subscriptions: () => {
       const side = parts.recurring();
       if (side === undefined) return undefined;
@@ -55,5 +60,18 @@ export function apiGateway(parts: {
         },
       };
     },
+  };
+}
+
+/** The one Accounting, and the downloads every door hands out, as the API's port. */
+export function accountingPort(accounting: Accounting): AccountingPort {
+  return {
+    importSettlements: (merchantId) => accounting.importSettlements(merchantId),
+    settlements: (merchantId, limit, before) => accounting.settlements(merchantId, limit, before),
+    rules: (merchantId, chart) => accounting.rules(merchantId, chart),
+    saveRules: (merchantId, chart, input) => accounting.saveRules(merchantId, chart, input),
+    preview: (merchantId, body) => accounting.preview(merchantId, previewInput(body)),
+    datevDownload: (merchantId, period, part) => datevDownload(accounting, { merchantId, ...period }, part),
+    bookingsCsvDownload: (merchantId, period) => bookingsCsvDownload(accounting, merchantId, period),
   };
 }

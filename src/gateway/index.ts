@@ -182,6 +182,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       secrets,
       recurring: () => side.recurring,
       wakeNotifications: () => side.notifications.wake(),
+      accounting: accounting.accounting,
     }),
     // The back office's pages call the JSON API with their session cookie (and X-CSRF-Token).
     authenticators: [sessionAuthenticator(backOfficeSessions)],
