@@ -198,7 +198,7 @@ describe("unhappy ends of a checkout", () => {
     assert.ok(cancel.startsWith(`${SHOP}/cancel?`), cancel);
     const answer = readAnswer(eu, refusalAnswer, cancel);
     assert.ok(answer.ok);
-    assert.equal(answer.code, "2A200703");
+    assert.equal(answer.code, "22890703");
   });
 
   it("buyer leaves Amazon's page (checkoutCancelUrl): URLCancel, a reload goes there again", async () => {

@@ -113,7 +113,7 @@ describe("init options reach Amazon", () => {
     assert.ok(cancel.startsWith(`${SHOP}/cancel?`), cancel);
     const refused = readAnswer(shop, refusalAnswer, cancel);
     assert.ok(refused.ok);
-    assert.equal(refused.code, "2A200703");
+    assert.equal(refused.code, "22890703");
   });
 });
 

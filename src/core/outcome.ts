@@ -33,6 +33,8 @@ export type Refusal =
   /** The permission's checkout did not ask for a Recurring permission. */
   | { readonly kind: "chargePermissionNotRecurring" }
   | { readonly kind: "currencyMismatch" }
+  /** Capture, credit or reverse before the shop answered the payment's first notify. */
+  | { readonly kind: "firstNotifyUnanswered" }
   /** The payment aggregate's own refusal (state, amounts, currency). */
   | { readonly kind: "payment"; readonly refusal: PaymentRefusal }
   | AmazonRefusal;

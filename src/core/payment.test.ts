@@ -312,6 +312,16 @@ describe("payment aggregate: operations", () => {
     );
   });
 
+  it("a buyer's cancel names its reason in the event, as the redirect does", () => {
+    const canceled = ok(cancelCheckout(returned(), xid()));
+    assert.deepEqual(
+      canceled.events.map((e) => [e.type, e.result, e.reasonCode]),
+      [["completion", "FAILED", "BuyerCanceled"]],
+    );
+    const expired = ok(cancelCheckout(returned(), xid(), "Expired"));
+    assert.equal(expired.events[0]?.reasonCode, "Expired");
+  });
+
   it("refuses outcomes that do not fit the action", () => {
     const begun = ok(capture(100_00)(authorized()));
     const wrong = recordOutcome(begun.payment, begun.action.xid, { kind: "refunded", refundId: "R" });

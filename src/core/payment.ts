@@ -288,7 +288,10 @@ export function cancelCheckout(payment: Payment, xid: string, reasonCode = "Buye
     reasonCode,
   } as const;
   const result = addAction({ ...payment, status: "Failed" }, action);
-  return result.ok ? { ...result, events: [eventOf(result.action, "completion", "FAILED")] } : result;
+  // The notify names the reason as the redirect does (BuyerCanceled, Expired), so they agree.
+  return result.ok
+    ? { ...result, events: [eventOf(result.action, "completion", "FAILED", reasonCode)] }
+    : result;
 }
 
 /** Starts completion (Amazon: complete checkout session) on the buyer's return from Amazon (§5.5). */

@@ -143,14 +143,15 @@ function readAmazon(value: unknown): AmazonInput {
 function readSettings(value: unknown): MerchantSettings {
   if (value === undefined || value === null) return {};
   const settings = objectAt(value, "settings");
-  const pending = settings.canHandlePendingAuthorization;
-  if (pending !== undefined && typeof pending !== "boolean") {
-    throw new FieldError(
-      "settings.canHandlePendingAuthorization",
-      "settings.canHandlePendingAuthorization must be true or false",
-    );
+  const read: Record<string, boolean> = {};
+  for (const key of ["canHandlePendingAuthorization", "requireFirstNotifyAnswered"] as const) {
+    const flag = settings[key];
+    if (flag !== undefined && typeof flag !== "boolean") {
+      throw new FieldError(`settings.${key}`, `settings.${key} must be true or false`);
+    }
+    if (flag !== undefined) read[key] = flag;
   }
-  return pending === undefined ? {} : { canHandlePendingAuthorization: pending };
+  return read;
 }
 
 function readPaygateKey(body: Body, key: string, lengths: (length: number) => boolean, rule: string) {

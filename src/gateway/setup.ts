@@ -96,6 +96,7 @@ export function setUpPaygate(app: FastifyInstance, options: PaygateSetupOptions)
         publicKeyId: amazon.publicKeyId,
         live: merchant.amazon.environment === "live",
         canHandlePendingAuthorization: merchant.settings.canHandlePendingAuthorization === true,
+        requireFirstNotifyAnswered: merchant.settings.requireFirstNotifyAnswered === true,
         signButtonPayload: (json) =>
           signText(amazon.privateKey, BUTTON_ALGORITHM, stringToSign(BUTTON_ALGORITHM.name, json)),
       };

@@ -48,12 +48,29 @@ export function encodeAnswer<T extends ParameterTable>(
   } else if (table.rows.some((row) => row.key === "MAC" && row.presence === "M")) {
     throw new RangeError(`${table.id}: this answer carries a MAC; pass hmacKey`);
   }
-  const plaintext = buildParameters(table, complete as never, options.extra);
+  const plaintext = buildParameters(table, complete as never, [
+    ...lowerCaseErrorText(table, given),
+    ...(options.extra ?? []),
+  ]);
   const sealed = (options.scheme ?? "blowfish") === "blowfish" ? withFiller(plaintext) : plaintext;
   const { data, len } = encryptData(sealed, keys, options);
   let body = new URLSearchParams({ Len: String(len), Data: data }).toString();
   if (options.custom !== undefined && options.custom !== "") body += `&${customPairs(options.custom)}`;
   return { body, plaintext: sealed };
+}
+
+/**
+ * `ErrorText` once more as `errortext`: the WooCommerce plug-in's SDK reads only that spelling
+ * (PHP property `$errortext`, case-sensitive; its failure page and refund error show it), while
+ * FATCHIP's setters and Kasse's own readers take `ErrorText`. The seed tells shops to read keys
+ * case-insensitively, so a reader that folds case sees the same value twice.
+ */
+function lowerCaseErrorText(
+  table: ParameterTable,
+  given: Readonly<Record<string, BuildValue>>,
+): ReadonlyArray<readonly [string, BuildValue]> {
+  const hasRow = table.rows.some((row) => row.key === "ErrorText");
+  return hasRow && given.ErrorText !== undefined ? [["errortext", given.ErrorText]] : [];
 }
 
 /** The pair that closes a Blowfish answer when one is needed (see {@link withFiller}). */

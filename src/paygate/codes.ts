@@ -241,11 +241,11 @@ export const CODES = {
     source: KASSE_A20,
   },
   BUYER_CANCELED: {
-    code: "2A200703",
+    code: "22890703",
     httpStatus: 400,
     message: "User canceled: the buyer cancelled the checkout at Amazon Pay",
     source:
-      "detail 0703 User canceled: FATCHIP Shopware 5 (Controllers/Frontend/FatchipCTPayment.php hideError; 22730703 in Subscribers/Frontend/Checkout.php), FATCHIP OXID 7 (22890703 in src/Core/FatchipComputopSession.php); module A20 Kasse's",
+      "Computop's code for a payment the buyer cancelled: FATCHIP OXID 7 (src/Core/FatchipComputopSession.php shows its cancel message for 22890703 or 22060200); detail 0703 User canceled also as FATCHIP Shopware 5 reads it (Controllers/Frontend/FatchipCTPayment.php hideError by the last four digits; 22730703 in Subscribers/Frontend/Checkout.php)",
   },
   AMAZON_AUTHENTICATION_FAILED: {
     code: "2A200103",

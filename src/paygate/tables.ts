@@ -158,7 +158,7 @@ const code = row("Code", "an8", "M", "result code (A4 error codes; `00000000` = 
 const codeExt = row("CodeExt", "ans..10", "O", "Amazon's error code, if any");
 const errorText = row("ErrorText", "as..1024", "O", "Amazon's error description, if any", {
   accept: "ans..1024",
-  note: "Amazon's messages contain digits; `as` would refuse them.",
+  note: "Amazon's messages contain digits; `as` would refuse them. Sent once more as lower-case `errortext` (WooCommerce's SDK reads only that spelling).",
 });
 const amazonStatusOrder = row(
   "AmazonStatus",

@@ -48,6 +48,33 @@ describe("capture step", () => {
     assert.equal(wakes(), 1);
   });
 
+  it("waits for the shop's answer to the first notify when the door and the merchant ask for it", async () => {
+    const { deps, store, amazon } = fakes({ link: { requireFirstNotifyAnswered: true } });
+    stored(store, paymentUntil("authorized"));
+    store.unansweredFirstNotify.add(`${MERCHANT}/${PAY_ID}`);
+    const gated = { ...command, firstNotifyRule: true };
+    const early = await capture(deps, MERCHANT, gated);
+    assert.ok(!early.ok);
+    assert.deepEqual(early.refusal, { kind: "firstNotifyUnanswered" });
+    assert.equal(amazon.calls.length, 0, "nothing sent to Amazon");
+    assert.equal(store.commits.length, 0, "nothing written");
+    // A door without the rule (the JSON API) is not held back by the Paygate notify.
+    amazon.answer("captureCharge", () => charge("Captured"));
+    assert.ok((await capture(deps, MERCHANT, command)).ok);
+  });
+
+  it("captures once the first notify was answered, and ignores the rule for merchants without it", async () => {
+    const answered = fakes({ link: { requireFirstNotifyAnswered: true } });
+    stored(answered.store, paymentUntil("authorized"));
+    answered.amazon.answer("captureCharge", () => charge("Captured"));
+    assert.ok((await capture(answered.deps, MERCHANT, { ...command, firstNotifyRule: true })).ok);
+    const notAsked = fakes();
+    stored(notAsked.store, paymentUntil("authorized"));
+    notAsked.store.unansweredFirstNotify.add(`${MERCHANT}/${PAY_ID}`);
+    notAsked.amazon.answer("captureCharge", () => charge("Captured"));
+    assert.ok((await capture(notAsked.deps, MERCHANT, { ...command, firstNotifyRule: true })).ok);
+  });
+
   it("refuses a capture above the authorised amount without calling Amazon", async () => {
     const { deps, store, amazon } = fakes();
     stored(store, paymentUntil("authorized"));

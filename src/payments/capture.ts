@@ -10,6 +10,8 @@ export interface CaptureCommand {
   /** The shop's id of this capture; default the payment's. */
   readonly transId: string | undefined;
   readonly reqId: string | undefined;
+  /** Refuse while the payment's first notify is unanswered (the Paygate door; docs/paygate-flows.md). */
+  readonly firstNotifyRule?: boolean | undefined;
   readonly amount: number;
   readonly currency: string;
   /** Amazon's soft descriptor for the capture; default the one the checkout kept. */
@@ -26,6 +28,7 @@ export function capture(
     merchantId,
     payId: command.payId,
     reqId: command.reqId,
+    firstNotifyRule: command.firstNotifyRule,
     begin: (payment, xid) =>
       beginCapture(payment, {
         xid,

@@ -18,6 +18,11 @@ export interface AmazonLink extends AmazonConnection {
   readonly publicKeyId: string;
   /** The merchant's setting: completion may end `AuthorizationInitiated`, settled later. */
   readonly canHandlePendingAuthorization: boolean;
+  /**
+   * The merchant's setting: a door that asks for it refuses capture, credit and reverse while the
+   * payment's first notify is unanswered (Computop's rule; docs/paygate-flows.md).
+   */
+  readonly requireFirstNotifyAnswered?: boolean | undefined;
   /** Button signature, algorithm AMZN-PAY-RSASSA-PSS (the shop passes no algorithm). */
   signButtonPayload(payloadJson: string): string;
 }
@@ -181,6 +186,11 @@ export interface PaymentStore {
   ): Promise<DueSettlement[]>;
   /** Something was settled: the payment's backoff starts again. */
   resetSettlementSchedule(merchantId: string, payId: string): Promise<void>;
+  /**
+   * The payment's first notification exists and the shop has not answered it with a 2xx yet
+   * (pending or given up); `false` when there is none (no URLNotify) or it was delivered.
+   */
+  firstNotifyUnanswered(merchantId: string, payId: string): Promise<boolean>;
 }
 
 /**

@@ -9,6 +9,8 @@ export interface RefundCommand {
   readonly payId: string;
   readonly transId: string | undefined;
   readonly reqId: string | undefined;
+  /** Refuse while the payment's first notify is unanswered (the Paygate door; docs/paygate-flows.md). */
+  readonly firstNotifyRule?: boolean | undefined;
   readonly amount: number;
   readonly currency: string;
   readonly simulationCode: string | undefined;
@@ -23,6 +25,7 @@ export function refund(
     merchantId,
     payId: command.payId,
     reqId: command.reqId,
+    firstNotifyRule: command.firstNotifyRule,
     begin: (payment, xid) =>
       beginCredit(payment, {
         xid,

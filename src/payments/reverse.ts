@@ -12,6 +12,8 @@ export interface ReverseCommand {
   readonly payId: string;
   readonly transId: string | undefined;
   readonly reqId: string | undefined;
+  /** Refuse while the payment's first notify is unanswered (the Paygate door; docs/paygate-flows.md). */
+  readonly firstNotifyRule?: boolean | undefined;
   /** Amazon's cancellation reason (cut to 255 characters). */
   readonly reason: string | undefined;
 }
@@ -25,6 +27,7 @@ export function reverse(
     merchantId,
     payId: command.payId,
     reqId: command.reqId,
+    firstNotifyRule: command.firstNotifyRule,
     begin: (payment, xid) =>
       beginReverse(payment, { xid, ...(command.transId === undefined ? {} : { transId: command.transId }) }),
     call: (record) => cancelCall(record, command.reason),

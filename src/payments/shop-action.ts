@@ -18,12 +18,15 @@ export interface ShopActionSpec {
   readonly reqId: string | undefined;
   readonly begin: (payment: Payment, xid: string) => PaymentResult;
   readonly call: (record: PaymentRecord, action: PaymentAction) => AmazonCall;
+  /** The door applies Computop's first-notify rule (when the merchant's setting asks for it). */
+  readonly firstNotifyRule: boolean | undefined;
 }
 
 const SHOP_ACTIONS: ReadonlySet<PaymentAction["kind"]> = new Set(["capture", "credit", "reverse"]);
 
 export async function shopAction(deps: PaymentDeps, spec: ShopActionSpec): Promise<Outcome<ActionDone>> {
-  if ((await deps.amazonFor(spec.merchantId)) === undefined) return refused({ kind: "merchantUnknown" });
+  const link = await deps.amazonFor(spec.merchantId);
+  if (link === undefined) return refused({ kind: "merchantUnknown" });
   const replay = async (): Promise<Outcome<ActionDone> | undefined> => {
     const seen = await replayOf(deps, spec.merchantId, spec.reqId);
     if (seen === undefined || !seen.ok) return seen;
@@ -31,6 +34,14 @@ export async function shopAction(deps: PaymentDeps, spec: ShopActionSpec): Promi
   };
   const replayed = await replay();
   if (replayed !== undefined) return replayed;
+  // A replay above answers what was done; a new action waits for the shop's answer to the first notify.
+  if (
+    spec.firstNotifyRule === true &&
+    link.requireFirstNotifyAnswered === true &&
+    (await deps.store.firstNotifyUnanswered(spec.merchantId, spec.payId))
+  ) {
+    return refused({ kind: "firstNotifyUnanswered" });
+  }
   try {
     const first = await runAmazonAction(deps, spec);
     if (first.ok || first.payment === undefined) return doneOf(first);

@@ -111,6 +111,13 @@ export class FakeStore implements PaymentStore {
 
   async resetSettlementSchedule() {}
 
+  /** Payments whose first notify the shop has not answered (`firstNotifyUnanswered`). */
+  readonly unansweredFirstNotify = new Set<string>();
+
+  async firstNotifyUnanswered(merchantId: string, payId: string) {
+    return this.unansweredFirstNotify.has(`${merchantId}/${payId}`);
+  }
+
   /** The notifications all commits carried, as the fake notifier rendered them. */
   notified(): ShopNotification[] {
     return this.commits.flatMap((change) =>

@@ -11,6 +11,8 @@ export type AmazonRegion = "eu" | "na" | "jp";
 export interface MerchantSettings {
   /** Sent with completion/charges: Amazon may authorise asynchronously (AuthorizationInitiated). */
   readonly canHandlePendingAuthorization?: boolean;
+  /** Paygate capture/credit/reverse wait for the shop's answer to the first notify (docs/paygate-flows.md). */
+  readonly requireFirstNotifyAnswered?: boolean;
   readonly ledgerCurrency?: string;
 }
 

@@ -14,6 +14,23 @@ export interface NotificationToEnqueue {
   readonly payload: Record<string, unknown>;
 }
 
+/**
+ * Whether the payment's first notification (the lowest id: its completion, or an RTF=R charge's)
+ * is still unanswered — pending or given up. A payment without notifications has nothing to answer.
+ */
+export async function firstNotifyUnanswered(
+  db: Queryable,
+  merchantId: string,
+  payId: string,
+): Promise<boolean> {
+  const rows = await db.query<{ status: string }>(
+    `SELECT status FROM notifications WHERE merchant_id = $1 AND pay_id = $2
+     ORDER BY notification_id LIMIT 1`,
+    [merchantId, payId],
+  );
+  return rows[0] !== undefined && rows[0].status !== "delivered";
+}
+
 /** Enqueues a notification, due at once; `false` when that (payment, XID, event) was enqueued before. */
 export async function enqueueNotification(
   db: Queryable,

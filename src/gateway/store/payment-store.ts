@@ -9,6 +9,7 @@ import type { Clock } from "../../core/clock.js";
 import { type AmazonCall, isAmazonOperation, RESUMABLE_OPERATIONS } from "../../payments/amazon-calls.js";
 import type { CheckoutContext, PaymentRecord, PaymentStore } from "../../payments/ports.js";
 import type { Database, Queryable } from "../../store/database.js";
+import { firstNotifyUnanswered } from "./notifications.js";
 import { claimCutOperations, findOperation, finishOperation, type OperationRecord } from "./operations.js";
 import { commitPaymentChange } from "./payment-changes.js";
 import { loadPayment, type StoredPayment } from "./payments.js";
@@ -90,6 +91,7 @@ export function gatewayPaymentStore(db: Database, clock: Clock): PaymentStore {
     claimDueSettlements: (now, firstDelayMs, delayOf, limit) =>
       claimDueSettlements(db, now, firstDelayMs, delayOf, limit),
     resetSettlementSchedule: (merchantId, payId) => resetSettlementSchedule(db, merchantId, payId),
+    firstNotifyUnanswered: (merchantId, payId) => firstNotifyUnanswered(db, merchantId, payId),
   };
 }
 

@@ -32,6 +32,7 @@ export interface ActionRequest {
   readonly simulationCode: string | undefined;
   readonly softDescriptor: string | undefined;
   readonly reason: string | undefined;
+  readonly firstNotifyRule: true;
 }
 
 export function actionPage(deps: PageDeps, spec: ActionPageSpec): PaygatePage {
@@ -60,6 +61,8 @@ export function actionPage(deps: PageDeps, spec: ActionPageSpec): PaygatePage {
             : simulationCodeOf(spec.step, get("amazonpaysimulationcode"), get("orderdesc")),
         softDescriptor: get("chdesc"),
         reason: get("reason"),
+        // Computop: follow-up actions need the shop's answer to the first notify (seed 004).
+        firstNotifyRule: true,
       };
       const outcome = await spec.run(deps, merchant.merchantId, command);
       if (!outcome.ok) {
