@@ -10,10 +10,8 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import { type AccountingRefusal, type Download, periodOf, refusalOf } from "../accounting/downloads.js";
 import { ApiError, type ApiErrorCode } from "./errors.js";
 import type { AccountingPort, ApiGateway } from "./ports.js";
-import { type ApiRoute, authorise } from "./route.js";
-import { MerchantId, MerchantParams, Problem } from "./schemas.js";
-
-const PROBLEM = { description: "problem details", schema: Problem };
+import { type ApiRoute, authorise, type RouteRequest as Req } from "./route.js";
+import { MerchantId, MerchantParams, PROBLEM } from "./schemas.js";
 
 const Chart = Type.Union([Type.Literal("SKR03"), Type.Literal("SKR04")], { description: "DATEV chart" });
 const Day = Type.String({ pattern: "^\\d{4}-\\d{2}-\\d{2}$", description: "YYYY-MM-DD" });
@@ -191,18 +189,18 @@ function send(reply: FastifyReply, download: Download): FastifyReply {
     .send(download.body);
 }
 
-type Req<P = Static<typeof MerchantParams>, Q = unknown, B = unknown> = FastifyRequest<{
-  Params: P;
-  Querystring: Q;
-  Body: B;
-}>;
-
 export function accountingRoutes(gateway: ApiGateway): ApiRoute[] {
   const accounting = (): AccountingPort => {
     if (gateway.accounting === undefined) throw new ApiError("unavailable", "accounting is not set up");
     return gateway.accounting;
   };
-  const merchantExists = async (merchantId: string) => {
+  /** The principal may `need` on this merchant, and the merchant exists (an operator may name any). */
+  const authoriseExisting = async (
+    request: FastifyRequest,
+    merchantId: string,
+    need: "read" | "act" | "admin",
+  ) => {
+    authorise(request, merchantId, need);
     if ((await gateway.merchants.summary(merchantId)) === undefined)
       throw new ApiError("not_found", `no merchant ${merchantId}`);
   };
@@ -229,8 +227,7 @@ export function accountingRoutes(gateway: ApiGateway): ApiRoute[] {
       },
       handler: async (request: Req) => {
         const { merchantId } = request.params;
-        authorise(request, merchantId, "act");
-        await merchantExists(merchantId);
+        await authoriseExisting(request, merchantId, "act");
         return refusing("path", () => accounting().importSettlements(merchantId));
       },
     },
@@ -252,8 +249,7 @@ export function accountingRoutes(gateway: ApiGateway): ApiRoute[] {
       },
       handler: async (request: Req<Static<typeof MerchantParams>, Static<typeof SettlementsQuery>>) => {
         const { merchantId } = request.params;
-        authorise(request, merchantId, "read");
-        await merchantExists(merchantId);
+        await authoriseExisting(request, merchantId, "read");
         const { limit, before } = request.query;
         return {
           settlements: await accounting().settlements(
@@ -274,8 +270,7 @@ export function accountingRoutes(gateway: ApiGateway): ApiRoute[] {
       responses: { 200: { description: "the rules", schema: RulesAnswer }, 404: PROBLEM },
       handler: async (request: Req<Static<typeof AccountingRulesParams>>) => {
         const { merchantId, chart } = request.params;
-        authorise(request, merchantId, "read");
-        await merchantExists(merchantId);
+        await authoriseExisting(request, merchantId, "read");
         return accounting().rules(merchantId, chart);
       },
     },
@@ -297,8 +292,7 @@ export function accountingRoutes(gateway: ApiGateway): ApiRoute[] {
         request: Req<Static<typeof AccountingRulesParams>, unknown, Static<typeof RulesBody>>,
       ) => {
         const { merchantId, chart } = request.params;
-        authorise(request, merchantId, "admin");
-        await merchantExists(merchantId);
+        await authoriseExisting(request, merchantId, "admin");
         return refusing("body", () => accounting().saveRules(merchantId, chart, request.body));
       },
     },
@@ -318,8 +312,7 @@ export function accountingRoutes(gateway: ApiGateway): ApiRoute[] {
       },
       handler: async (request: Req<Static<typeof MerchantParams>, unknown, Static<typeof PreviewBody>>) => {
         const { merchantId } = request.params;
-        authorise(request, merchantId, "read");
-        await merchantExists(merchantId);
+        await authoriseExisting(request, merchantId, "read");
         const preview = await refusing("body", () => accounting().preview(merchantId, request.body));
         if (preview === undefined)
           throw new ApiError("not_found", `no settlement ${request.body.settlementId ?? ""}`, {
@@ -349,8 +342,7 @@ export function accountingRoutes(gateway: ApiGateway): ApiRoute[] {
       ) => {
         const { merchantId } = request.params;
         // Logged as a transfer to the books (GoBD: never handed out twice): more than reading.
-        authorise(request, merchantId, "act");
-        await merchantExists(merchantId);
+        await authoriseExisting(request, merchantId, "act");
         const download = await refusing("query", async () =>
           accounting().datevDownload(merchantId, periodOf(request.query), request.query.part ?? 1),
         );
@@ -371,8 +363,7 @@ export function accountingRoutes(gateway: ApiGateway): ApiRoute[] {
         reply: FastifyReply,
       ) => {
         const { merchantId } = request.params;
-        authorise(request, merchantId, "read");
-        await merchantExists(merchantId);
+        await authoriseExisting(request, merchantId, "read");
         const download = await refusing("query", async () =>
           accounting().bookingsCsvDownload(merchantId, periodOf(request.query)),
         );

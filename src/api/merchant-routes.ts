@@ -17,7 +17,7 @@ import type { ApiGateway, MerchantView } from "./ports.js";
 import { canRead } from "./principal.js";
 import type { RequestLog } from "./request-log.js";
 import { noteSubject } from "./request-log.js";
-import { type ApiRoute, authorise, scopeFor } from "./route.js";
+import { type ApiRoute, authorise, type RouteRequest as Req, scopeFor } from "./route.js";
 import {
   ApiKey,
   ApiKeyBody,
@@ -29,7 +29,7 @@ import {
   NotificationParams,
   NotificationQuery,
   Origins,
-  Problem,
+  PROBLEM,
   RequestLogEntry,
   RequestLogQuery,
   Subscription,
@@ -43,8 +43,6 @@ export interface MerchantRouteDeps {
   readonly requestLog: RequestLog;
 }
 
-const PROBLEM = { description: "problem details", schema: Problem };
-
 function merchantJson(summary: MerchantView): Static<typeof Merchant> {
   return {
     merchantId: summary.merchantId,
@@ -54,12 +52,6 @@ function merchantJson(summary: MerchantView): Static<typeof Merchant> {
     createdAt: summary.createdAt,
   };
 }
-
-type Req<P = Static<typeof MerchantParams>, Q = unknown, B = unknown> = FastifyRequest<{
-  Params: P;
-  Querystring: Q;
-  Body: B;
-}>;
 
 export function merchantRoutes(deps: MerchantRouteDeps): ApiRoute[] {
   const { db } = deps;

@@ -25,7 +25,7 @@ import {
   PaymentDetail,
   PaymentList,
   PaymentListQuery,
-  Problem,
+  PROBLEM,
   RefundBody,
   ScopeQuery,
 } from "./schemas.js";
@@ -36,8 +36,6 @@ export interface PaymentRouteDeps {
   readonly payments: Payments;
   readonly gateway: Pick<ApiGateway, "loadPayment">;
 }
-
-const PROBLEM = { description: "problem details", schema: Problem };
 
 type ItemRequest = FastifyRequest<{
   Params: Static<typeof PayIdParams>;

@@ -3,13 +3,21 @@
  * and gives the OpenAPI document its operation, so the two cannot drift apart. Also the
  * authorisation helpers every route uses (on top of `principal.ts`'s `canRead`/`canAct`).
  */
-import type { TSchema } from "@sinclair/typebox";
+import type { Static, TSchema } from "@sinclair/typebox";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { principalOf } from "./auth.js";
 import { ApiError } from "./errors.js";
 import type { Scope } from "./payments-query.js";
 import { canAct, canRead, type Principal } from "./principal.js";
 import { noteSubject } from "./request-log.js";
+import type { MerchantParams } from "./schemas.js";
+
+/** A handler's validated request: path parameters (default a merchant's), query and body. */
+export type RouteRequest<P = Static<typeof MerchantParams>, Q = unknown, B = unknown> = FastifyRequest<{
+  Params: P;
+  Querystring: Q;
+  Body: B;
+}>;
 
 export interface ApiRoute {
   readonly method: "GET" | "POST" | "PUT" | "DELETE";

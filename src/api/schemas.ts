@@ -39,6 +39,9 @@ export const Problem = Type.Object(
   { description: "RFC 9457 problem details" },
 );
 
+/** The response entry of every problem-details status in a route declaration. */
+export const PROBLEM = { description: "problem details", schema: Problem };
+
 export const Payment = Type.Object(
   {
     payId: PayId,

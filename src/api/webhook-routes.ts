@@ -13,7 +13,7 @@ import { noteSubject } from "./request-log.js";
 import { type ApiRoute, authorise } from "./route.js";
 import {
   MerchantParams,
-  Problem,
+  PROBLEM,
   RollSecretBody,
   WebhookDelivery,
   WebhookDeliveryParams,
@@ -33,7 +33,6 @@ export interface WebhookRouteDeps {
   readonly wake: () => void;
 }
 
-const PROBLEM = { description: "problem details", schema: Problem };
 const DEFAULT_GRACE_S = 86_400;
 
 type Req<P, B = unknown> = FastifyRequest<{ Params: P; Body: B }>;
