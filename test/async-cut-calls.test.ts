@@ -2,7 +2,8 @@
  * Cut Amazon calls nobody asks about again, and a reverse that ends a pending authorisation
  * (docs/async.md, docs/paygate-flows.md "Resuming a cut call"): the reconciliation job resumes a
  * refund whose answer Amazon lost on every try (emulator fault `afterCommit`) with the same key —
- * one refund at Amazon, one CreditNotification; an RTF=R ReqId replay resumes a cut Create Charge;
+ * one refund at Amazon, one CreditNotification; a buyer's completion cut the same way is finished
+ * by the job and the buyer's reload shows its result; an RTF=R ReqId replay resumes a cut Create Charge;
  * a reverse during `AuthorizationPending` sends the one FAILED completion notify.
  */
 import assert from "node:assert/strict";
@@ -28,7 +29,7 @@ import {
   startPayment,
   waitForNotifies,
 } from "./async-support.js";
-import { buyer, call, type World } from "./paygate-support.js";
+import { browse, buyer, call, SHOP, type World } from "./paygate-support.js";
 import { chargeAgain, notifyOf, subscribe } from "./recurring-support.js";
 
 let world: World;
@@ -43,10 +44,11 @@ before(async () => {
 after(() => world.close());
 
 /** Every answer of Amazon's `operation` is lost after Amazon committed the change. */
-async function loseAnswers(operation: string): Promise<void> {
+async function loseAnswers(operation: string, extra: { ipnDrop?: number } = {}): Promise<void> {
   await buyer(world, "/__admin/faults", {
     reset: true,
     failures: [{ operation, status: 500, count: 10, phase: "afterCommit" }],
+    ...extra,
   });
 }
 
@@ -83,6 +85,14 @@ async function operationStates(payId: string, action: string): Promise<string[]>
   return rows.map((row) => row.state);
 }
 
+async function lastTouched(payId: string, action: string): Promise<number> {
+  const [row] = await gatewayRows<{ updated_at: string }>(
+    "SELECT max(updated_at) AS updated_at FROM operations WHERE pay_id = $1 AND action = $2",
+    [payId, action],
+  );
+  return Number(row?.updated_at);
+}
+
 async function queued(payId: string): Promise<string[]> {
   const rows = await gatewayRows<{ event: string }>(
     "SELECT event FROM notifications WHERE pay_id = $1 ORDER BY notification_id",
@@ -105,7 +115,7 @@ describe("cut calls and pending authorisations", { timeout: 60_000 }, () => {
 
     await loseAnswers("createRefund");
     const cut = await credit(world, shop, payId, 900);
-    clock.set(Date.now());
+    clock.set(await lastTouched(payId, "credit"));
     assert.equal(cut.values.Status, "PENDING");
     assert.equal(cut.code, "6A200004", "outcome unknown");
     assert.equal((await amazonObjects("Refund", permissionId)).length, 1, "Amazon did refund");
@@ -137,6 +147,63 @@ describe("cut calls and pending authorisations", { timeout: 60_000 }, () => {
     assert.deepEqual(await operationStates(payId, "credit"), ["succeeded"]);
     assert.deepEqual(await queued(payId), ["completion", "credit"]);
     assert.equal(notifiesOf(world, "T-CUT-CR").length, 2);
+  });
+
+  it("the job finishes a completion whose answer was lost; the buyer's reload shows the same", async () => {
+    const answer = await startPayment(world, shop, "T-CUT-COMPLETE", { TxType: "AuthorizeWithCapture" });
+    const payId = answer.values.PayID as string;
+    const click = await buyer(world, "/__admin/button-checkout", {
+      payloadJSON: answer.values.buttonpayload,
+      signature: answer.values.buttonsignature,
+      publicKeyId: answer.values.buttonpublickeyid,
+    });
+    await browse(world, click.redirectUrl as string);
+    const back = await buyer(world, `/__admin/checkout-sessions/${click.checkoutSessionId}/authenticate`);
+    const resultPage = back.redirectUrl as string;
+
+    // Amazon completes the session, but every answer is lost and its IPNs too (so no IPN
+    // settles the payment first): the buyer sees PENDING.
+    await loseAnswers("completeCheckoutSession", { ipnDrop: 10 });
+    const landed = await browse(world, resultPage);
+    await clearFaults();
+    // The job's clock starts at the call's last touch, so "within the grace period" does not
+    // depend on how long the tries took on a loaded machine.
+    clock.set(await lastTouched(payId, "complete"));
+    const shown = readNotify(shop, completionResult, new URL(landed).search.slice(1));
+    assert.ok(landed.startsWith(`${SHOP}/failure?`), landed);
+    assert.equal(shown.values.Status, "PENDING");
+    assert.deepEqual(await operationStates(payId, "complete"), ["unknown"]);
+
+    // Within the grace period nothing happens; after it the job resumes the stored completion.
+    clock.advance(MINUTE);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.deepEqual(await queued(payId), []);
+    clock.advance(MINUTE + 1_000);
+    const [notify] = await waitForNotifies(world, "T-CUT-COMPLETE", 1);
+    const notified = readNotify(shop, completionResult, (notify as { body: string }).body);
+    assert.equal(notified.values.Status, "OK", notified.values.Code);
+    assert.equal(notified.values.PayID, payId);
+    assert.deepEqual(await operationStates(payId, "complete"), ["succeeded"]);
+
+    // The buyer's reload — now and again later — shows the recorded result: URLSuccess, OK.
+    for (const reload of [1, 2]) {
+      const again = await browse(world, resultPage);
+      assert.ok(again.startsWith(`${SHOP}/success?`), `reload ${reload}: ${again}`);
+      const result = readNotify(shop, completionResult, new URL(again).search.slice(1));
+      assert.equal(result.values.Status, "OK");
+      assert.equal(result.values.XID, notified.values.XID);
+    }
+
+    // One charge at Amazon, one completion notify, however many cycles run.
+    clock.advance(10 * MINUTE);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const [payment] = await gatewayRows<{ charge_permission_id: string }>(
+      "SELECT charge_permission_id FROM payments WHERE pay_id = $1",
+      [payId],
+    );
+    assert.equal((await amazonObjects("Charge", payment?.charge_permission_id as string)).length, 1);
+    assert.deepEqual(await queued(payId), ["completion"]);
+    assert.equal(notifiesOf(world, "T-CUT-COMPLETE").length, 1);
   });
 
   it("a reverse during a pending authorisation (card 0701) sends one FAILED completion notify", async () => {

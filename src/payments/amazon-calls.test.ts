@@ -5,10 +5,11 @@ import { AMAZON_OPERATIONS, isAmazonOperation, keyOf, RESUMABLE_OPERATIONS } fro
 import { paymentUntil } from "./test-support.js";
 
 describe("Amazon calls as data", () => {
-  it("resumes every money-moving call but the buyer's completion from the job", () => {
+  it("resumes every money-moving call from the job, the buyer's completion included", () => {
     assert.deepEqual([...RESUMABLE_OPERATIONS].sort(), [
       "cancelCharge",
       "captureCharge",
+      "completeCheckoutSession",
       "createCharge",
       "createRefund",
     ]);

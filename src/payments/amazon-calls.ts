@@ -2,8 +2,8 @@
  * The money-moving Amazon calls of the payment steps, as data: a discriminated union of calls
  * (operation name and its typed request, exactly what is stored in `operations.request` before
  * the call and sent again on a resume), and one table saying per operation which action's
- * idempotency key it carries, whether Amazon takes that key, whether the reconciliation job
- * resumes it, and how it is sent and its answer read.
+ * idempotency key it carries, whether it moves money, and how it is sent and its answer read
+ * (the reconciliation job resumes each of them when its outcome stays unknown).
  */
 
 import type { AmazonPayClient } from "../amazon/client.js";
@@ -58,11 +58,6 @@ interface OperationRule<O extends AmazonOperation> {
   readonly keyOf: IdempotentAction;
   /** Whether the call moves money (then a lost answer is an unknown outcome, never a failure). */
   readonly moneyMoving: boolean;
-  /**
-   * Whether the reconciliation job resumes it when its outcome stays unknown. A buyer's
-   * completion is resumed by the buyer's reload only (docs/async.md).
-   */
-  readonly resumable: boolean;
   /** Sends the stored request with the key; an error is read by `outcomeOfError`. */
   readonly send: (link: AmazonLink, request: RequestOf<O>, idempotencyKey: string) => Promise<AmazonOutcome>;
 }
@@ -76,7 +71,6 @@ export const AMAZON_OPERATIONS: { readonly [O in AmazonOperation]: OperationRule
   completeCheckoutSession: {
     keyOf: "complete",
     moneyMoving: true,
-    resumable: false,
     send: async (link, planned, key) => {
       const { checkoutSessionId, chargeAmount, simulationCode } = planned;
       try {
@@ -105,7 +99,6 @@ export const AMAZON_OPERATIONS: { readonly [O in AmazonOperation]: OperationRule
   captureCharge: {
     keyOf: "capture",
     moneyMoving: true,
-    resumable: true,
     send: async (link, planned, key) => {
       const { chargeId, simulationCode, ...body } = planned;
       const { body: charge } = await link.client.captureCharge(chargeId, body, {
@@ -118,7 +111,6 @@ export const AMAZON_OPERATIONS: { readonly [O in AmazonOperation]: OperationRule
   createRefund: {
     keyOf: "credit",
     moneyMoving: true,
-    resumable: true,
     send: async (link, planned, key) => {
       const { simulationCode, ...body } = planned;
       const { body: refund } = await link.client.createRefund(body, {
@@ -131,7 +123,6 @@ export const AMAZON_OPERATIONS: { readonly [O in AmazonOperation]: OperationRule
   cancelCharge: {
     keyOf: "reverse",
     moneyMoving: true,
-    resumable: true,
     // Cancel Charge takes no idempotency key: a repeat after a lost answer (the connector's retry,
     // a resume) finds the charge cancelled and is refused; the charge tells what happened.
     send: async (link, planned) => {
@@ -149,7 +140,6 @@ export const AMAZON_OPERATIONS: { readonly [O in AmazonOperation]: OperationRule
   createCharge: {
     keyOf: "charge",
     moneyMoving: true,
-    resumable: true,
     send: async (link, planned, key) => {
       const { simulationCode, ...body } = planned;
       const { body: charge } = await link.client.createCharge(body, {
@@ -161,10 +151,13 @@ export const AMAZON_OPERATIONS: { readonly [O in AmazonOperation]: OperationRule
   },
 };
 
-/** The operations the reconciliation job resumes. */
-export const RESUMABLE_OPERATIONS: readonly AmazonOperation[] = (
-  Object.keys(AMAZON_OPERATIONS) as AmazonOperation[]
-).filter((operation) => AMAZON_OPERATIONS[operation].resumable);
+/**
+ * The operations the reconciliation job resumes when their outcome stays unknown: every one of
+ * the table, the buyer's completion included (docs/async.md).
+ */
+export const RESUMABLE_OPERATIONS: readonly AmazonOperation[] = Object.keys(
+  AMAZON_OPERATIONS,
+) as AmazonOperation[];
 
 export function isAmazonOperation(name: string): name is AmazonOperation {
   return Object.hasOwn(AMAZON_OPERATIONS, name);

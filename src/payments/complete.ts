@@ -7,7 +7,7 @@
  */
 import type { BuyerDetails } from "../core/outcome.js";
 import { beginCompletion, type PaymentAction } from "../core/payment.js";
-import { resumeAction, runAmazonAction } from "./amazon-action.js";
+import { type AmazonActionSpec, resumeAction, runAmazonAction } from "./amazon-action.js";
 import { canceledOutcome, sendCall } from "./amazon-calls.js";
 import { buyerDetailsOf } from "./amazon-outcome.js";
 import { type BuyerOutcome, loadReturn, refusedReturn, sessionRefusal } from "./buyer-return.js";
@@ -34,7 +34,7 @@ export async function complete(
 ): Promise<BuyerOutcome<Completed>> {
   const loaded = await loadReturn(deps, merchantId, command.payId);
   if (loaded.kind !== "loaded") return loaded;
-  const { record, link } = loaded;
+  const { record } = loaded;
   const sessionId = command.checkoutSessionId;
   const invalid = sessionRefusal(record, sessionId, true);
   if (invalid !== undefined || sessionId === undefined)
@@ -56,14 +56,9 @@ export async function complete(
       );
     },
     call: (current, action) => completionCall(current, action, sessionId),
-    send: async (current, amazon, call, key) => {
-      const { body: session } = await amazon.client.getCheckoutSession(sessionId);
-      if (current.context.buyer === undefined) {
-        buyer = buyerDetailsOf(session, link.amazonMerchantId);
-        await keepBuyer(deps, merchantId, command.payId, buyer);
-      }
-      return canceledOutcome(session.statusDetails) ?? sendCall(amazon, call, key);
-    },
+    send: sendCompletion(deps, (kept) => {
+      buyer = kept;
+    }),
   });
   if (!done.ok) return refusedReturn(record, done.refusal);
   return {
@@ -73,6 +68,28 @@ export async function complete(
     action: done.action,
     buyer: done.record.context.buyer ?? buyer,
     amazonMessage: done.message,
+  };
+}
+
+/**
+ * Sends a planned completion — the buyer's return, or its resume by inquire or the reconciliation
+ * job when Amazon's answer was lost: the buyer's details are read and kept first (Amazon's
+ * completed session no longer shows them all, and the completion notification needs them), and a
+ * session Amazon cancelled meanwhile (buyer abort, decline) is the outcome without a call.
+ */
+export function sendCompletion(
+  deps: PaymentDeps,
+  onBuyerKept: (buyer: BuyerDetails) => void = () => {},
+): NonNullable<AmazonActionSpec["send"]> {
+  return async (current, amazon, call, key) => {
+    if (call.operation !== "completeCheckoutSession") return sendCall(amazon, call, key);
+    const { body: session } = await amazon.client.getCheckoutSession(call.request.checkoutSessionId);
+    if (current.context.buyer === undefined) {
+      const buyer = buyerDetailsOf(session, amazon.amazonMerchantId);
+      await keepBuyer(deps, current.payment.merchantId, current.payment.payId, buyer);
+      onBuyerKept(buyer);
+    }
+    return canceledOutcome(session.statusDetails) ?? sendCall(amazon, call, key);
   };
 }
 

@@ -1,20 +1,22 @@
 /**
  * Resumes an action whose Amazon call was cut (a crash, an answer lost on every try): the call
  * planned first, sent again with the same key (amazon-action.ts `resumeCut`). Capture, credit,
- * reverse and RTF=R charges; a buyer's completion is resumed by the buyer's reload only
- * (docs/async.md). Shared by ReqId replays, inquire, a new action that finds one cut, and the
+ * reverse, RTF=R charges and a buyer's completion (whose buyer may never reload the result page;
+ * docs/async.md). Shared by ReqId replays, inquire, a new action that finds one cut, and the
  * reconciliation job.
  */
 import type { Outcome } from "../core/outcome.js";
 import type { PaymentAction } from "../core/payment.js";
 import { type AmazonActionDone, resumeCut } from "./amazon-action.js";
 import type { AmazonCall } from "./amazon-calls.js";
-import { cancelCall, captureCall, chargeCall, refundCall } from "./planned-calls.js";
+import { sendCompletion } from "./complete.js";
+import { cancelCall, captureCall, chargeCall, completionCall, refundCall } from "./planned-calls.js";
 import type { PaymentDeps, PaymentRecord } from "./ports.js";
 
 /**
  * The call of a resumable action, should its planned row be missing (it is written with the
- * action, so it never is: the stored one is sent); `undefined` for one that is not resumed here.
+ * action, so it never is: the stored one is sent); `undefined` for one that is not resumed here
+ * (a completion whose session was never bound to the payment).
  */
 function fallbackCall(record: PaymentRecord, action: PaymentAction): AmazonCall | undefined {
   switch (action.kind) {
@@ -24,8 +26,11 @@ function fallbackCall(record: PaymentRecord, action: PaymentAction): AmazonCall 
       return refundCall(record, action);
     case "reverse":
       return cancelCall(record, undefined);
-    case "complete":
-      return record.payment.checkoutMode === "MerchantInitiated" ? chargeCall(record) : undefined;
+    case "complete": {
+      if (record.payment.checkoutMode === "MerchantInitiated") return chargeCall(record);
+      const sessionId = record.payment.amazon.checkoutSessionId;
+      return sessionId === undefined ? undefined : completionCall(record, action, sessionId);
+    }
     default:
       return undefined;
   }
@@ -38,5 +43,5 @@ export async function resumeIfCut(
 ): Promise<Outcome<AmazonActionDone>> {
   const call = fallbackCall(record, action);
   if (call === undefined) return { ok: true, record, action, message: undefined };
-  return resumeCut(deps, record, action, () => call);
+  return resumeCut(deps, record, action, () => call, sendCompletion(deps));
 }
