@@ -90,6 +90,25 @@ export const reconcileOverdue = new Gauge({
   registers: [registry],
 });
 
+/** Calls the reconciliation job gave up because Amazon never told their outcome (docs/async.md). */
+export const cutCallsGivenUp = new Counter({
+  name: "kasse_cut_calls_given_up_total",
+  help: "Amazon calls with an unknown outcome that the reconciliation job gave up after its last try",
+  registers: [registry],
+});
+
+export const cutCallsOpen = new Gauge({
+  name: "kasse_cut_calls_open",
+  help: "Money-moving Amazon calls whose outcome is not known yet (planned, sent or unknown)",
+  registers: [registry],
+});
+
+export const cutCallsAbandoned = new Gauge({
+  name: "kasse_cut_calls_given_up",
+  help: "Calls still open that the reconciliation job has given up (an operator must resume them)",
+  registers: [registry],
+});
+
 /** 1 when the scrape could read the database, 0 when it could not (the gauges above are stale). */
 export const databaseUp = new Gauge({
   name: "kasse_database_up",

@@ -7,8 +7,11 @@
  * a reverse during `AuthorizationPending` sends the one FAILED completion notify.
  */
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { Writable } from "node:stream";
+import { after, before, beforeEach, describe, it } from "node:test";
+import { request } from "undici";
 import { ManualClock } from "../src/core/clock.js";
+import { createLogger } from "../src/log.js";
 import type { ShopCredentials } from "../src/paygate/client.js";
 import {
   completionResult,
@@ -18,6 +21,7 @@ import {
   reverseResponse,
 } from "../src/paygate/tables.js";
 import {
+  admin,
   advanceAmazon,
   createAsyncShop,
   credit,
@@ -29,19 +33,48 @@ import {
   startPayment,
   waitForNotifies,
 } from "./async-support.js";
-import { browse, buyer, call, SHOP, type World } from "./paygate-support.js";
+import { ADMIN_TOKEN, browse, buyer, call, SHOP, type World } from "./paygate-support.js";
 import { chargeAgain, notifyOf, subscribe } from "./recurring-support.js";
 
 let world: World;
 let shop: ShopCredentials;
 const clock = new ManualClock(Date.now());
 const MINUTE = 60_000;
+/** The job's log lines at warn and above, to see what an operator would see. */
+const logged: { level: number; msg: string; idempotencyKey?: string }[] = [];
 
 before(async () => {
-  world = await startAsyncWorld({ gateway: { reconcileClock: clock } });
+  world = await startAsyncWorld({
+    gateway: {
+      reconcileClock: clock,
+      // Three tries, one and two minutes apart, jitter at its middle: the schedule is exact.
+      cutCallBackoffMs: [MINUTE, 2 * MINUTE, 4 * MINUTE],
+      backoffRandom: () => 0.5,
+      logger: createLogger({
+        level: "warn",
+        destination: new Writable({
+          write(line, _encoding, done) {
+            logged.push(JSON.parse(String(line)));
+            done();
+          },
+        }),
+      }),
+    },
+  });
   shop = await createAsyncShop(world, "shop-cut-calls", { canHandlePendingAuthorization: true });
 });
 after(() => world.close());
+// The job's clock starts each scenario at real time: one left ahead by an earlier scenario would
+// let the job claim a call the moment it is cut, before the scenario looks.
+beforeEach(() => clock.set(Date.now()));
+
+/** Amazon answers every `operation` call with 500 before doing anything. */
+async function neverAnswer(operation: string): Promise<void> {
+  await buyer(world, "/__admin/faults", {
+    reset: true,
+    failures: [{ operation, status: 500, count: 10_000, phase: "beforeProcessing" }],
+  });
+}
 
 /** Every answer of Amazon's `operation` is lost after Amazon committed the change. */
 async function loseAnswers(operation: string, extra: { ipnDrop?: number } = {}): Promise<void> {
@@ -83,6 +116,32 @@ async function operationStates(payId: string, action: string): Promise<string[]>
     [payId, action],
   );
   return rows.map((row) => row.state);
+}
+
+async function callOf(payId: string, action: string) {
+  const [row] = await gatewayRows<{
+    idempotency_key: string;
+    state: string;
+    attempts: number;
+    given_up_at: string | null;
+  }>(
+    "SELECT idempotency_key, state, attempts, given_up_at FROM operations WHERE pay_id = $1 AND action = $2",
+    [payId, action],
+  );
+  assert.ok(row, `no ${action} call of ${payId}`);
+  return row;
+}
+
+/** The payment's detail on the JSON API, as the back office reads it (operator token). */
+async function apiPayment(payId: string) {
+  const response = await request(`${world.gateway.url}/api/v1/payments/${payId}`, {
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    dispatcher: world.agent,
+  });
+  assert.equal(response.statusCode, 200);
+  return (await response.body.json()) as {
+    timeline: { amazonCalls: { operation: string; givenUpAt: string | null }[] }[];
+  };
 }
 
 async function lastTouched(payId: string, action: string): Promise<number> {
@@ -204,6 +263,93 @@ describe("cut calls and pending authorisations", { timeout: 60_000 }, () => {
     assert.equal((await amazonObjects("Charge", payment?.charge_permission_id as string)).length, 1);
     assert.deepEqual(await queued(payId), ["completion"]);
     assert.equal(notifiesOf(world, "T-CUT-COMPLETE").length, 1);
+  });
+
+  it("a call Amazon never answers is retried on its stored backoff, given up, shown, and resumed by hand", async () => {
+    const answer = await startPayment(world, shop, "T-CUT-GIVEUP", { TxType: "AuthorizeWithCapture" });
+    const payId = answer.values.PayID as string;
+    await pay(world, answer);
+    await waitForNotifies(world, "T-CUT-GIVEUP", 1);
+
+    await neverAnswer("createRefund");
+    const cut = await credit(world, shop, payId, 700);
+    assert.equal(cut.values.Status, "PENDING");
+    assert.equal(cut.code, "6A200004", "outcome unknown");
+    clock.set(await lastTouched(payId, "credit"));
+    const key = (await callOf(payId, "credit")).idempotency_key;
+
+    // Try 1 after the grace period, try 2 one minute later, try 3 (the last) two minutes later.
+    const tries: [advance: number, attempts: number][] = [
+      [2 * MINUTE + 1_000, 1],
+      [MINUTE, 2],
+      [2 * MINUTE, 3],
+    ];
+    for (const [advance, attempts] of tries) {
+      clock.advance(advance - 2_000);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      assert.equal((await callOf(payId, "credit")).attempts, attempts - 1, `not before try ${attempts}`);
+      clock.advance(2_000);
+      await until(`try ${attempts}`, async () => (await callOf(payId, "credit")).attempts === attempts);
+    }
+    await until("given up", async () => (await callOf(payId, "credit")).given_up_at !== null);
+    assert.equal((await callOf(payId, "credit")).state, "unknown");
+
+    // No further tries, however long it waits.
+    clock.advance(24 * 60 * MINUTE);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.equal((await callOf(payId, "credit")).attempts, 3);
+
+    // The operator sees it: one error line naming the call, the metrics, the admin list.
+    const errors = logged.filter((line) => line.level >= 50 && line.idempotencyKey === key);
+    assert.equal(errors.length, 1, JSON.stringify(errors));
+    assert.match(errors[0]?.msg ?? "", /given up/);
+    const metrics = await request(`${world.gateway.url}/metrics`, { dispatcher: world.agent });
+    const text = await metrics.body.text();
+    assert.match(text, /^kasse_cut_calls_given_up 1$/m);
+    assert.match(text, /^kasse_cut_calls_given_up_total [1-9]/m);
+    const listed = await admin(world, "GET", `/operations/given-up?merchantId=${shop.merchantId}`);
+    assert.equal(listed.status, 200);
+    const operations = listed.body.operations as {
+      idempotencyKey: string;
+      attempts: number;
+      payId: string;
+    }[];
+    assert.deepEqual(
+      operations.map(({ idempotencyKey, attempts, payId: id }) => ({ idempotencyKey, attempts, payId: id })),
+      [{ idempotencyKey: key, attempts: 3, payId }],
+    );
+    const detail = await apiPayment(payId);
+    const creditCall = detail.timeline
+      .flatMap((entry) => entry.amazonCalls)
+      .find((c) => c.operation === "createRefund");
+    assert.ok(creditCall?.givenUpAt, "the timeline shows the call given up");
+
+    // Amazon is back; the operator resumes it: sent once more with its key, one refund, one notify.
+    await clearFaults();
+    assert.equal(
+      (await admin(world, "POST", `/merchants/${shop.merchantId}/operations/nope/resume`)).status,
+      404,
+    );
+    const resumed = await admin(world, "POST", `/merchants/${shop.merchantId}/operations/${key}/resume`);
+    assert.equal(resumed.status, 202, JSON.stringify(resumed.body));
+    assert.equal(resumed.body.givenUpAt, null);
+    await until(
+      "the job resumed the refund",
+      async () => (await callOf(payId, "credit")).state === "succeeded",
+    );
+    await advanceAmazon(world, 31);
+    const notifies = await waitForNotifies(world, "T-CUT-GIVEUP", 2);
+    const notified = readNotify(shop, creditNotify, (notifies[1] as { body: string }).body);
+    assert.equal(notified.values.AmountCred, "700");
+    const [payment] = await gatewayRows<{ charge_permission_id: string }>(
+      "SELECT charge_permission_id FROM payments WHERE pay_id = $1",
+      [payId],
+    );
+    assert.equal((await amazonObjects("Refund", payment?.charge_permission_id as string)).length, 1);
+    assert.deepEqual(
+      (await admin(world, "GET", `/operations/given-up?merchantId=${shop.merchantId}`)).body.operations,
+      [],
+    );
   });
 
   it("a reverse during a pending authorisation (card 0701) sends one FAILED completion notify", async () => {

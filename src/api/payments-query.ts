@@ -230,6 +230,8 @@ interface OperationRow {
   reason_code: string | null;
   created_at: number | string;
   updated_at: number | string;
+  next_attempt_at: number | string | null;
+  given_up_at: number | string | null;
 }
 
 interface IpnRow {
@@ -247,7 +249,8 @@ export async function paymentDetail(
 ): Promise<Static<typeof PaymentDetail>> {
   const { merchantId, payId } = stored.payment;
   const operations = await db.query<OperationRow>(
-    `SELECT xid, amazon_operation, state, attempts, reason_code, created_at, updated_at FROM operations
+    `SELECT xid, amazon_operation, state, attempts, reason_code, created_at, updated_at, next_attempt_at, given_up_at
+     FROM operations
      WHERE merchant_id = $1 AND pay_id = $2 ORDER BY sequence, created_at`,
     [merchantId, payId],
   );
@@ -281,6 +284,8 @@ export async function paymentDetail(
           reasonCode: call.reason_code,
           createdAt: iso(call.created_at),
           updatedAt: iso(call.updated_at),
+          nextAttemptAt: call.next_attempt_at === null ? null : iso(call.next_attempt_at),
+          givenUpAt: call.given_up_at === null ? null : iso(call.given_up_at),
         })),
         notifications: notifications
           .filter((notification) => notification.xid === action.xid)

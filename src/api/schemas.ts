@@ -130,10 +130,14 @@ export const TimelineEntry = Type.Object({
     Type.Object({
       operation: Type.String(),
       state: Type.String(),
-      attempts: Type.Integer(),
+      attempts: Type.Integer({
+        description: "The reconciliation job's tries of a call whose outcome stayed unknown",
+      }),
       reasonCode: Nullable(Type.String()),
       createdAt: IsoTime,
       updatedAt: IsoTime,
+      nextAttemptAt: Nullable(IsoTime),
+      givenUpAt: Nullable(IsoTime),
     }),
   ),
   notifications: Type.Array(

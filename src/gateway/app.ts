@@ -13,6 +13,7 @@ import type { Database } from "../store/database.js";
 import { type BackOfficeDeps, registerBackOffice } from "../web/back-office.js";
 import { type MerchantAdminOptions, merchantAdminRoutes } from "./admin-merchants.js";
 import { type NotificationAdminOptions, notificationAdminRoutes } from "./admin-notifications.js";
+import { type OperationAdminOptions, operationAdminRoutes } from "./admin-operations.js";
 import { isAuthorizedBearer } from "./admin-token.js";
 import { type HealthOptions, healthRoutes } from "./health.js";
 import { type RecurringAdminOptions, recurringAdminRoutes } from "./subscriptions/admin-routes.js";
@@ -24,6 +25,7 @@ export interface GatewayAppOptions {
   readonly merchantAdmin: MerchantAdminOptions;
   /** The URLNotify outbox's admin routes (list, resend). */
   readonly notificationAdmin?: NotificationAdminOptions;
+  readonly operationAdmin?: OperationAdminOptions;
   /** Closing charge permissions and Kasse's subscriptions (docs/recurring.md). */
   readonly recurringAdmin?: RecurringAdminOptions;
   /** Settlements, bookings and the DATEV export (docs/accounting.md). */
@@ -93,6 +95,7 @@ export function createGatewayApp(options: GatewayAppOptions): FastifyInstance {
       admin.get("/health", async () => ({ status: "ok" }));
       admin.register(merchantAdminRoutes, options.merchantAdmin);
       if (options.notificationAdmin) admin.register(notificationAdminRoutes, options.notificationAdmin);
+      if (options.operationAdmin) admin.register(operationAdminRoutes, options.operationAdmin);
       if (options.recurringAdmin) admin.register(recurringAdminRoutes, options.recurringAdmin);
       if (options.accountingAdmin) admin.register(accountingAdminRoutes, options.accountingAdmin);
     },

@@ -12,6 +12,8 @@ import { readdir } from "node:fs/promises";
 import type { FastifyInstance } from "fastify";
 import type { Clock } from "../core/clock.js";
 import {
+  cutCallsAbandoned,
+  cutCallsOpen,
   databaseUp,
   notifyFailed,
   outboxBacklog,
@@ -103,11 +105,20 @@ async function refreshDatabaseGauges(options: HealthOptions): Promise<void> {
       ),
       options.queryTimeoutMs ?? 2_000,
     );
+    const [calls] = await withTimeout(
+      options.db.query<{ open: number; given_up: number }>(
+        `SELECT count(*)::int AS open, count(*) FILTER (WHERE given_up_at IS NOT NULL)::int AS given_up
+           FROM operations WHERE state IN ('planned', 'sent', 'unknown')`,
+      ),
+      options.queryTimeoutMs ?? 2_000,
+    );
     outboxBacklog.set(outbox?.pending ?? 0);
     outboxOldestAge.set(outbox?.oldest == null ? 0 : Math.max(0, (now - Number(outbox.oldest)) / 1000));
     notifyFailed.set(outbox?.failed ?? 0);
     reconcileBacklog.set(settle?.pending ?? 0);
     reconcileOverdue.set(settle?.overdue ?? 0);
+    cutCallsOpen.set(calls?.open ?? 0);
+    cutCallsAbandoned.set(calls?.given_up ?? 0);
     databaseUp.set(1);
   } catch {
     databaseUp.set(0);

@@ -65,6 +65,10 @@ export interface GatewayOptions {
   readonly pollIntervalMs?: number;
   /** The clock of the reconciliation backoff (tests drive it); default `clock`. */
   readonly reconcileClock?: Clock;
+  /** Delays between the job's tries of a call Amazon does not answer (docs/async.md "Cut calls"). */
+  readonly cutCallBackoffMs?: readonly number[];
+  /** Randomness of the reconciliation backoff's jitter (tests fix it); default `Math.random`. */
+  readonly backoffRandom?: () => number;
   /** The clock of Kasse's subscription schedules (docs/recurring.md); default `clock`. */
   readonly subscriptionClock?: Clock;
   /** Between two scheduled settlement imports of a merchant (docs/accounting.md); default 6 h. */
@@ -139,6 +143,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       ...(options.emulator ? { emulator: options.emulator } : {}),
     },
     notificationAdmin: { db, clock, merchants, wake: () => notifier?.notifications.wake() },
+    operationAdmin: { db, clock, merchants },
     recurringAdmin: { recurring: () => notifier?.recurring },
     accountingAdmin: accounting.adminRoutes,
     backOffice: {
@@ -162,6 +167,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     ...(options.notifyTimeoutMs ? { notifyTimeoutMs: options.notifyTimeoutMs } : {}),
     ...(options.reconcileScheduleMs ? { reconcileScheduleMs: options.reconcileScheduleMs } : {}),
     ...(options.reconcileClock ? { reconcileClock: options.reconcileClock } : {}),
+    ...(options.cutCallBackoffMs ? { cutCallBackoffMs: options.cutCallBackoffMs } : {}),
+    ...(options.backoffRandom ? { backoffRandom: options.backoffRandom } : {}),
     ...(options.pollIntervalMs
       ? { notifyPollIntervalMs: options.pollIntervalMs, reconcilePollIntervalMs: options.pollIntervalMs }
       : {}),

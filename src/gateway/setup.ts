@@ -53,6 +53,10 @@ export interface PaygateSetupOptions {
   readonly reconcilePollIntervalMs?: number;
   /** The clock of the reconciliation schedule (tests drive the backoff); default `clock`. */
   readonly reconcileClock?: Clock;
+  /** Delays between the job's tries of a call Amazon does not answer. */
+  readonly cutCallBackoffMs?: readonly number[];
+  /** Randomness of the backoff's jitter; default `Math.random`. */
+  readonly backoffRandom?: () => number;
   /** The built-in emulator: its `/__sns/cert.pem` is trusted for emulator merchants' IPNs. */
   readonly emulator?: EmulatorEndpoint;
   /** PayID/XID source; default 16 random bytes as hex (a UUID v4's entropy, reference §4). */
@@ -121,6 +125,8 @@ export function setUpPaygate(app: FastifyInstance, options: PaygateSetupOptions)
     ...(options.reconcileScheduleMs ? { scheduleMs: options.reconcileScheduleMs } : {}),
     ...(options.reconcilePollIntervalMs ? { pollIntervalMs: options.reconcilePollIntervalMs } : {}),
     ...(options.reconcileClock ? { clock: options.reconcileClock } : {}),
+    ...(options.cutCallBackoffMs ? { cutCallBackoffMs: options.cutCallBackoffMs } : {}),
+    ...(options.backoffRandom ? { random: options.backoffRandom } : {}),
   });
   const recurring = createRecurringSide(
     { payments: deps, db: options.db, findMerchant, wake: () => worker?.wake() },

@@ -143,6 +143,8 @@ export interface CutCall {
   readonly idempotencyKey: string;
   readonly payId: string;
   readonly xid: string;
+  /** The job's tries of this call so far, this one included. */
+  readonly attempts: number;
 }
 
 export interface DueSettlement {
@@ -175,8 +177,19 @@ export interface PaymentStore {
   ): Promise<void>;
   /** Whether the call is still open (planned, sent or unknown). */
   isCallOpen(merchantId: string, idempotencyKey: string): Promise<boolean>;
-  /** Leases resumable calls nobody touched for `graceMs` (`FOR UPDATE SKIP LOCKED`). */
-  claimCutCalls(now: number, graceMs: number, limit: number): Promise<CutCall[]>;
+  /**
+   * Leases resumable calls that are due — `graceMs` after their last touch, then on their stored
+   * schedule — counting the try and setting the next one `delayOf(attempts)` later
+   * (`FOR UPDATE SKIP LOCKED`). Calls given up are not claimed.
+   */
+  claimCutCalls(
+    now: number,
+    graceMs: number,
+    delayOf: (attempts: number) => number,
+    limit: number,
+  ): Promise<CutCall[]>;
+  /** Stops the job's tries of a call still open after its last one. */
+  giveUpCall(merchantId: string, idempotencyKey: string, now: number): Promise<void>;
   /** Leases unsettled payments whose next check is due, pushing each one's next check out. */
   claimDueSettlements(
     now: number,

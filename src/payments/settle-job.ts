@@ -5,6 +5,7 @@
  */
 import type { Clock } from "../core/clock.js";
 import type { Logger } from "../log.js";
+import { cutCallsGivenUp } from "../metrics.js";
 import { PeriodicTask } from "../notify/periodic.js";
 import type { CutCall, DueSettlement, PaymentDeps } from "./ports.js";
 import { resumeCutAction, settlePending } from "./settle.js";
@@ -31,13 +32,41 @@ export interface SettleJobOptions {
   readonly pollIntervalMs?: number;
   /**
    * How long a call with an unknown outcome is left to the request that made it before the job
-   * resumes it (and between two resumes while Amazon does not answer). Default 2 minutes.
+   * resumes it the first time. Default 2 minutes.
    */
   readonly cutCallGraceMs?: number;
+  /**
+   * Delays after each of the job's tries of a call Amazon does not answer; after the last one
+   * the call is given up (logged at error, counted, listed for an operator). Default
+   * {@link DEFAULT_CUT_CALL_BACKOFF_MS}.
+   */
+  readonly cutCallBackoffMs?: readonly number[];
+  /** Randomness of the backoff's jitter, in [0, 1); tests fix it. Default `Math.random`. */
+  readonly random?: () => number;
 }
 
 /** Longer than any live request spends on one Amazon call (connector retries included). */
 export const DEFAULT_CUT_CALL_GRACE_MS = 2 * 60_000;
+
+/**
+ * Ten tries over about eight hours — long enough for an Amazon outage to pass, short enough that
+ * an operator hears of a call that stays unknown on the day it was made.
+ */
+export const DEFAULT_CUT_CALL_BACKOFF_MS: readonly number[] = [
+  2 * 60_000,
+  4 * 60_000,
+  8 * 60_000,
+  16 * 60_000,
+  32 * 60_000,
+  60 * 60_000,
+  2 * 60 * 60_000,
+  2 * 60 * 60_000,
+  2 * 60 * 60_000,
+  2 * 60 * 60_000,
+];
+
+/** Each delay is spread by ±20 %, so calls cut by one outage are not all retried at once. */
+const JITTER = 0.2;
 
 const BATCH = 20;
 
@@ -92,33 +121,53 @@ export class SettleJob {
   /**
    * Actions whose Amazon call has an unknown outcome (a killed process, an answer lost on every
    * try) are resumed here when nobody asks again: the shop may never come back (docs/async.md).
+   * Each call is tried on its stored backoff and given up after the last try.
    */
   async #resumeCutCalls(): Promise<void> {
     const deps = this.#deps;
+    const backoff = this.#options.cutCallBackoffMs?.length
+      ? this.#options.cutCallBackoffMs
+      : DEFAULT_CUT_CALL_BACKOFF_MS;
+    const random = this.#options.random ?? Math.random;
+    const delayOf = (attempts: number) => {
+      const delay = backoff[Math.min(attempts, backoff.length) - 1] as number;
+      return Math.round(delay * (1 - JITTER + 2 * JITTER * random()));
+    };
+    const clock = this.#options.clock ?? deps.clock;
     let cut: CutCall[];
     do {
       cut = await deps.store.claimCutCalls(
-        (this.#options.clock ?? deps.clock).now(),
+        clock.now(),
         this.#options.cutCallGraceMs ?? DEFAULT_CUT_CALL_GRACE_MS,
+        delayOf,
         BATCH,
       );
-      for (const { merchantId, payId, xid, idempotencyKey } of cut) {
-        await this.#resumeCutCall(merchantId, payId, xid, idempotencyKey).catch((error) =>
+      for (const call of cut) {
+        const stillUnknown = await this.#resumeCutCall(call).catch((error) => {
           this.#options.logger.warn(
-            { err: error, merchantId, payId, xid },
+            {
+              err: error,
+              merchantId: call.merchantId,
+              payId: call.payId,
+              xid: call.xid,
+              attempts: call.attempts,
+            },
             "cut Amazon call could not be resumed; tried again later",
-          ),
-        );
+          );
+          return true;
+        });
+        if (stillUnknown && call.attempts >= backoff.length) await this.#giveUp(call, clock.now());
       }
     } while (cut.length === BATCH && !this.#task.stopped);
   }
 
-  async #resumeCutCall(merchantId: string, payId: string, xid: string, idempotencyKey: string) {
+  /** Resumes one cut call; whether its outcome is still unknown. */
+  async #resumeCutCall({ merchantId, payId, xid, idempotencyKey, attempts }: CutCall): Promise<boolean> {
     const action = await resumeCutAction(this.#deps, merchantId, payId, xid);
-    const logged = { merchantId, payId, xid, state: action?.state };
+    const logged = { merchantId, payId, xid, attempts, state: action?.state };
     if (action?.state === "inFlight") {
       this.#options.logger.warn(logged, "cut Amazon call resumed; outcome still unknown");
-      return;
+      return true;
     }
     // Settled meanwhile by another path (or gone): the call's row is closed with the action's
     // state, so it is not claimed again. A resume that reached Amazon has closed it already.
@@ -131,6 +180,17 @@ export class SettleJob {
       );
     }
     this.#options.logger.info(logged, "cut Amazon call resumed");
+    return false;
+  }
+
+  async #giveUp({ merchantId, payId, xid, idempotencyKey, attempts }: CutCall, now: number): Promise<void> {
+    await this.#deps.store.giveUpCall(merchantId, idempotencyKey, now);
+    cutCallsGivenUp.inc();
+    this.#options.logger.error(
+      { merchantId, payId, xid, idempotencyKey, attempts },
+      "cut Amazon call given up: its outcome is still unknown after the last try; " +
+        "resume it with POST /api/admin/merchants/{merchantId}/operations/{idempotencyKey}/resume",
+    );
   }
 
   /**

@@ -105,6 +105,8 @@ export class FakeStore implements PaymentStore {
     return [];
   }
 
+  async giveUpCall() {}
+
   async claimDueSettlements() {
     return [];
   }

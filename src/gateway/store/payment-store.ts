@@ -10,7 +10,13 @@ import { type AmazonCall, isAmazonOperation, RESUMABLE_OPERATIONS } from "../../
 import type { CheckoutContext, PaymentRecord, PaymentStore } from "../../payments/ports.js";
 import type { Database, Queryable } from "../../store/database.js";
 import { firstNotifyUnanswered } from "./notifications.js";
-import { claimCutOperations, findOperation, finishOperation, type OperationRecord } from "./operations.js";
+import {
+  claimCutOperations,
+  findOperation,
+  finishOperation,
+  giveUpOperation,
+  type OperationRecord,
+} from "./operations.js";
 import { commitPaymentChange } from "./payment-changes.js";
 import { loadPayment, type StoredPayment } from "./payments.js";
 import { findReqId } from "./req-ids.js";
@@ -87,7 +93,9 @@ export function gatewayPaymentStore(db: Database, clock: Clock): PaymentStore {
       const operation = await findOperation(db, merchantId, idempotencyKey);
       return operation !== undefined && ["planned", "sent", "unknown"].includes(operation.state);
     },
-    claimCutCalls: (now, graceMs, limit) => claimCutOperations(db, RESUMABLE_OPERATIONS, now, graceMs, limit),
+    claimCutCalls: (now, graceMs, delayOf, limit) =>
+      claimCutOperations(db, RESUMABLE_OPERATIONS, now, graceMs, delayOf, limit),
+    giveUpCall: (merchantId, idempotencyKey, now) => giveUpOperation(db, merchantId, idempotencyKey, now),
     claimDueSettlements: (now, firstDelayMs, delayOf, limit) =>
       claimDueSettlements(db, now, firstDelayMs, delayOf, limit),
     resetSettlementSchedule: (merchantId, payId) => resetSettlementSchedule(db, merchantId, payId),
