@@ -39,7 +39,6 @@ import {
   captureRequest,
   captureResponse,
   completionResult,
-  creditNotify,
   creditRequest,
   creditResponse,
   initRequest,
@@ -58,6 +57,16 @@ import {
   stopGracefully,
 } from "./support/kasse-process.js";
 import { NotifyLog } from "./support/notify-log.js";
+import {
+  auditNotifications,
+  auditStores,
+  expectedNotifications,
+  type Inquiry,
+  inquiryMismatches,
+  planPayment,
+  readNotifications,
+  type ShopPayment,
+} from "./support/payment-audit.js";
 import { type SeededRandom, seededRandom } from "./support/seeded-random.js";
 
 const SEED = Number(process.env.KASSE_CRASH_SEED ?? Math.floor(Math.random() * 2 ** 31));
@@ -75,20 +84,6 @@ const STEP_DEADLINE_MS = 45_000;
 const NOTIFY_DEADLINE_MS = 30_000;
 const databaseUrl = process.env.DATABASE_URL;
 const gatewaySchema = `t_crash_gw_${process.pid}_${Date.now()}`;
-
-/** What a shop was told about one payment: only acknowledged steps count. */
-interface ShopPayment {
-  readonly index: number;
-  readonly transId: string;
-  readonly amount: number;
-  readonly txType: "Authorize" | "AuthorizeWithCapture";
-  readonly refunds: readonly number[];
-  payId?: string;
-  completionXid?: string;
-  chargeId?: string;
-  captureXid?: string;
-  readonly refundXids: string[];
-}
 
 let workDir: string;
 let emulator: KasseProcess;
@@ -310,20 +305,6 @@ async function atAmazon(path: string, payload: object = {}): Promise<Record<stri
   return body;
 }
 
-function planPayment(rng: SeededRandom, index: number): ShopPayment {
-  const amount = rng.int(1_000, 20_000);
-  const first = rng.int(100, Math.floor(amount / 2));
-  const refunds = rng.next() < 0.5 ? [first] : [first, rng.int(100, amount - first)];
-  return {
-    index,
-    transId: `CR-${index}`,
-    amount,
-    txType: rng.next() < 0.7 ? "Authorize" : "AuthorizeWithCapture",
-    refunds,
-    refundXids: [],
-  };
-}
-
 async function runPayment(payment: ShopPayment, refunds = true): Promise<void> {
   const tag = `payment ${payment.index}`;
   const init = await shopCall(
@@ -435,13 +416,6 @@ async function runLoad(payments: readonly ShopPayment[]): Promise<void> {
 
 // ─── The audit ────────────────────────────────────────────────────────────────────────────────
 
-interface Inquiry {
-  readonly AmountAuth?: string;
-  readonly AmountCap?: string;
-  readonly AmountCred?: string;
-  readonly LastStatus?: string;
-}
-
 const inquire = async (payment: ShopPayment): Promise<Inquiry> =>
   (
     await shopCall(
@@ -451,48 +425,6 @@ const inquire = async (payment: ShopPayment): Promise<Inquiry> =>
       inquireResponse,
     )
   ).values;
-
-function expectedInquiry(payment: ShopPayment): Inquiry {
-  return {
-    AmountAuth: String(payment.amount),
-    AmountCap: String(payment.amount),
-    AmountCred: String(payment.refunds.reduce((sum, amount) => sum + amount, 0)),
-    LastStatus: "CREDITED",
-  };
-}
-
-const pick = (inquiry: Inquiry): Inquiry => ({
-  AmountAuth: inquiry.AmountAuth,
-  AmountCap: inquiry.AmountCap,
-  AmountCred: inquiry.AmountCred,
-  LastStatus: inquiry.LastStatus,
-});
-
-/** Every notification the shops must hear: (PayID, XID, event). */
-function expectedNotifications(payments: readonly ShopPayment[]): Set<string> {
-  const expected = new Set<string>();
-  for (const payment of payments) {
-    expected.add(`${payment.payId}|${payment.completionXid}|completion`);
-    if (payment.captureXid) expected.add(`${payment.payId}|${payment.captureXid}|CaptureNotification`);
-    for (const xid of payment.refundXids) expected.add(`${payment.payId}|${xid}|CreditNotification`);
-  }
-  return expected;
-}
-
-interface ReadNotify {
-  readonly key: string;
-  readonly status: string | undefined;
-  readonly incarnation: number;
-}
-
-function readNotifications(): ReadNotify[] {
-  return notify.received.map(({ body, incarnation }) => {
-    const answer = readAnswer(shop, creditNotify, body);
-    assert.ok(answer.ok && answer.macVerified, `unreadable notification ${body}`);
-    const { PayID, XID, NotificationType, Status } = answer.values;
-    return { key: `${PayID}|${XID}|${NotificationType ?? "completion"}`, status: Status, incarnation };
-  });
-}
 
 /**
  * Waits until Kasse's outbox has nothing pending: a notification the shop got from a process
@@ -518,19 +450,11 @@ function openGatewayStore(): Promise<Database> {
     : openDatabase({ migrationsDir: GATEWAY_MIGRATIONS_DIR, dataDir: join(workDir, "gateway", "gateway") });
 }
 
-interface EmulatorObject {
-  readonly kind: string;
-  readonly id: string;
-  readonly parent_id: string | null;
-  readonly state: string;
-  readonly record: Record<string, unknown>;
-}
-
 test(`SIGKILL under load, restart, full audit against the emulator (seed ${SEED})`, async (t) => {
   t.diagnostic(
     `replay with KASSE_CRASH_SEED=${SEED} KASSE_CRASH_PAYMENTS=${PAYMENTS} KASSE_CRASH_KILLS=${KILLS}`,
   );
-  const payments = Array.from({ length: PAYMENTS }, (_, index) => planPayment(random, index + 1));
+  const payments = Array.from({ length: PAYMENTS }, (_, index) => planPayment(random, index + 1, "CR"));
   try {
     await runLoad(payments);
   } finally {
@@ -538,7 +462,7 @@ test(`SIGKILL under load, restart, full audit against the emulator (seed ${SEED}
     t.diagnostic(`shop retries by cause: ${JSON.stringify(Object.fromEntries(retries))}`);
   }
   assert.equal(killsDone, kills.length, `planned ${kills.length} kills, fired ${killsDone}`);
-  const planned = planPayment(random, PAYMENTS + 1);
+  const planned = planPayment(random, PAYMENTS + 1, "CR");
   const inFlight = { ...planned, refunds: planned.refunds.slice(0, 1), refundXids: [] };
   payments.push(inFlight);
   await refundInFlightWhenKilled(inFlight);
@@ -551,34 +475,22 @@ test(`SIGKILL under load, restart, full audit against the emulator (seed ${SEED}
 
   // Kasse's answers: inquire settles what is still pending at Amazon, then reports.
   const mismatches: string[] = [];
-  for (const payment of payments) {
-    const got = pick(await inquire(payment));
-    const want = expectedInquiry(payment);
-    if (JSON.stringify(got) !== JSON.stringify(want))
-      mismatches.push(
-        `payment ${payment.index} ${payment.payId}: inquire ${JSON.stringify(got)}, expected ${JSON.stringify(want)}`,
-      );
-  }
+  for (const payment of payments) mismatches.push(...inquiryMismatches(payment, await inquire(payment)));
 
   // Notifications: every expected one at least once, nothing else, copies only across restarts.
   const expected = expectedNotifications(payments);
   const covered = () => {
-    const seen = new Set(readNotifications().map((read) => read.key));
+    const seen = new Set(readNotifications(shop, notify.received).map((read) => read.key));
     return [...expected].every((key) => seen.has(key));
   };
   await notify.until(covered, NOTIFY_DEADLINE_MS);
   await outboxDrained();
-  const reads = readNotifications();
-  const missing = [...expected].filter((key) => !reads.some((read) => read.key === key));
-  const unexpected = [...new Set(reads.map((read) => read.key))].filter((key) => !expected.has(key));
-  const notOk = reads.filter((read) => read.status !== "OK").map((read) => `${read.key}: ${read.status}`);
-  const sameProcessCopies = [...expected].filter((key) => {
-    const incarnations = reads.filter((read) => read.key === key).map((read) => read.incarnation);
-    return new Set(incarnations).size !== incarnations.length;
-  });
-  const redelivered = reads.length - new Set(reads.map((read) => read.key)).size;
+  const { redelivered, ...notifications } = auditNotifications(
+    readNotifications(shop, notify.received),
+    expected,
+  );
   t.diagnostic(
-    `${reads.length} notifications, ${expected.size} expected, ${redelivered} redelivered after a restart`,
+    `${notify.received.length} notifications, ${expected.size} expected, ${redelivered} redelivered after a restart`,
   );
 
   // Stop both (drained), then read their databases.
@@ -591,103 +503,14 @@ test(`SIGKILL under load, restart, full audit against the emulator (seed ${SEED}
     dataDir: join(workDir, "emulator", "emulator"),
   });
   try {
-    const [merchant] = await kasse.query<{ amazon_merchant_id: string }>(
-      "SELECT amazon_merchant_id FROM merchants WHERE merchant_id = $1",
-      [MERCHANT],
-    );
-    assert.ok(merchant);
-    const objects = await amazon.query<EmulatorObject>(
-      "SELECT kind, id, parent_id, state, record FROM objects WHERE merchant_id = $1",
-      [merchant.amazon_merchant_id],
-    );
-    const rows = await kasse.query<{
-      pay_id: string;
-      status: string;
-      authorized: string;
-      captured: string;
-      credited: string;
-      credit_pending: string;
-      charge_id: string | null;
-      charge_permission_id: string | null;
-      actions: Array<{ kind: string; state: string; amount: number; amazonId?: string }>;
-    }>("SELECT * FROM payments WHERE merchant_id = $1", [MERCHANT]);
-    const kassePayments = new Map(rows.map((row) => [row.pay_id, row]));
-    const charges = objects.filter((o) => o.kind === "Charge");
-    const refunds = objects.filter((o) => o.kind === "Refund");
-    const permissions = objects.filter((o) => o.kind === "ChargePermission");
-
-    assert.equal(rows.length, payments.length, "one Kasse payment per acknowledged init, no more");
-    assert.equal(permissions.length, payments.length, "one charge permission per payment at Amazon");
-    assert.equal(charges.length, payments.length, "one charge per payment at Amazon");
-    for (const payment of payments) {
-      const tag = `payment ${payment.index} ${payment.payId}`;
-      const row = kassePayments.get(payment.payId as string);
-      if (!row) {
-        mismatches.push(`${tag}: lost from Kasse's store`);
-        continue;
-      }
-      const charge = charges.find((c) => c.id === row.charge_id);
-      if (!charge) {
-        mismatches.push(`${tag}: Kasse's charge ${row.charge_id} does not exist at Amazon`);
-        continue;
-      }
-      if (charge.id !== payment.chargeId)
-        mismatches.push(`${tag}: shop was told charge ${payment.chargeId}, Kasse has ${charge.id}`);
-      const captured = charge.record.captureAmount as number | null;
-      if (charge.state !== "Captured" || captured !== payment.amount || Number(row.captured) !== captured)
-        mismatches.push(
-          `${tag}: Amazon charge ${charge.state} captured ${captured}, Kasse ${row.status} captured ${row.captured}, shop captured ${payment.amount}`,
-        );
-      const atAmazonRefunds = refunds.filter(
-        (r) => r.parent_id === charge.id || r.record.chargeId === charge.id,
-      );
-      const amazonAmounts = atAmazonRefunds
-        .map((r) => (r.record.amount as { minor: number }).minor)
-        .sort((a, b) => a - b);
-      const kasseCredits = row.actions.filter((a) => a.kind === "credit");
-      const kasseAmounts = kasseCredits.map((a) => a.amount).sort((a, b) => a - b);
-      const shopAmounts = [...payment.refunds].sort((a, b) => a - b);
-      if (
-        JSON.stringify(amazonAmounts) !== JSON.stringify(shopAmounts) ||
-        JSON.stringify(kasseAmounts) !== JSON.stringify(shopAmounts)
-      )
-        mismatches.push(
-          `${tag}: refunds at Amazon ${JSON.stringify(amazonAmounts)}, Kasse credits ${JSON.stringify(kasseAmounts)}, shop asked ${JSON.stringify(shopAmounts)}`,
-        );
-      const notRefunded = atAmazonRefunds.filter((r) => r.state !== "Refunded");
-      if (notRefunded.length > 0)
-        mismatches.push(`${tag}: refunds not Refunded at Amazon: ${notRefunded.map((r) => r.state)}`);
-      const refundedSum = atAmazonRefunds.reduce(
-        (sum, r) => sum + (r.record.amount as { minor: number }).minor,
-        0,
-      );
-      if (Number(row.credited) !== refundedSum || Number(row.credit_pending) !== 0)
-        mismatches.push(
-          `${tag}: Kasse credited ${row.credited} (pending ${row.credit_pending}), Amazon refunded ${refundedSum}`,
-        );
-      const open = row.actions.filter((a) => a.state === "inFlight" || a.state === "pending");
-      if (open.length > 0)
-        mismatches.push(`${tag}: actions still open in Kasse: ${open.map((a) => `${a.kind}:${a.state}`)}`);
-    }
-    const openOperations = await kasse.query<{ pay_id: string; action: string; state: string }>(
-      "SELECT pay_id, action, state FROM operations WHERE merchant_id = $1 AND state IN ('planned', 'sent', 'unknown')",
-      [MERCHANT],
-    );
-    for (const op of openOperations)
-      mismatches.push(`operation ${op.action} of ${op.pay_id} left ${op.state}`);
-    const undelivered = await kasse.query<{ pay_id: string; event: string; status: string }>(
-      "SELECT pay_id, event, status FROM notifications WHERE merchant_id = $1 AND status <> 'delivered'",
-      [MERCHANT],
-    );
-    for (const row of undelivered)
-      mismatches.push(`notification ${row.event} of ${row.pay_id} is ${row.status}`);
+    mismatches.push(...(await auditStores(kasse, amazon, MERCHANT, payments)));
   } finally {
     await kasse.close();
     await amazon.close();
   }
 
   assert.deepEqual(
-    { mismatches, missing, unexpected, notOk, sameProcessCopies },
+    { mismatches, ...notifications },
     { mismatches: [], missing: [], unexpected: [], notOk: [], sameProcessCopies: [] },
     `seed ${SEED}: the audit found differences (kills: ${killLog.join("; ")})`,
   );

@@ -107,8 +107,22 @@ describe("admin API", () => {
     assert.deepEqual(lost.json().failures, [
       { operation: "captureCharge", status: "dropConnection", phase: "afterCommit", remaining: 1 },
     ]);
-    const reset = await post("/__admin/faults", { reset: true, ipnDrop: 2 });
-    assert.deepEqual(reset.json(), { latencyMs: 0, failures: [], ipnDrop: 2, ipnDuplicate: 0 });
+    const reset = await post("/__admin/faults", {
+      reset: true,
+      ipnDrop: 2,
+      ipnDelay: { count: 3, maxMs: 800 },
+    });
+    assert.deepEqual(reset.json(), {
+      latencyMs: 0,
+      failures: [],
+      ipnDrop: 2,
+      ipnDuplicate: 0,
+      ipnDelay: { count: 3, maxMs: 800 },
+    });
     assert.equal(emulator.faults.takeIpnDrop(), true);
+    for (const ipnDelay of [{ count: 1 }, { count: -1, maxMs: 5 }, { maxMs: 3_600_001 }, "soon"]) {
+      const refused = await post("/__admin/faults", { ipnDelay });
+      assert.equal(refused.statusCode, 400, JSON.stringify(ipnDelay));
+    }
   });
 });

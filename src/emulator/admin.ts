@@ -247,11 +247,32 @@ export async function adminRoutes(app: FastifyInstance, options: AdminOptions): 
           count: times,
         };
       });
+      const delay = body.ipnDelay === undefined ? undefined : bodyOf(body.ipnDelay);
+      const delayCount = delay?.count ?? 1;
+      const delayMax = delay?.maxMs;
+      if (
+        delay !== undefined &&
+        (typeof delayCount !== "number" ||
+          !Number.isInteger(delayCount) ||
+          delayCount < 0 ||
+          typeof delayMax !== "number" ||
+          !Number.isInteger(delayMax) ||
+          delayMax < 0 ||
+          delayMax > 3_600_000)
+      ) {
+        throw new AmazonError(
+          "InvalidParameterValue",
+          "ipnDelay must be {count: integer ≥ 0, maxMs: integer 0–3600000}.",
+        );
+      }
       faults.configure({
         latencyMs: count("latencyMs"),
         failures: parsedFailures,
         ipnDrop: count("ipnDrop"),
         ipnDuplicate: count("ipnDuplicate"),
+        ...(delay === undefined
+          ? {}
+          : { ipnDelay: { count: delayCount as number, maxMs: delayMax as number } }),
       });
       return reply.send(faults.settings);
     } catch (error) {

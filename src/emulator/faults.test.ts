@@ -48,6 +48,22 @@ describe("fault switches", () => {
     faults.configure({ ipnDrop: 3 });
     assert.equal(faults.settings.latencyMs, 5);
     faults.reset();
-    assert.deepEqual(faults.settings, { latencyMs: 0, failures: [], ipnDrop: 0, ipnDuplicate: 0 });
+    assert.deepEqual(faults.settings, {
+      latencyMs: 0,
+      failures: [],
+      ipnDrop: 0,
+      ipnDuplicate: 0,
+      ipnDelay: { count: 0, maxMs: 0 },
+    });
+  });
+  it("delays each of the next IPNs once, by a random share of maxMs", () => {
+    const draws = [0.5, 0.25];
+    const faults = new Faults(() => draws.shift() ?? 0);
+    faults.configure({ ipnDelay: { count: 2, maxMs: 1_000 } });
+    assert.equal(faults.takeIpnDelay("1"), 500);
+    assert.equal(faults.takeIpnDelay("1"), 0, "a held-back IPN is sent when its time comes");
+    assert.equal(faults.takeIpnDelay("2"), 250);
+    assert.equal(faults.takeIpnDelay("3"), 0, "count used up");
+    assert.deepEqual(faults.settings.ipnDelay, { count: 0, maxMs: 1_000 });
   });
 });

@@ -1,7 +1,7 @@
 /**
  * Fault injection switches (CONTRACT `POST /__admin/faults`): added latency, the next N answers
- * replaced by 500/503/408/429 or a dropped connection per operation or for all, and dropped or
- * duplicated IPNs, which the IPN worker takes through {@link IpnFaultSwitches}. A failure hits
+ * replaced by 500/503/408/429 or a dropped connection per operation or for all, and dropped,
+ * duplicated or delayed (so reordered) IPNs, which the IPN worker takes through {@link IpnFaultSwitches}. A failure hits
  * either before the request is processed (nothing changes) or after its transaction committed
  * (`afterCommit`: the change and its idempotency record are kept and only the answer is lost, as
  * when Amazon's answer is lost in transit). Kept in memory on purpose: faults are a test harness
@@ -44,10 +44,27 @@ export interface FaultSettings {
   failures: FaultFailure[];
   ipnDrop: number;
   ipnDuplicate: number;
+  /** The next `count` IPNs are each held back a random 0–`maxMs` real milliseconds. */
+  ipnDelay: { count: number; maxMs: number };
 }
 
+const NO_FAULTS: FaultSettings = {
+  latencyMs: 0,
+  failures: [],
+  ipnDrop: 0,
+  ipnDuplicate: 0,
+  ipnDelay: { count: 0, maxMs: 0 },
+};
+
 export class Faults implements IpnFaultSwitches {
-  #settings: FaultSettings = { latencyMs: 0, failures: [], ipnDrop: 0, ipnDuplicate: 0 };
+  #settings: FaultSettings = { ...NO_FAULTS };
+  /** IPNs already held back once: a delayed one is sent when its time comes, not delayed again. */
+  readonly #delayed = new Set<string>();
+  readonly #random: () => number;
+
+  constructor(random: () => number = Math.random) {
+    this.#random = random;
+  }
 
   get settings(): Readonly<FaultSettings> {
     return this.#settings;
@@ -59,6 +76,7 @@ export class Faults implements IpnFaultSwitches {
     failures?: { operation?: string; status: FaultKind; phase?: FaultPhase; count: number }[];
     ipnDrop?: number;
     ipnDuplicate?: number;
+    ipnDelay?: { count: number; maxMs: number };
   }): void {
     const next = { ...this.#settings, failures: [...this.#settings.failures] };
     if (change.latencyMs !== undefined) next.latencyMs = change.latencyMs;
@@ -72,11 +90,12 @@ export class Faults implements IpnFaultSwitches {
     }
     if (change.ipnDrop !== undefined) next.ipnDrop = change.ipnDrop;
     if (change.ipnDuplicate !== undefined) next.ipnDuplicate = change.ipnDuplicate;
+    if (change.ipnDelay !== undefined) next.ipnDelay = { ...change.ipnDelay };
     this.#settings = next;
   }
 
   reset(): void {
-    this.#settings = { latencyMs: 0, failures: [], ipnDrop: 0, ipnDuplicate: 0 };
+    this.#settings = { ...NO_FAULTS };
   }
 
   /** The injected failure for this operation in this phase, consuming one count; undefined when none. */
@@ -103,5 +122,13 @@ export class Faults implements IpnFaultSwitches {
     if (this.#settings.ipnDuplicate <= 0) return false;
     this.#settings.ipnDuplicate -= 1;
     return true;
+  }
+
+  takeIpnDelay(outboxId: string): number {
+    const { count, maxMs } = this.#settings.ipnDelay;
+    if (count <= 0 || this.#delayed.has(outboxId)) return 0;
+    this.#delayed.add(outboxId);
+    this.#settings.ipnDelay = { count: count - 1, maxMs };
+    return Math.round(this.#random() * maxMs);
   }
 }

@@ -98,6 +98,7 @@ function faults(drops: number, duplicates: number): IpnFaultSwitches {
   return {
     takeIpnDrop: () => drops-- > 0,
     takeIpnDuplicate: () => duplicates-- > 0,
+    takeIpnDelay: () => 0,
   };
 }
 

@@ -21,6 +21,11 @@ export interface IpnFaultSwitches {
   takeIpnDrop(): boolean;
   /** True when this notification is to be sent twice. */
   takeIpnDuplicate(): boolean;
+  /**
+   * Real milliseconds to hold this notification back before its first send (0: none), so
+   * notifications arrive late and out of order; asked once per notification.
+   */
+  takeIpnDelay(outboxId: string): number;
 }
 
 export interface IpnDeliveryOptions {
@@ -189,6 +194,15 @@ export class IpnDeliveryWorker {
   }
 
   async #deliver(row: ClaimedRow): Promise<void> {
+    const delayMs = row.attempts === 0 ? (this.#options.faults?.takeIpnDelay(row.id) ?? 0) : 0;
+    if (delayMs > 0) {
+      // Held back by its lease: nobody claims it before the delay is over.
+      await this.#options.db.query(
+        "update ipn_outbox set lease_until = $2::timestamptz where id = $1::bigint",
+        [row.id, iso(this.#realClock.now() + delayMs)],
+      );
+      return;
+    }
     if (this.#options.faults?.takeIpnDrop()) {
       await this.#settle(row, "dropped", { error: "dropped by fault injection" });
       return;
