@@ -1,6 +1,6 @@
 /**
  * HTTP fuzzing of every door (docs/RELIABILITY.md): seeded malformed requests at the Paygate
- * pages, the IPN intake, the admin API and the emulator, through the real gateway and emulator
+ * pages, the IPN intake, the admin API, the JSON API, the back office and the emulator, through the real gateway and emulator
  * over HTTPS. Afterwards: no 5xx, every status one of the documented ones, no `error` log line,
  * nothing stored, both servers still serving, and the heap where it was.
  *
@@ -24,7 +24,9 @@ const REQUESTS = Number(process.env.KASSE_FUZZ_REQUESTS ?? 2_000);
 const SEED = Number(process.env.KASSE_FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const CONCURRENCY = 8;
 /** Statuses the doors document (CONFIGURATION.md, paygate-flows.md, async.md, emulator.md). */
-const DOCUMENTED = new Set([200, 201, 302, 400, 401, 403, 404, 405, 408, 409, 413, 414, 415, 422, 429, 431]);
+const DOCUMENTED = new Set([
+  200, 201, 302, 303, 400, 401, 403, 404, 405, 408, 409, 413, 414, 415, 422, 429, 431,
+]);
 
 let errorLines = 0;
 const logs = new PassThrough();
@@ -209,6 +211,8 @@ const KINDS: ReadonlyArray<(random: SeededRandom) => Probe> = [
       `/api/admin/merchants/${id}/notifications/${encodeURIComponent(garbage(random, 10))}/resend`,
       `/api/admin/merchants/${id}/subscriptions`,
       `/api/admin/merchants/${id}/charge-permissions/${encodeURIComponent(garbage(random, 10))}/close`,
+      `/api/admin/merchants/${id}/operations/${encodeURIComponent(pick(random, [...NASTY, garbage(random, 30)]))}/resume`,
+      `/api/admin/operations/given-up?merchantId=${id}&limit=${encodeURIComponent(pick(random, NASTY))}`,
     ]);
     const body = pick(random, [
       "{}",
@@ -240,6 +244,62 @@ const KINDS: ReadonlyArray<(random: SeededRandom) => Probe> = [
       body,
     };
   },
+  (random) => {
+    const id = encodeURIComponent(pick(random, [shop.merchantId, ...NASTY, garbage(random, 20)]));
+    const payId = encodeURIComponent(pick(random, [hex(random, 32), ...NASTY, garbage(random, 20)]));
+    const path = pick(random, [
+      `/api/v1/payments?merchantId=${id}&status=${encodeURIComponent(garbage(random, 10))}&cursor=${encodeURIComponent(garbage(random, 30))}&limit=${encodeURIComponent(pick(random, NASTY))}&from=${encodeURIComponent(pick(random, NASTY))}`,
+      `/api/v1/payments/${payId}`,
+      `/api/v1/payments/${payId}/${pick(random, ["captures", "refunds", "cancel"])}`,
+      `/api/v1/merchants/${id}`,
+      `/api/v1/merchants/${id}/${pick(random, ["notifications", "subscriptions", "api-keys", "webhook-endpoints", "cors-origins", "settlements", "request-log"])}`,
+      `/api/v1/merchants/${id}/webhook-endpoints/${encodeURIComponent(garbage(random, 12))}/roll-secret`,
+      `/api/v1/merchants/${id}/exports/datev?from=${encodeURIComponent(pick(random, NASTY))}&to=${encodeURIComponent(garbage(random, 12))}`,
+      `/api/v1/merchants/${id}/accounting/rules/${encodeURIComponent(pick(random, ["SKR03", "SKR99", ...NASTY]))}`,
+      `/api/v1/${encodeURIComponent(garbage(random, 20))}`,
+    ]);
+    return {
+      kind: "json-api",
+      target: "gateway",
+      method: pick(random, ["GET", "POST", "PUT", "PATCH", "DELETE"]),
+      path,
+      headers: {
+        authorization: random.next() < 0.8 ? `Bearer ${ADMIN_TOKEN}` : `Bearer ${ascii(random, 40)}`,
+        "content-type": pick(random, ["application/json", "text/plain", "application/x-www-form-urlencoded"]),
+        ...(random.next() < 0.5 ? { "idempotency-key": ascii(random, 300) } : {}),
+      },
+      body: pick(random, [
+        "{}",
+        "[]",
+        "{",
+        JSON.stringify({
+          amount: pick(random, [-1, 0, 1.5, "12", 2 ** 53, null]),
+          currency: garbage(random, 5),
+        }),
+        JSON.stringify({ url: garbage(random), events: [garbage(random)] }),
+        `${'{"a":'.repeat(random.int(1, 20_000))}1`,
+        garbage(random, 300),
+      ]),
+    };
+  },
+  (random) => ({
+    kind: "back-office",
+    target: "gateway",
+    method: pick(random, ["GET", "POST"]),
+    path: `/back-office/${pick(random, ["sign-in", "sign-out", "language", "payments", `payments/${encodeURIComponent(garbage(random, 32))}`, "merchants", encodeURIComponent(garbage(random, 20))])}${random.next() < 0.5 ? `?next=${encodeURIComponent(pick(random, ["//evil.example", "https://evil.example", ...NASTY]))}` : ""}`,
+    headers: {
+      "content-type": "application/x-www-form-urlencoded",
+      ...(random.next() < 0.5
+        ? { cookie: `__Host-kasse-session=${ascii(random, 60)}; __Host-kasse-sign-in=${ascii(random, 40)}` }
+        : {}),
+    },
+    body: form([
+      ["email", pick(random, [...NASTY, garbage(random, 40)])],
+      ["password", garbage(random, 80)],
+      ["csrf", ascii(random, 40)],
+      ["language", pick(random, ["de", "en", ...NASTY])],
+    ]),
+  }),
   (random) => ({
     kind: "emulator-api",
     target: "emulator",
