@@ -3,8 +3,8 @@
  * in the demo shop end to end (button, sign-in at the emulator, change payment, amount update
  * enabling the pay button, confirm, trusted return), a replayed and a forged return refused,
  * sign-in failures, merchant set-up with a pasted and an uploaded PEM, a wrong PEM and a key of
- * another Public-Key-ID, a merchant user who cannot open another merchant — and no console
- * error on any page. KASSE_WEB_SCREENSHOTS=<dir> saves the main pages (docs/ holds a set).
+ * another Public-Key-ID, a merchant user who cannot open another merchant, the webhook replay
+ * button (confirmed, audited, the delivery arrives again) — and no console error on any page. KASSE_WEB_SCREENSHOTS=<dir> saves the main pages (docs/ holds a set).
  */
 import assert from "node:assert/strict";
 import { generateKeyPairSync } from "node:crypto";
@@ -14,6 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { request } from "undici";
 import { systemClock } from "../src/core/clock.js";
 import type { CertificatePem } from "../src/http/tls.js";
 import { silentLogger } from "../src/log.js";
@@ -63,6 +64,18 @@ describe("back office and demo shop in a browser", { skip: SKIP }, () => {
     });
     tmp = await mkdtemp(join(tmpdir(), "kasse-web-"));
     if (SCREENSHOTS) mkdirSync(SCREENSHOTS, { recursive: true });
+    // The demo merchant's webhook endpoint, registered before the purchase so its events arrive.
+    const endpoint = await request(
+      `${world.gateway.url}/api/v1/merchants/${DEMO_MERCHANT}/webhook-endpoints`,
+      {
+        method: "POST",
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
+        body: JSON.stringify({ url: `${world.notify.url}/webhooks` }),
+        dispatcher: world.agent,
+      },
+    );
+    const registered = await endpoint.body.text();
+    assert.equal(endpoint.statusCode, 201, registered);
   });
   after(async () => {
     await browser?.close();
@@ -310,6 +323,66 @@ describe("back office and demo shop in a browser", { skip: SKIP }, () => {
     // The merchant user cannot read another merchant's payments through the API either.
     const foreign = await page.request.get(`${world.gateway.url}/api/v1/payments?merchantId=shop-setup`);
     assert.ok([403, 404].includes(foreign.status()), `foreign list answered ${foreign.status()}`);
+    await context.close();
+  });
+
+  it("resends a webhook delivery from the payment page (confirmed, audited) and lists deliveries", async () => {
+    /** The webhooks of `type` that arrived, once there are `count` (bounded wait, no timing). */
+    const arrived = async (type: string, count: number) => {
+      for (let i = 0; i < 500; i++) {
+        const found = world.notify.received.filter(
+          (item) => item.path === "/webhooks" && (JSON.parse(item.body) as { type: string }).type === type,
+        );
+        if (found.length >= count) return found;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      return assert.fail(`fewer than ${count} ${type} webhooks arrived`);
+    };
+    const [first] = await arrived("payment.authorization.succeeded", 1);
+    const eventId = (JSON.parse((first as { body: string }).body) as { id: string }).id;
+
+    const { context, page } = await open("de-DE");
+    await signIn(page, demo.ready.demoLogin.user, demo.ready.demoLogin.password);
+    await page.waitForURL(/\/back-office\/$/);
+    await page.click('nav.main a[href="/back-office/webhooks"]');
+    await page.waitForURL(/\/back-office\/webhooks$/);
+    const row = page.locator("#webhook-deliveries tbody tr", { hasText: "payment.authorization.succeeded" });
+    assert.equal(await row.count(), 1);
+    await look(page, "webhooks");
+    await row.locator("a").first().click();
+    await page.waitForURL(/\/back-office\/payments\/demo-shop\//);
+    const onPayment = page.locator("#webhook-deliveries tbody tr", {
+      hasText: "payment.authorization.succeeded",
+    });
+    let asked = "";
+    page.once("dialog", (dialog) => {
+      asked = dialog.message();
+      void dialog.accept();
+    });
+    await onPayment.locator("button").click();
+    await page.locator(".message.ok").waitFor();
+    assert.match(
+      asked,
+      /Den Webhook payment\.authorization\.succeeded erneut an http:\/\/127\.0\.0\.1:\d+\/webhooks senden\?/,
+    );
+    assert.match(String(await page.locator(".message.ok").textContent()), /wird jetzt erneut gesendet/);
+    const again = await arrived("payment.authorization.succeeded", 2);
+    assert.equal((JSON.parse((again[1] as { body: string }).body) as { id: string }).id, eventId);
+
+    // Dismissed: nothing is sent.
+    page.once("dialog", (dialog) => void dialog.dismiss());
+    await page
+      .locator("#webhook-deliveries tbody tr", { hasText: "payment.authorization.succeeded" })
+      .locator("button")
+      .click();
+    await page.goto(`${world.gateway.url}/back-office/audit`);
+    const audited = page.locator("tbody tr", { hasText: "webhook.resend" });
+    assert.equal(await audited.count(), 1);
+    assert.match(String(await audited.textContent()), /ok/);
+    assert.equal(
+      world.notify.received.filter((item) => item.path === "/webhooks" && item.body.includes(eventId)).length,
+      2,
+    );
     await context.close();
   });
 

@@ -13,12 +13,14 @@ import { signText } from "../amazon/signer.js";
 import { createCertificateFetcher, createTargetDispatchers } from "../amazon/sns-http.js";
 import { createSnsVerifier } from "../amazon/sns-verify.js";
 import type { Clock } from "../core/clock.js";
+import { amazonCheckoutScript } from "../http/content-security.js";
 import type { Logger } from "../log.js";
 import { NotifyWorker } from "../notify/worker.js";
 import { amazonApaPage } from "../paygate/pages/amazon-apa.js";
 import { amazonReturnPages } from "../paygate/pages/buyer-return.js";
 import { capturePage } from "../paygate/pages/capture.js";
 import { creditPage } from "../paygate/pages/credit.js";
+import { type FindButtonAccount, HOSTED_PAGE_ASSETS } from "../paygate/pages/hosted-page.js";
 import { inquirePages } from "../paygate/pages/inquire.js";
 import { paygateNotifier } from "../paygate/pages/notify-answer.js";
 import { reversePage } from "../paygate/pages/reverse.js";
@@ -169,17 +171,37 @@ export function setUpPaygate(app: FastifyInstance, options: PaygateSetupOptions)
     },
     logger: options.logger,
   });
-  registerPaygateRoutes(app, [
-    amazonApaPage(pageDeps, options.publicUrl),
-    ...amazonReturnPages(pageDeps),
-    capturePage(pageDeps),
-    creditPage(pageDeps),
-    reversePage(pageDeps),
-    ...inquirePages(pageDeps, async (merchantId, transId) =>
-      (await findPaymentsByTransId(options.db, merchantId, transId)).map((stored) => stored.payment.payId),
-    ),
-    ipnPage,
-  ]);
+  // The hosted payment page's button: the merchant's Amazon account and where checkout.js comes
+  // from (Amazon's region origin; the emulator's stand-in for emulator merchants).
+  const buttonAccount: FindButtonAccount = async (merchantId) => {
+    const merchant = await options.merchants.find(merchantId);
+    if (merchant === undefined) return undefined;
+    const environment = merchant.amazon.environment;
+    if (environment === "emulator" && options.emulator === undefined) return undefined;
+    const amazon = options.links.forMerchant(merchant);
+    return {
+      amazonMerchantId: amazon.amazonMerchantId,
+      sandbox: environment !== "live",
+      ...(environment === "emulator" && options.emulator
+        ? { checkoutScript: `${options.emulator.url}/checkout.js`, emulatorOrigin: options.emulator.url }
+        : { checkoutScript: amazonCheckoutScript(merchant.amazon.region) }),
+    };
+  };
+  registerPaygateRoutes(
+    app,
+    [
+      amazonApaPage(pageDeps, options.publicUrl, buttonAccount),
+      ...amazonReturnPages(pageDeps),
+      capturePage(pageDeps),
+      creditPage(pageDeps),
+      reversePage(pageDeps),
+      ...inquirePages(pageDeps, async (merchantId, transId) =>
+        (await findPaymentsByTransId(options.db, merchantId, transId)).map((stored) => stored.payment.payId),
+      ),
+      ipnPage,
+    ],
+    HOSTED_PAGE_ASSETS,
+  );
   return {
     payments,
     notifications,

@@ -310,7 +310,7 @@ ${
     const { t } = translate(request);
     const form = request.body as Record<string, string>;
     const order = orders.get(form.payId ?? "");
-    if (!order || order.state !== "review") return reply.code(404).send("no such order");
+    if (order?.state !== "review") return reply.code(404).send("no such order");
     order.shipping = form.shipping === "express" ? "express" : "standard";
     const amount = totalOf(order);
     const built = buildRequest(options.shop, updateAmountRequest, {

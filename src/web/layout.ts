@@ -20,6 +20,7 @@ const NAV: ReadonlyArray<readonly [string, MessageKey]> = [
   ["/payments", "nav.payments"],
   ["/merchants", "nav.merchants"],
   ["/notifications", "nav.notifications"],
+  ["/webhooks", "nav.webhooks"],
   ["/subscriptions", "nav.subscriptions"],
   ["/requests", "nav.requests"],
   ["/audit", "nav.audit"],

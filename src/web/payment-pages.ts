@@ -1,10 +1,11 @@
 /**
- * Payments, failed notifications, subscriptions and the request log — pages on top of the JSON
+ * Payments, failed notifications, webhook deliveries, subscriptions and the request log — pages on top of the JSON
  * API (`/api/v1`, CONTRACT.md): each page asks the API in-process (`inject`) with the browser's
  * own session cookie and CSRF token, so the API's authorisation (the session authenticator of
  * `session-auth.ts`) decides what a user sees and may do, and the back office holds no second
  * copy of those rules. Money-moving forms are confirmed in the browser and carry an
- * Idempotency-Key made when the form was rendered, so a double submit moves money once.
+ * Idempotency-Key made when the form was rendered, so a double submit moves money once. The
+ * replay button (resend a webhook delivery) is confirmed too and audited like every action.
  */
 import { randomUUID } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
@@ -158,6 +159,7 @@ ${next ? html`<p><a href="${BASE}/payments?${new URLSearchParams({ ...Object.fro
 ${csrfField(context)}<input type="hidden" name="idempotencyKey" value="${randomUUID()}">
 ${amount === undefined ? "" : html`<label for="${kind}-amount">${t("payments.amount")} (${text(currency)})</label><input type="text" inputmode="decimal" id="${kind}-amount" name="amount" value="${(amount / 100).toFixed(2)}">`}
 <button type="submit" id="${kind}"${kind === "cancel" ? html` class="danger"` : ""}>${t(label)}</button></form>`;
+    const deliveries = await deliveriesOf(request, merchantId, payId);
     const authorized = Number(payment.authorized ?? payment.amountAuthorized ?? 0);
     const captured = Number(payment.captured ?? payment.amountCaptured ?? 0);
     const credited = Number(payment.refunded ?? 0);
@@ -182,9 +184,114 @@ ${actionForm("cancel", "payment.cancelConfirm", "payment.cancel")}</div>
           (notification) =>
             html`<br><span class="muted">URLNotify ${text(notification.status)} · ${text(notification.attempts)}×</span>`,
         )}</li>`,
-    )}</ol>`;
+    )}</ol>
+<h2>${t("webhooks.title")}</h2>${deliveries.failed ? problem(t, deliveries.failed) : ""}${deliveriesTable(context, deliveries.items, payId)}`;
     return sendPage(reply, page(context, t("payment.title", { transId: text(payment.transId) }), body));
   }
+
+  /**
+   * The webhook deliveries of every endpoint the merchant registered, newest first; with `payId`
+   * only that payment's (the API lists deliveries per endpoint).
+   */
+  async function deliveriesOf(
+    request: FastifyRequest,
+    merchantId: string,
+    payId?: string,
+  ): Promise<{ items: Json[]; failed?: ApiAnswer }> {
+    const merchant = encodeURIComponent(merchantId);
+    const endpoints = await api(request, "GET", `/api/v1/merchants/${merchant}/webhook-endpoints`);
+    if (endpoints.status !== 200) return { items: [], failed: endpoints };
+    const items: Json[] = [];
+    for (const endpoint of listOf(endpoints.body, "endpoints")) {
+      const answer = await api(
+        request,
+        "GET",
+        `/api/v1/merchants/${merchant}/webhook-endpoints/${encodeURIComponent(text(endpoint.endpointId))}/deliveries`,
+      );
+      if (answer.status !== 200) return { items, failed: answer };
+      for (const delivery of listOf(answer.body, "deliveries")) {
+        if (payId === undefined || delivery.payId === payId)
+          items.push({ ...delivery, merchantId, url: endpoint.url });
+      }
+    }
+    items.sort((a, b) => text(b.createdAt).localeCompare(text(a.createdAt)));
+    return { items };
+  }
+
+  /** Deliveries with the replay button; `payId`: the payment page the button comes back to. */
+  function deliveriesTable(
+    context: ReturnType<typeof pageContext>,
+    items: readonly Json[],
+    payId?: string,
+  ): SafeHtml {
+    const { t } = context;
+    if (items.length === 0) return html`<p class="card" id="webhooks-none">${t("webhooks.none")}</p>`;
+    return html`<div class="table-wrap"><table id="webhook-deliveries">
+<thead><tr><th>${t("webhooks.created")}</th>${context.principal?.kind === "operator" ? html`<th>${t("payments.merchant")}</th>` : ""}<th>${t("webhooks.event")}</th><th>${t("payments.payId")}</th><th>${t("webhooks.endpoint")}</th><th>${t("webhooks.status")}</th><th class="num">${t("webhooks.attempts")}</th><th>${t("webhooks.lastAnswer")}</th><th></th></tr></thead>
+<tbody>${items.map((delivery) => {
+      const merchantId = text(delivery.merchantId);
+      const id = text(delivery.deliveryId);
+      const answer = [text(delivery.lastHttpStatus), text(delivery.lastError)].filter(Boolean).join(" · ");
+      return html`<tr id="delivery-${id}"><td>${text(delivery.createdAt).replace("T", " ").slice(0, 19)}</td>${context.principal?.kind === "operator" ? html`<td>${merchantId}</td>` : ""}<td>${text(delivery.eventType)}</td><td class="mono"><a href="${BASE}/payments/${encodeURIComponent(merchantId)}/${encodeURIComponent(text(delivery.payId))}">${text(delivery.payId)}</a></td><td class="mono">${text(delivery.url)}</td><td class="status">${text(delivery.status)}</td><td class="num">${text(delivery.attempts)}</td><td>${answer}</td>
+<td><form method="post" action="${BASE}/webhooks/${encodeURIComponent(merchantId)}/${encodeURIComponent(id)}/resend" data-confirm="${t("webhooks.resendConfirm", { event: text(delivery.eventType), url: text(delivery.url) })}">${csrfField(context)}${payId === undefined ? "" : html`<input type="hidden" name="payId" value="${payId}">`}<button type="submit" class="secondary" id="resend-${id}">${t("webhooks.resend")}</button></form></td></tr>`;
+    })}</tbody></table></div>`;
+  }
+
+  async function webhooksPage(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    asked?: string,
+    feedback?: SafeHtml,
+  ) {
+    const context = pageContext(request);
+    const { t } = context;
+    const items: Json[] = [];
+    let failed: ApiAnswer | undefined;
+    for (const merchantId of await merchantsOf(request, asked)) {
+      const found = await deliveriesOf(request, merchantId);
+      failed ??= found.failed;
+      items.push(...found.items);
+    }
+    items.sort((a, b) => text(b.createdAt).localeCompare(text(a.createdAt)));
+    const body = html`<h1>${t("webhooks.title")}</h1>${feedback ?? ""}${failed ? problem(t, failed) : ""}${deliveriesTable(context, items)}`;
+    return sendPage(reply, page(context, t("webhooks.title"), body));
+  }
+
+  app.get<{ Querystring: { merchantId?: string } }>("/webhooks", async (request, reply) =>
+    webhooksPage(request, reply, request.query.merchantId),
+  );
+
+  // The replay button: the API resends (due now, fresh retry schedule); the action is audited.
+  app.post<{ Params: { merchantId: string; deliveryId: string } }>(
+    "/webhooks/:merchantId/:deliveryId/resend",
+    async (request, reply) => {
+      const { merchantId, deliveryId } = request.params;
+      const { t } = office(request);
+      const form = await readForm(request);
+      const answer = await api(
+        request,
+        "POST",
+        `/api/v1/merchants/${encodeURIComponent(merchantId)}/webhook-deliveries/${encodeURIComponent(deliveryId)}/resend`,
+        {},
+      );
+      const ok = answer.status >= 200 && answer.status < 300;
+      await options.audit(request, {
+        action: "webhook.resend",
+        merchantId,
+        target: deliveryId,
+        outcome: ok ? "ok" : "refused",
+        detail: {
+          status: answer.status,
+          ...(ok ? { payId: text(answer.body.payId), event: text(answer.body.eventType) } : {}),
+        },
+      });
+      const feedback = ok
+        ? message("ok", t("webhooks.resent", { event: text(answer.body.eventType) }))
+        : problem(t, answer);
+      if (form.payId) return detail(request, reply, merchantId, form.payId, feedback);
+      return webhooksPage(request, reply, undefined, feedback);
+    },
+  );
 
   app.get<{ Params: { merchantId: string; payId: string } }>(
     "/payments/:merchantId/:payId",

@@ -5,7 +5,9 @@
  *   the shipping country), answered with `buttonpayload`/`buttonsignature`/`buttonpublickeyid`;
  * - `EventToken=UpdateAuthorizeAmount` (S2S): a new amount before completion (update-amount.ts);
  * - `RTF=R` (S2S): a merchant-initiated charge (recurring-charge.ts).
- * The buyer's returns to the pages named in the button payload are buyer-return.ts.
+ * The buyer's returns to the pages named in the button payload are buyer-return.ts. A buyer's
+ * browser sent here with an init (hosted payment page) gets the same init and hosted-page.ts's
+ * page with the button instead of the S2S answer, or a page saying why the request was refused.
  *
  * Conditional rules the tables cannot express are enforced here (seed 001 "Adressprüfung"):
  * `sdState` must be absent for UK, GB, SG, AE and MX; a US ZIP code is 5 digits or ZIP+4 with a
@@ -20,7 +22,7 @@ import type { InitCommand } from "../../payments/index.js";
 import { type PaygateCode, paygateCode } from "../codes.js";
 import { paygateCodeOf } from "../outcome-codes.js";
 import type { DataPairs } from "../parameters.js";
-import type { PaygatePage } from "../routes.js";
+import type { PageOutcome, PageRequest, PaygatePage } from "../routes.js";
 import {
   addressTableFor,
   apbAddressEu,
@@ -37,6 +39,7 @@ import {
 import { urlRefusal } from "../urls.js";
 import { RETURN_PAGES } from "./buyer-return.js";
 import type { PageDeps } from "./deps.js";
+import { type FindButtonAccount, hostedPage, hostedRefusalPage, pageLanguage } from "./hosted-page.js";
 import { answerBody, answered, type PageRule, type PaygateMerchant, receive, refusal } from "./receive.js";
 import { recurringChargeAnswer } from "./recurring-charge.js";
 import { doorDataOf } from "./shop.js";
@@ -89,12 +92,27 @@ function ruleFor(pairs: DataPairs): PageRule | PaygateCode {
   return { tables, mac: { table: apbInitRequest, required: true } };
 }
 
-export function amazonApaPage(deps: PageDeps, gatewayUrl: () => string): PaygatePage {
+/**
+ * `buttonAccount`: the merchant's Amazon account as the hosted page's button needs it; without
+ * it a browser gets the S2S answer like a server (no hosted page).
+ */
+export function amazonApaPage(
+  deps: PageDeps,
+  gatewayUrl: () => string,
+  buttonAccount?: FindButtonAccount,
+): PaygatePage {
   return {
     name: "amazonAPA.aspx",
-    async handle(fields) {
+    async handle(fields, _body, request?: PageRequest) {
+      const hosted = request?.browser === true && buttonAccount !== undefined;
+      const language = pageLanguage(request?.acceptLanguage);
+      // A refusal a browser would get as `Len=…&Data=…` text is shown as a page instead.
+      const answer = (outcome: PageOutcome): PageOutcome =>
+        hosted && outcome.kind === "answer" && outcome.refused !== undefined
+          ? hostedRefusalPage(outcome.refused, language)
+          : outcome;
       const received = await receive(fields, deps.findMerchant, ruleFor);
-      if (!received.ok) return received.outcome;
+      if (!received.ok) return answer(received.outcome);
       const { merchant } = received;
       const get = getter(received.pairs);
       const echo = { ...received, transId: get("transid"), payId: get("payid") };
@@ -104,14 +122,34 @@ export function amazonApaPage(deps: PageDeps, gatewayUrl: () => string): Paygate
 
       const base = gatewayUrl();
       const mid = encodeURIComponent(merchant.merchantId);
-      const command = initCommandOf(get, merchant, received, (payId: string) => ({
+      const returnsFor = (payId: string) => ({
         review: `${base}/${RETURN_PAGES.review}?PayID=${payId}&mid=${mid}`,
         result: `${base}/${RETURN_PAGES.result}?PayID=${payId}&mid=${mid}`,
         cancel: `${base}/${RETURN_PAGES.cancel}?PayID=${payId}&mid=${mid}`,
-      }));
-      if ("code" in command) return refusal(merchant, command, echo);
+      });
+      const command = initCommandOf(get, merchant, received, returnsFor);
+      if ("code" in command) return answer(refusal(merchant, command, echo));
       const result = await deps.payments.init(merchant.merchantId, command);
-      if (!result.ok) return refusal(merchant, paygateCodeOf(result.refusal), echo);
+      if (!result.ok) return answer(refusal(merchant, paygateCodeOf(result.refusal), echo));
+      if (hosted) {
+        const account = await buttonAccount(merchant.merchantId);
+        if (account === undefined) return answer(refusal(merchant, paygateCode("INTERNAL_ERROR"), echo));
+        return hostedPage(
+          {
+            transId: command.transId,
+            amount: command.amount,
+            currency: command.currency,
+            description: command.noteToBuyer,
+            countryCode: command.countryCode,
+            processOrder: command.processOrder,
+            ships: command.addressDetails !== undefined,
+            button: result.button,
+            cancelUrl: returnsFor(result.payment.payId).cancel,
+          },
+          account,
+          language,
+        );
+      }
       const table = command.processOrder ? apbInitResponse : initResponse;
       const ok = paygateCode("OK");
       return answered(

@@ -140,7 +140,11 @@ export interface RefusalEcho {
 
 /** An S2S refusal encrypted for the merchant. */
 export function refusal(merchant: PaygateMerchant, code: PaygateCode, echo: RefusalEcho = {}): PageOutcome {
-  return { kind: "answer", body: refusalBody(merchant, code, echo) };
+  return {
+    kind: "answer",
+    body: refusalBody(merchant, code, echo),
+    refused: { code: code.code, description: code.description },
+  };
 }
 
 /** The refusal as `Len=…&Data=…`, for S2S bodies and redirects alike. */
@@ -174,7 +178,11 @@ function clearRefusal(merchantId: string | undefined, code: PaygateCode): PageOu
     Code: code.code,
     Description: code.description,
   });
-  return { kind: "answer", body: body.toString() };
+  return {
+    kind: "answer",
+    body: body.toString(),
+    refused: { code: code.code, description: code.description },
+  };
 }
 
 export interface AnswerContext {
