@@ -86,6 +86,9 @@ export function actionJson(stored: StoredPayment, action: PaymentAction): Action
     capture: "capture",
     credit: "refund",
     reverse: "reversal",
+    chargeback: "chargeback",
+    permissionClosed: "permissionClosed",
+    permissionExpiring: "permissionExpiring",
   }[action.kind] as ActionJson["kind"];
   return {
     xid: action.xid,
@@ -97,6 +100,7 @@ export function actionJson(stored: StoredPayment, action: PaymentAction): Action
     transId: action.transId,
     amazonId: action.amazonId ?? null,
     reasonCode: action.reasonCode ?? null,
+    ...(action.expiresAt === undefined ? {} : { expiresAt: action.expiresAt }),
   };
 }
 

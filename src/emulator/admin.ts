@@ -190,6 +190,17 @@ export async function adminRoutes(app: FastifyInstance, options: AdminOptions): 
     }
   });
 
+  // The buyer's bank charges a captured charge back: Amazon's CHARGEBACK IPN follows.
+  app.post<{ Params: { id: string } }>("/__admin/charges/:id/chargeback", async (request, reply) => {
+    try {
+      bodyOf(request.body ?? {});
+      const filed = await engine.transact((work) => engine.charges.chargeback(work, request.params.id));
+      return reply.code(201).send(filed);
+    } catch (error) {
+      return sendError(reply, error);
+    }
+  });
+
   app.get("/__admin/faults", async () => faults.settings);
 
   app.post("/__admin/faults", async (request, reply) => {

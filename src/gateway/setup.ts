@@ -24,6 +24,7 @@ import { paygateNotifier } from "../paygate/pages/notify-answer.js";
 import { reversePage } from "../paygate/pages/reverse.js";
 import { registerPaygateRoutes } from "../paygate/routes.js";
 import { createPayments, type Payments } from "../payments/index.js";
+import { recordChargeback } from "../payments/notices.js";
 import type { AmazonLink, PaymentDeps } from "../payments/ports.js";
 import { SettleJob } from "../payments/settle-job.js";
 import type { Database } from "../store/database.js";
@@ -155,6 +156,11 @@ export function setUpPaygate(app: FastifyInstance, options: PaygateSetupOptions)
       recordIpnReceived(options.db, merchantId, received, options.clock.now()),
     permissionChanged: (merchantId, chargePermissionId) =>
       recurring.permissionChanged(merchantId, chargePermissionId),
+    chargeback: (merchantId, ipn) =>
+      recordChargeback(deps, merchantId, {
+        chargebackId: ipn.ObjectId,
+        chargePermissionId: ipn.ChargePermissionId,
+      }),
     confirmSubscription: async (url) => {
       const target = new URL(url);
       const response = await request(target, { dispatcher: snsHttp.forUrl(target) });

@@ -340,6 +340,15 @@ export const CODES = {
     source: KASSE_A20,
   },
 
+  // Amazon Pay module A20: Amazon's notices about a payment (notifies only, docs/async.md).
+  CHARGEBACK: {
+    code: "2A200300",
+    // Only ever in a notify; the status keeps the class rule (class 2: ≥ 400).
+    httpStatus: 409,
+    message: "Amazon Pay reported a chargeback on this payment; see Seller Central for its amount and reason",
+    source: KASSE_A20,
+  },
+
   // Paygate internal (modules 020–0FF).
   INTERNAL_ERROR: {
     code: "40200000",

@@ -6,7 +6,7 @@
  */
 import { DECLINE_REASON_CODES } from "../amazon/errors.js";
 import type { Refusal } from "../core/outcome.js";
-import type { Operation, PaymentAction, PaymentRefusal, RefusalReason } from "../core/payment.js";
+import type { NoticeKind, Operation, PaymentAction, PaymentRefusal, RefusalReason } from "../core/payment.js";
 import { type CodeName, type PaygateCode, paygateCode } from "./codes.js";
 
 /** The code for "the payment's state does not allow this", per operation. */
@@ -22,6 +22,7 @@ const NOT_ALLOWED: Readonly<Record<Operation, CodeName>> = {
   // Amazon's own events and outcomes: never the shop's fault.
   chargeCanceled: "INTERNAL_ERROR",
   recordOutcome: "INTERNAL_ERROR",
+  notice: "INTERNAL_ERROR",
 };
 
 /** Per-parameter codes name the parameter at fault. */
@@ -147,4 +148,23 @@ export function recurringReadingOf(action: PaymentAction, amazonMessage?: string
       ? (text ?? reason)
       : `${reason}: ${text}`;
   return { ...reading, code, errorText };
+}
+
+/**
+ * How Amazon's notices read to the shop (docs/async.md "Amazon's notices"): a chargeback takes
+ * money back (FAILED); more notices join this table as they are told.
+ */
+const NOTICE_READINGS: Readonly<Partial<Record<NoticeKind, { status: "OK" | "FAILED"; code: CodeName }>>> = {
+  chargeback: { status: "FAILED", code: "CHARGEBACK" },
+};
+
+export function noticeReadingOf(kind: NoticeKind, reasonCode?: string | undefined): ActionReading {
+  const reading = NOTICE_READINGS[kind];
+  if (reading === undefined) throw new RangeError(`no reading for the notice ${kind}`);
+  return {
+    status: reading.status,
+    code: paygateCode(reading.code),
+    codeExt: reasonCode?.slice(0, 10),
+    errorText: reasonCode,
+  };
 }

@@ -771,6 +771,46 @@ export const subscriptionDunningNotify = table(
   ],
 );
 
+/**
+ * Amazon's notices about a payment (docs/async.md "Amazon's notices"; not in the seeds): the
+ * head of an action answer for the notice's own XID, Amazon's ids, the running totals, and
+ * `NotificationType` saying which notice it is. Shops that do not know the type see a notify with
+ * a Code other than `00000000` for a PayID they already settled.
+ */
+const noticeHead = [mid, payId, xId, transId].map(fromReference);
+
+/** Amazon reported a chargeback (IPN `CHARGEBACK`) on the payment's charge permission. */
+export const chargebackNotify = table(
+  "chargeback-notify",
+  "Chargeback reported by Amazon (URLNotify)",
+  "URLNotify",
+  ["notify"],
+  "Kasse (not in the seeds; Amazon's IPN type CHARGEBACK, amazon-pay-v2.md §10, §14)",
+  [
+    ...noticeHead,
+    fromReference({
+      ...statusOkFailed,
+      meaning: "FAILED: money the payment took is being taken back",
+      values: ["FAILED"],
+    }),
+    ...[description, code].map(fromReference),
+    row("ChargebackID", "ans..256", "M", "Amazon's id of the chargeback (the IPN's ObjectId)", {
+      origin: "reference",
+    }),
+    row("chargeid", "ans..256", "C", "Amazon Pay charge id", {
+      origin: "reference",
+      condition: "when the payment has a charge",
+    }),
+    fromReference(chargePermissionId),
+    ...[currency, amountAuth, amountCap, amountCred].map(fromReference),
+    row("NotificationType", "a..25", "M", "fixed value ChargebackNotification", {
+      origin: "reference",
+      values: ["ChargebackNotification"],
+    }),
+    responseMacRow,
+  ],
+);
+
 /** Seed 001, "Amazon Pay Schnittstelle initialisieren": the APB variant of the init request. */
 export const apbInitRequest = table(
   "apb-init-request",
@@ -1080,6 +1120,7 @@ export const PARAMETER_TABLES: readonly ParameterTable[] = [
   recurringChargeResponse,
   recurringChargeNotify,
   subscriptionDunningNotify,
+  chargebackNotify,
   apbInitRequest,
   apbInitResponse,
   apbAddressEu,
@@ -1149,4 +1190,9 @@ export const NOTIFICATION_TYPES: ReadonlyArray<{
   { trigger: "checkout completed (or failed)", table: completionResult, notificationType: undefined },
   { trigger: "capture settled at Amazon", table: captureNotify, notificationType: "CaptureNotification" },
   { trigger: "refund settled at Amazon", table: creditNotify, notificationType: "CreditNotification" },
+  {
+    trigger: "Amazon reported a chargeback (IPN CHARGEBACK)",
+    table: chargebackNotify,
+    notificationType: "ChargebackNotification",
+  },
 ];

@@ -8,8 +8,14 @@ import type { Payment, PaymentAction } from "../../core/payment.js";
 import type { Notifier } from "../../payments/ports.js";
 import type { AnswerValues } from "../answer.js";
 import { type PaygateCode, paygateCode } from "../codes.js";
-import { failureCode, readingOf, recurringReadingOf } from "../outcome-codes.js";
-import { captureNotify, creditNotify, type ParameterTable, refusalAnswer } from "../tables.js";
+import { failureCode, noticeReadingOf, readingOf, recurringReadingOf } from "../outcome-codes.js";
+import {
+  captureNotify,
+  chargebackNotify,
+  creditNotify,
+  type ParameterTable,
+  refusalAnswer,
+} from "../tables.js";
 import { type ActionResult, actionValues, totalValues } from "./action-answer.js";
 import { buyerValues, type CheckoutValues, completionAnswerTable } from "./checkout-answer.js";
 import { type AnswerContext, answerBody, type FindMerchant } from "./receive.js";
@@ -66,7 +72,37 @@ export function notifyBody(context: AnswerContext, notification: ShopNotificatio
         refnr: undefined,
         ...recurringReadingOf(action, reasonCode),
       });
+    case "chargeback":
+      return chargebackNotifyBody(context, payment, action);
+    case "permissionClosed":
+    case "permissionExpiring":
+      throw new RangeError(`no notify for ${notification.kind} yet`);
   }
+}
+
+/** The `ChargebackNotification` (docs/async.md): the chargeback's id, the payment's totals. */
+export function chargebackNotifyBody(
+  context: AnswerContext,
+  payment: Payment,
+  action: PaymentAction,
+): string {
+  const reading = noticeReadingOf("chargeback");
+  const values = {
+    mid: context.merchant.merchantId,
+    PayID: payment.payId,
+    XID: action.xid,
+    TransID: action.transId,
+    Status: reading.status,
+    Description: reading.code.description,
+    Code: reading.code.code,
+    ChargebackID: action.amazonId,
+    chargeid: payment.amazon.chargeId,
+    chargepermissionid: payment.amazon.chargePermissionId,
+    Currency: payment.currency,
+    ...totalValues(payment),
+    NotificationType: "ChargebackNotification",
+  };
+  return answerBody(context, chargebackNotify, values as AnswerValues<ParameterTable>, { mac: true });
 }
 
 /** Capture and credit notifies: the action's answer plus `NotificationType`. */
