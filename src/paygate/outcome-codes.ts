@@ -152,10 +152,12 @@ export function recurringReadingOf(action: PaymentAction, amazonMessage?: string
 
 /**
  * How Amazon's notices read to the shop (docs/async.md "Amazon's notices"): a chargeback takes
- * money back (FAILED); more notices join this table as they are told.
+ * money back (FAILED); a closed recurring permission allows no RTF=R any more — the code an
+ * RTF=R on it would get; more notices join this table as they are told.
  */
 const NOTICE_READINGS: Readonly<Partial<Record<NoticeKind, { status: "OK" | "FAILED"; code: CodeName }>>> = {
   chargeback: { status: "FAILED", code: "CHARGEBACK" },
+  permissionClosed: { status: "FAILED", code: "RECURRING_NOT_ALLOWED" },
 };
 
 export function noticeReadingOf(kind: NoticeKind, reasonCode?: string | undefined): ActionReading {

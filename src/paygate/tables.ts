@@ -811,6 +811,49 @@ export const chargebackNotify = table(
   ],
 );
 
+/**
+ * A recurring charge permission was closed at Amazon (the buyer in their account, Amazon, or the
+ * merchant): no RTF=R on it any more. Sent for the RTF=I payment, whoever runs the subscription.
+ */
+export const recurringEndNotify = table(
+  "recurring-end-notify",
+  "Recurring: charge permission closed at Amazon (URLNotify)",
+  "URLNotify",
+  ["notify"],
+  "Kasse (not in the seeds; Amazon's CHARGE_PERMISSION IPN, amazon-pay-v2.md §12)",
+  [
+    ...noticeHead,
+    fromReference({
+      ...statusOkFailed,
+      meaning: "FAILED: no further RTF=R on this permission",
+      values: ["FAILED"],
+    }),
+    ...[description, code].map(fromReference),
+    row("CodeExt", "ans..10", "M", "Amazon's reason for the close, cut to 10 characters (BuyerClose…)", {
+      origin: "reference",
+    }),
+    row(
+      "ErrorText",
+      "as..1024",
+      "M",
+      "Amazon's reason code whole: BuyerClosed, MerchantClosed, AmazonClosed, Expired, …",
+      {
+        origin: "reference",
+      },
+    ),
+    fromReference(chargePermissionId),
+    row("AmazonStatus", "a..20", "M", "fixed value Closed: the permission's state at Amazon", {
+      origin: "reference",
+      values: ["Closed"],
+    }),
+    row("NotificationType", "a..25", "M", "fixed value RecurringEndNotification", {
+      origin: "reference",
+      values: ["RecurringEndNotification"],
+    }),
+    responseMacRow,
+  ],
+);
+
 /** Seed 001, "Amazon Pay Schnittstelle initialisieren": the APB variant of the init request. */
 export const apbInitRequest = table(
   "apb-init-request",
@@ -1121,6 +1164,7 @@ export const PARAMETER_TABLES: readonly ParameterTable[] = [
   recurringChargeNotify,
   subscriptionDunningNotify,
   chargebackNotify,
+  recurringEndNotify,
   apbInitRequest,
   apbInitResponse,
   apbAddressEu,
@@ -1194,5 +1238,10 @@ export const NOTIFICATION_TYPES: ReadonlyArray<{
     trigger: "Amazon reported a chargeback (IPN CHARGEBACK)",
     table: chargebackNotify,
     notificationType: "ChargebackNotification",
+  },
+  {
+    trigger: "a recurring charge permission closed at Amazon (IPN CHARGE_PERMISSION)",
+    table: recurringEndNotify,
+    notificationType: "RecurringEndNotification",
   },
 ];

@@ -6,6 +6,7 @@
  * of its own, with its shop notification, in one commit; the same notice again changes nothing
  * (the aggregate's `recordNotice`), so a repeated IPN cannot notify twice.
  */
+import { AmazonPayApiError } from "../amazon/errors.js";
 import { type Notice, recordNotice } from "../core/payment.js";
 import { changePayment, notificationsOf } from "./commit.js";
 import type { PaymentDeps } from "./ports.js";
@@ -60,5 +61,44 @@ export function recordChargeback(
   return recordPermissionNotice(deps, merchantId, ipn.chargePermissionId, {
     kind: "chargeback",
     amazonId: ipn.chargebackId,
+  });
+}
+
+/**
+ * IPN `CHARGE_PERMISSION` (amazon-pay-v2.md §12: "Buyer cancellation appears as Closed
+ * (BuyerClosed/BuyerCanceled), announced by IPN CHARGE_PERMISSION"): a recurring permission that
+ * Amazon shows Closed is recorded as `permissionClosed` on its RTF=I payment, so the shop hears
+ * of it whether Kasse or the shop runs the subscription. OneTime permissions close on their own
+ * once captured or after 180 days; those are not notices. Throws when Amazon cannot be asked
+ * (the intake answers 503 and Amazon sends the IPN again).
+ */
+export async function recordPermissionClosed(
+  deps: PaymentDeps,
+  merchantId: string,
+  chargePermissionId: string,
+): Promise<NoticeRecorded> {
+  const owner = await deps.store.findPermissionOwner(merchantId, chargePermissionId);
+  const recurring =
+    owner !== undefined &&
+    (owner.context.recurring === true || owner.payment.checkoutMode === "MerchantInitiated");
+  const link = recurring ? await deps.amazonFor(merchantId) : undefined;
+  if (link === undefined) return { payId: undefined, recorded: false };
+  let permission: Awaited<ReturnType<typeof link.client.getChargePermission>>["body"];
+  try {
+    permission = (await link.client.getChargePermission(chargePermissionId)).body;
+  } catch (error) {
+    // Amazon's final 4xx (the permission is unknown to it): nothing to record.
+    const status = error instanceof AmazonPayApiError ? (error.httpStatus ?? 0) : 0;
+    if (error instanceof AmazonPayApiError && error.outcome === "fail" && status >= 400 && status < 500) {
+      return { payId: undefined, recorded: false };
+    }
+    throw error;
+  }
+  const { state, reasons } = permission.statusDetails;
+  if (state !== "Closed") return { payId: undefined, recorded: false };
+  return recordPermissionNotice(deps, merchantId, chargePermissionId, {
+    kind: "permissionClosed",
+    amazonId: chargePermissionId,
+    reasonCode: reasons?.[0]?.reasonCode ?? "Closed",
   });
 }

@@ -14,6 +14,7 @@ import {
   chargebackNotify,
   creditNotify,
   type ParameterTable,
+  recurringEndNotify,
   refusalAnswer,
 } from "../tables.js";
 import { type ActionResult, actionValues, totalValues } from "./action-answer.js";
@@ -75,6 +76,7 @@ export function notifyBody(context: AnswerContext, notification: ShopNotificatio
     case "chargeback":
       return chargebackNotifyBody(context, payment, action);
     case "permissionClosed":
+      return recurringEndNotifyBody(context, payment, action);
     case "permissionExpiring":
       throw new RangeError(`no notify for ${notification.kind} yet`);
   }
@@ -114,6 +116,30 @@ export function actionNotifyBody(context: AnswerContext, result: ActionResult): 
   };
   const table = credit ? creditNotify : captureNotify;
   return answerBody(context, table, values as AnswerValues<ParameterTable>, { mac: true });
+}
+
+/** The `RecurringEndNotification` (docs/recurring.md): the permission is Closed, Amazon's reason. */
+export function recurringEndNotifyBody(
+  context: AnswerContext,
+  payment: Payment,
+  action: PaymentAction,
+): string {
+  const reading = noticeReadingOf("permissionClosed", action.reasonCode);
+  const values = {
+    mid: context.merchant.merchantId,
+    PayID: payment.payId,
+    XID: action.xid,
+    TransID: action.transId,
+    Status: reading.status,
+    Description: reading.code.description,
+    Code: reading.code.code,
+    CodeExt: reading.codeExt,
+    ErrorText: reading.errorText,
+    chargepermissionid: action.amazonId,
+    AmazonStatus: "Closed",
+    NotificationType: "RecurringEndNotification",
+  };
+  return answerBody(context, recurringEndNotify, values as AnswerValues<ParameterTable>, { mac: true });
 }
 
 /** The completion result (Schritt 10), for the redirect to URLSuccess and the notify. */
