@@ -38,7 +38,7 @@ after(() => world.close());
 
 describe("RTF=I: the initial payment of a series", () => {
   it("creates a Recurring charge permission with the cycle and amount, first payment as usual", async () => {
-    const { payload, chargePermissionId } = await subscribe(world, shop, "R-I-1");
+    const { payload, chargePermissionId } = await subscribe(world, shop, "R-I-1", { installmentAmount: 990 });
     assert.equal(payload.chargePermissionType, "Recurring");
     assert.deepEqual(payload.recurringMetadata, {
       frequency: { unit: "Month", value: "1" },
@@ -241,6 +241,29 @@ describe("RTF=R: merchant-initiated charges", () => {
       [shop.merchantId, chargePermissionId],
     );
     assert.equal(Number(rows[0]?.n), 1);
+  });
+
+  it("holds RTF=R to the series' fixed InstallmentAmount (seed 004), before any Amazon call", async () => {
+    const { chargePermissionId } = await subscribe(world, shop, "R-F-1", { installmentAmount: 990 });
+    const other = await chargeAgain(world, shop, chargePermissionId, "R-F-1-c1", { amount: 1290 });
+    assert.equal(other.values.Status, "FAILED");
+    assert.equal(other.code, "2A200210");
+    assert.match(other.values.Description ?? "", /InstallmentAmount/);
+    assert.equal(other.values.PayID, undefined, "no payment, no charge");
+    assert.equal(other.values.chargeid, undefined);
+    const charges = await world.gateway.db.query<{ n: number | string }>(
+      `SELECT count(*) AS n FROM payments WHERE merchant_id = $1 AND charge_permission_id = $2
+       AND checkout_mode = 'MerchantInitiated'`,
+      [shop.merchantId, chargePermissionId],
+    );
+    assert.equal(Number(charges[0]?.n), 0);
+    const fixed = await chargeAgain(world, shop, chargePermissionId, "R-F-1-c2", { amount: 990 });
+    assert.equal(fixed.code, "00000000", fixed.values.ErrorText);
+
+    // InstallmentAmount=0: "not a fixed amount", any amount goes.
+    const free = await subscribe(world, shop, "R-F-2", { installmentAmount: 0 });
+    const any = await chargeAgain(world, shop, free.chargePermissionId, "R-F-2-c1", { amount: 1290 });
+    assert.equal(any.code, "00000000", any.values.ErrorText);
   });
 
   it("refuses the permission of a one-time checkout", async () => {

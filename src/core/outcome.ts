@@ -33,6 +33,11 @@ export type Refusal =
   /** The permission's checkout did not ask for a Recurring permission. */
   | { readonly kind: "chargePermissionNotRecurring" }
   | { readonly kind: "currencyMismatch" }
+  /**
+   * An RTF=R amount other than the fixed `InstallmentAmount` of its RTF=I series (seed 004
+   * "Anfangszahlung": the amount per cycle, 0 when it is not fixed).
+   */
+  | { readonly kind: "installmentAmountMismatch"; readonly installmentAmount: number }
   /** Capture, credit or reverse before the shop answered the payment's first notify. */
   | { readonly kind: "firstNotifyUnanswered" }
   /** The payment aggregate's own refusal (state, amounts, currency). */

@@ -333,6 +333,12 @@ export const CODES = {
     message: "Currency differs from the payment's currency",
     source: KASSE_A20,
   },
+  INSTALLMENT_AMOUNT_MISMATCH: {
+    code: "2A200210",
+    httpStatus: 409,
+    message: "Amount differs from the fixed InstallmentAmount of the recurring series",
+    source: KASSE_A20,
+  },
   FIRST_NOTIFY_UNANSWERED: {
     code: "2A200209",
     httpStatus: 409,

@@ -72,6 +72,7 @@ const BY_REFUSAL: {
   chargePermissionUnknown: () => paygateCode("PARAMETER_VALUE_NOT_ALLOWED", "ChargepermissionId"),
   chargePermissionNotRecurring: () => paygateCode("RECURRING_NOT_ALLOWED"),
   currencyMismatch: () => paygateCode("CURRENCY_MISMATCH"),
+  installmentAmountMismatch: () => paygateCode("INSTALLMENT_AMOUNT_MISMATCH"),
   firstNotifyUnanswered: () => paygateCode("FIRST_NOTIFY_UNANSWERED"),
   payment: (refusal) => paygateCodeOfRefusal(refusal.refusal),
   amazonRefused: () => paygateCode("AMAZON_REQUEST_REFUSED"),

@@ -15,7 +15,7 @@ import type { ChargePermission } from "../amazon/wire.js";
 import { parseAmazonTimestamp } from "../core/clock.js";
 import { type ActionDone, type DoorData, type Outcome, refused } from "../core/outcome.js";
 import { type AmazonOutcome, beginCompletion, initPayment, type TxType } from "../core/payment.js";
-import { isExpiringSoon } from "../core/recurring.js";
+import { fitsInstallment, isExpiringSoon } from "../core/recurring.js";
 import { replayOf, runAmazonAction } from "./amazon-action.js";
 import { sendCall } from "./amazon-calls.js";
 import { commit } from "./commit.js";
@@ -93,6 +93,10 @@ async function chargeOnce(
     return refused({ kind: "chargePermissionNotRecurring" });
   }
   if (initial.payment.currency !== command.currency) return refused({ kind: "currencyMismatch" });
+  const installmentAmount = initial.context.installmentAmount;
+  if (!fitsInstallment(installmentAmount, command.amount)) {
+    return refused({ kind: "installmentAmountMismatch", installmentAmount: installmentAmount as number });
+  }
 
   const payId = deps.newId();
   const created = initPayment({
