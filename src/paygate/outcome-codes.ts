@@ -154,16 +154,19 @@ export function recurringReadingOf(action: PaymentAction, amazonMessage?: string
 /**
  * How Amazon's notices read to the shop (docs/async.md "Amazon's notices"): a chargeback takes
  * money back (FAILED); a closed recurring permission allows no RTF=R any more — the code an
- * RTF=R on it would get; more notices join this table as they are told.
+ * RTF=R on it would get; an expiring one is a warning.
  */
-const NOTICE_READINGS: Readonly<Partial<Record<NoticeKind, { status: "OK" | "FAILED"; code: CodeName }>>> = {
+const NOTICE_READINGS: Readonly<Record<NoticeKind, { status: "OK" | "FAILED"; code: CodeName }>> = {
   chargeback: { status: "FAILED", code: "CHARGEBACK" },
   permissionClosed: { status: "FAILED", code: "RECURRING_NOT_ALLOWED" },
+  // A warning, no error: the series works until then. Paygate tells notifies apart by
+  // NotificationType (ExpiryNotification), not by Code, and a class-0 code other than 00000000
+  // would read as success to some plug-ins and not to others (codes.ts).
+  permissionExpiring: { status: "OK", code: "OK" },
 };
 
 export function noticeReadingOf(kind: NoticeKind, reasonCode?: string | undefined): ActionReading {
   const reading = NOTICE_READINGS[kind];
-  if (reading === undefined) throw new RangeError(`no reading for the notice ${kind}`);
   return {
     status: reading.status,
     code: paygateCode(reading.code),

@@ -854,6 +854,44 @@ export const recurringEndNotify = table(
   ],
 );
 
+/**
+ * A recurring charge permission expires within 30 days (Amazon: 13 months after the checkout):
+ * the series ends then unless the buyer checks out again (a new RTF=I). Sent for the RTF=I
+ * payment, once per expiry date, when an RTF=R charge (the shop's or a Kasse subscription's)
+ * reads the permission.
+ */
+export const recurringExpiryNotify = table(
+  "recurring-expiry-notify",
+  "Recurring: charge permission expires within 30 days (URLNotify)",
+  "URLNotify",
+  ["notify"],
+  "Kasse (not in the seeds; Get Charge Permission's expirationTimestamp, amazon-pay-v2.md §4.3, §12)",
+  [
+    ...noticeHead,
+    fromReference({
+      ...statusOkFailed,
+      meaning: "OK: the series still works until ExpiresAt (NotificationType says it is a warning)",
+      values: ["OK"],
+    }),
+    ...[description, code].map(fromReference),
+    fromReference(chargePermissionId),
+    row(
+      "ExpiresAt",
+      "ans..20",
+      "M",
+      "when Amazon lets the permission expire, UTC, e.g. 2031-06-20T12:00:00Z",
+      {
+        origin: "reference",
+      },
+    ),
+    row("NotificationType", "a..25", "M", "fixed value ExpiryNotification", {
+      origin: "reference",
+      values: ["ExpiryNotification"],
+    }),
+    responseMacRow,
+  ],
+);
+
 /** Seed 001, "Amazon Pay Schnittstelle initialisieren": the APB variant of the init request. */
 export const apbInitRequest = table(
   "apb-init-request",
@@ -1165,6 +1203,7 @@ export const PARAMETER_TABLES: readonly ParameterTable[] = [
   subscriptionDunningNotify,
   chargebackNotify,
   recurringEndNotify,
+  recurringExpiryNotify,
   apbInitRequest,
   apbInitResponse,
   apbAddressEu,
@@ -1243,5 +1282,10 @@ export const NOTIFICATION_TYPES: ReadonlyArray<{
     trigger: "a recurring charge permission closed at Amazon (IPN CHARGE_PERMISSION)",
     table: recurringEndNotify,
     notificationType: "RecurringEndNotification",
+  },
+  {
+    trigger: "a recurring charge permission expires within 30 days (read by an RTF=R charge)",
+    table: recurringExpiryNotify,
+    notificationType: "ExpiryNotification",
   },
 ];

@@ -15,6 +15,7 @@ import {
   creditNotify,
   type ParameterTable,
   recurringEndNotify,
+  recurringExpiryNotify,
   refusalAnswer,
 } from "../tables.js";
 import { type ActionResult, actionValues, totalValues } from "./action-answer.js";
@@ -78,7 +79,7 @@ export function notifyBody(context: AnswerContext, notification: ShopNotificatio
     case "permissionClosed":
       return recurringEndNotifyBody(context, payment, action);
     case "permissionExpiring":
-      throw new RangeError(`no notify for ${notification.kind} yet`);
+      return recurringExpiryNotifyBody(context, payment, action);
   }
 }
 
@@ -140,6 +141,28 @@ export function recurringEndNotifyBody(
     NotificationType: "RecurringEndNotification",
   };
   return answerBody(context, recurringEndNotify, values as AnswerValues<ParameterTable>, { mac: true });
+}
+
+/** The `ExpiryNotification` (docs/recurring.md): the permission's expiry, whole seconds, UTC. */
+export function recurringExpiryNotifyBody(
+  context: AnswerContext,
+  payment: Payment,
+  action: PaymentAction,
+): string {
+  const reading = noticeReadingOf("permissionExpiring");
+  const values = {
+    mid: context.merchant.merchantId,
+    PayID: payment.payId,
+    XID: action.xid,
+    TransID: action.transId,
+    Status: reading.status,
+    Description: reading.code.description,
+    Code: reading.code.code,
+    chargepermissionid: action.amazonId,
+    ExpiresAt: action.expiresAt === undefined ? undefined : `${action.expiresAt.slice(0, 19)}Z`,
+    NotificationType: "ExpiryNotification",
+  };
+  return answerBody(context, recurringExpiryNotify, values as AnswerValues<ParameterTable>, { mac: true });
 }
 
 /** The completion result (Schritt 10), for the redirect to URLSuccess and the notify. */
