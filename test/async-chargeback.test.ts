@@ -103,6 +103,7 @@ describe("chargebacks", { timeout: 120_000 }, () => {
     );
     const entry = timeline[3];
     assert.equal(entry?.state, "succeeded");
+    assert.ok(typeof (entry as { at?: unknown }).at === "string", "timed by its notification");
     assert.equal(entry?.amazonId, chargebackId);
     assert.deepEqual(
       entry?.notifications.map((n) => n.event),
