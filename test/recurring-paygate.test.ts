@@ -17,6 +17,7 @@ import {
   completionResult,
   initResponse,
   recurringChargeNotify,
+  recurringExpiryNotify,
 } from "../src/paygate/tables.js";
 import { browse, buyer, call, createShop, SHOP, startWorld, type World } from "./paygate-support.js";
 import {
@@ -38,7 +39,7 @@ after(() => world.close());
 
 describe("RTF=I: the initial payment of a series", () => {
   it("creates a Recurring charge permission with the cycle and amount, first payment as usual", async () => {
-    const { payload, chargePermissionId } = await subscribe(world, shop, "R-I-1");
+    const { payload, chargePermissionId } = await subscribe(world, shop, "R-I-1", { installmentAmount: 990 });
     assert.equal(payload.chargePermissionType, "Recurring");
     assert.deepEqual(payload.recurringMetadata, {
       frequency: { unit: "Month", value: "1" },
@@ -241,6 +242,67 @@ describe("RTF=R: merchant-initiated charges", () => {
       [shop.merchantId, chargePermissionId],
     );
     assert.equal(Number(rows[0]?.n), 1);
+  });
+
+  it("holds RTF=R to the series' fixed InstallmentAmount (seed 004), before any Amazon call", async () => {
+    const { chargePermissionId } = await subscribe(world, shop, "R-F-1", { installmentAmount: 990 });
+    const other = await chargeAgain(world, shop, chargePermissionId, "R-F-1-c1", { amount: 1290 });
+    assert.equal(other.values.Status, "FAILED");
+    assert.equal(other.code, "2A200210");
+    assert.match(other.values.Description ?? "", /InstallmentAmount/);
+    assert.equal(other.values.PayID, undefined, "no payment, no charge");
+    assert.equal(other.values.chargeid, undefined);
+    const charges = await world.gateway.db.query<{ n: number | string }>(
+      `SELECT count(*) AS n FROM payments WHERE merchant_id = $1 AND charge_permission_id = $2
+       AND checkout_mode = 'MerchantInitiated'`,
+      [shop.merchantId, chargePermissionId],
+    );
+    assert.equal(Number(charges[0]?.n), 0);
+    const fixed = await chargeAgain(world, shop, chargePermissionId, "R-F-1-c2", { amount: 990 });
+    assert.equal(fixed.code, "00000000", fixed.values.ErrorText);
+
+    // InstallmentAmount=0: "not a fixed amount", any amount goes.
+    const free = await subscribe(world, shop, "R-F-2", { installmentAmount: 0 });
+    const any = await chargeAgain(world, shop, free.chargePermissionId, "R-F-2-c1", { amount: 1290 });
+    assert.equal(any.code, "00000000", any.values.ErrorText);
+  });
+
+  it("a permission expiring within 30 days: the charge works, the shop gets one ExpiryNotification", async () => {
+    const initial = await subscribe(world, shop, "R-E-1");
+    const expiresAt = new Date(Math.floor((Date.now() + 10 * 86_400_000) / 1000) * 1000);
+    await buyer(world, `/__admin/charge-permissions/${initial.chargePermissionId}/expiration`, {
+      expirationTimestamp: expiresAt.toISOString(),
+    });
+    const charged = await chargeAgain(world, shop, initial.chargePermissionId, "R-E-1-c1");
+    assert.equal(charged.code, "00000000", charged.values.ErrorText);
+
+    const warned = await notifyOf(world, shop, recurringExpiryNotify, { PayID: initial.payId });
+    assert.equal(warned.macVerified, true);
+    assert.equal(warned.values.NotificationType, "ExpiryNotification");
+    assert.equal(warned.values.Status, "OK");
+    assert.equal(warned.values.Code, "00000000", "a warning, no error: NotificationType tells it apart");
+    assert.equal(warned.values.TransID, "R-E-1");
+    assert.equal(warned.values.chargepermissionid, initial.chargePermissionId);
+    assert.equal(warned.values.ExpiresAt, `${expiresAt.toISOString().slice(0, 19)}Z`);
+    assert.notEqual(warned.values.XID, charged.values.XID);
+
+    // The next charge reads the same expiry: no second notice.
+    const again = await chargeAgain(world, shop, initial.chargePermissionId, "R-E-1-c2");
+    assert.equal(again.code, "00000000", again.values.ErrorText);
+    const rows = await world.gateway.db.query<{ n: number | string }>(
+      "SELECT count(*) AS n FROM notifications WHERE merchant_id = $1 AND pay_id = $2 AND event = 'permissionExpiring'",
+      [shop.merchantId, initial.payId],
+    );
+    assert.equal(Number(rows[0]?.n), 1);
+
+    // A permission far from its expiry gets none.
+    const fresh = await subscribe(world, shop, "R-E-2");
+    assert.equal((await chargeAgain(world, shop, fresh.chargePermissionId, "R-E-2-c1")).code, "00000000");
+    const none = await world.gateway.db.query<{ n: number | string }>(
+      "SELECT count(*) AS n FROM notifications WHERE merchant_id = $1 AND pay_id = $2 AND event = 'permissionExpiring'",
+      [shop.merchantId, fresh.payId],
+    );
+    assert.equal(Number(none[0]?.n), 0);
   });
 
   it("refuses the permission of a one-time checkout", async () => {

@@ -265,5 +265,16 @@ describe("subscriptions run by Kasse", () => {
     const other = await createShop(world, "shop-subscriptions-third");
     const foreign = await admin("POST", `/merchants/${other.merchantId}/subscriptions`, base);
     assert.equal(foreign.status, 404);
+    // A series with a fixed InstallmentAmount runs at that amount only (seed 004).
+    const fixed = await subscribe(world, shop, "S-5-fixed", { installmentAmount: 990 });
+    const otherAmount = await admin("POST", path, { ...base, chargePermissionId: fixed.chargePermissionId });
+    assert.equal(otherAmount.status, 400);
+    assert.equal(otherAmount.json.field, "amount");
+    const same = await admin("POST", path, {
+      ...base,
+      chargePermissionId: fixed.chargePermissionId,
+      amount: 990,
+    });
+    assert.equal(same.status, 201, JSON.stringify(same.json));
   });
 });

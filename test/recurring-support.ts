@@ -48,20 +48,22 @@ export function recurringInitValues(
 
 /**
  * RTF=I through button, review and completion: the initial payment and its charge permission
- * (`oneTime`: the same checkout without RTF, a OneTime permission).
+ * (`oneTime`: the same checkout without RTF, a OneTime permission). The series has no fixed
+ * amount (`InstallmentAmount=0`, so later RTF=R may charge any amount) unless `installmentAmount`
+ * fixes one.
  */
 export async function subscribe(
   world: World,
   shop: ShopCredentials,
   transId: string,
-  options: { readonly oneTime?: boolean } = {},
+  options: { readonly oneTime?: boolean; readonly installmentAmount?: number } = {},
 ): Promise<{ payId: string; chargePermissionId: string; payload: Record<string, unknown> }> {
   const values = recurringInitValues(
     world,
     transId,
     options.oneTime
       ? { RTF: undefined, cycle: undefined, Value: undefined, InstallmentAmount: undefined }
-      : {},
+      : { InstallmentAmount: options.installmentAmount ?? 0 },
   );
   const table = options.oneTime ? initRequest : recurringInitTable;
   const init = await call(world, shop, "amazonAPA.aspx", table as ParameterTable, values, initResponse);

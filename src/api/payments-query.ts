@@ -5,7 +5,7 @@
  * is scoped: one merchant's rows, or — for an operator — all; no query joins across merchants.
  */
 import type { Static } from "@sinclair/typebox";
-import type { PaymentAction, PaymentStatus } from "../core/payment.js";
+import { NOTICE_KINDS, type PaymentAction, type PaymentStatus } from "../core/payment.js";
 import { listNotifications } from "../notify/outbox.js";
 import type { Queryable } from "../store/database.js";
 import { ApiError } from "./errors.js";
@@ -86,6 +86,9 @@ export function actionJson(stored: StoredPayment, action: PaymentAction): Action
     capture: "capture",
     credit: "refund",
     reverse: "reversal",
+    chargeback: "chargeback",
+    permissionClosed: "permissionClosed",
+    permissionExpiring: "permissionExpiring",
   }[action.kind] as ActionJson["kind"];
   return {
     xid: action.xid,
@@ -97,6 +100,7 @@ export function actionJson(stored: StoredPayment, action: PaymentAction): Action
     transId: action.transId,
     amazonId: action.amazonId ?? null,
     reasonCode: action.reasonCode ?? null,
+    ...(action.expiresAt === undefined ? {} : { expiresAt: action.expiresAt }),
   };
 }
 
@@ -271,12 +275,17 @@ export async function paymentDetail(
     .sort((a, b) => a.sequence - b.sequence)
     .map((action) => {
       const calls = operations.filter((operation) => operation.xid === action.xid);
-      // Init has no Amazon call: it happened when the payment was created. Other actions
-      // without a call (the buyer's return, an amount update) are not timed by the store.
-      const at = action.kind === "init" ? stored.createdAt : calls[0]?.created_at;
+      // Init has no Amazon call: it happened when the payment was created; Amazon's notices are
+      // timed by the notification committed with them. Other actions without a call (the
+      // buyer's return, an amount update) are not timed by the store.
+      const noticeAt = NOTICE_KINDS.has(action.kind)
+        ? notifications.find((notification) => notification.xid === action.xid)?.createdAt
+        : undefined;
+      const at =
+        action.kind === "init" ? iso(stored.createdAt) : (noticeAt ?? (calls[0] && iso(calls[0].created_at)));
       return {
         ...actionJson(stored, action),
-        at: at === undefined ? null : iso(at),
+        at: at ?? null,
         amazonCalls: calls.map((call) => ({
           operation: call.amazon_operation,
           state: call.state,

@@ -83,9 +83,23 @@ export const Action = Type.Object(
   {
     xid: Type.String(),
     kind: Type.Union(
-      ["init", "buyerReturn", "amountUpdate", "authorization", "capture", "refund", "reversal"].map((kind) =>
-        Type.Literal(kind),
-      ),
+      [
+        "init",
+        "buyerReturn",
+        "amountUpdate",
+        "authorization",
+        "capture",
+        "refund",
+        "reversal",
+        // Amazon's notices (docs/async.md): no money moved by Kasse, recorded once each.
+        "chargeback",
+        "permissionClosed",
+        "permissionExpiring",
+      ].map((kind) => Type.Literal(kind)),
+      {
+        description:
+          "chargeback: Amazon reported a chargeback (amazonId: its id); permissionClosed: the recurring charge permission was closed (reasonCode: BuyerClosed, …); permissionExpiring: it expires within 30 days (expiresAt)",
+      },
     ),
     sequence: Type.Integer(),
     state: ActionState,
@@ -93,7 +107,8 @@ export const Action = Type.Object(
     currency: Currency,
     transId: Type.String(),
     amazonId: Nullable(Type.String()),
-    reasonCode: Nullable(Type.String({ description: "Amazon's reason code of a failure" })),
+    reasonCode: Nullable(Type.String({ description: "Amazon's reason code of a failure, or of a notice" })),
+    expiresAt: Type.Optional(IsoTime),
   },
   {},
 );

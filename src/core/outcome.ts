@@ -5,7 +5,7 @@
  * the Paygate door maps these to its codes and bodies in one table (src/paygate/outcome-codes.ts),
  * a JSON API maps them to its own.
  */
-import type { Payment, PaymentAction, PaymentEvent, PaymentRefusal } from "./payment.js";
+import type { NoticeKind, Payment, PaymentAction, PaymentEvent, PaymentRefusal } from "./payment.js";
 
 /** Amazon said no (`amazonRefused`) or could not be reached (`amazonUnavailable`); nothing changed. */
 export interface AmazonRefusal {
@@ -33,6 +33,11 @@ export type Refusal =
   /** The permission's checkout did not ask for a Recurring permission. */
   | { readonly kind: "chargePermissionNotRecurring" }
   | { readonly kind: "currencyMismatch" }
+  /**
+   * An RTF=R amount other than the fixed `InstallmentAmount` of its RTF=I series (seed 004
+   * "Anfangszahlung": the amount per cycle, 0 when it is not fixed).
+   */
+  | { readonly kind: "installmentAmountMismatch"; readonly installmentAmount: number }
   /** Capture, credit or reverse before the shop answered the payment's first notify. */
   | { readonly kind: "firstNotifyUnanswered" }
   /** The payment aggregate's own refusal (state, amounts, currency). */
@@ -104,10 +109,12 @@ export interface ActionDone {
  * transaction; the notifier port turns it into the door's message (Paygate: a URLNotify body).
  * - `completion`: a checkout's completion was decided (OK with the buyer's details, or FAILED);
  * - `capture`, `credit`: Amazon settled a capture or refund;
- * - `recurringCharge`: a merchant-initiated charge was decided (RTF=R).
+ * - `recurringCharge`: a merchant-initiated charge was decided (RTF=R);
+ * - `chargeback`, `permissionClosed`, `permissionExpiring`: Amazon's notices (payment.ts
+ *   `NoticeKind`): a chargeback, a recurring permission closed, or expiring within 30 days.
  */
 export interface ShopNotification {
-  readonly kind: "completion" | "capture" | "credit" | "recurringCharge";
+  readonly kind: "completion" | "capture" | "credit" | "recurringCharge" | NoticeKind;
   readonly event: PaymentEvent;
   /** The payment after the change. */
   readonly payment: Payment;

@@ -18,6 +18,7 @@ import {
   type PaymentStatus,
   recordBuyerReturn,
   recordChargeCanceled,
+  recordNotice,
   recordOutcome,
   refundableAmount,
   type TxType,
@@ -331,6 +332,33 @@ describe("payment aggregate: operations", () => {
     const init = begun.payment.actions[0];
     const onInit = recordOutcome(begun.payment, init?.xid ?? "", { kind: "captured" });
     assert.equal(onInit.ok, true, "init is final; an outcome for it changes nothing");
+  });
+
+  it("records Amazon's notices once each, without touching status, amounts or inquire's LastStatus", () => {
+    const payment = captured();
+    const noted = ok(recordNotice(payment, xid(), { kind: "chargeback", amazonId: "P01-1-B000001" }));
+    assert.equal(noted.payment.status, "Captured");
+    assert.deepEqual(totalsOf(noted.payment), totalsOf(payment));
+    assert.equal(lastStatusOf(noted.payment), lastStatusOf(payment));
+    assert.equal(noted.action.kind, "chargeback");
+    assert.equal(noted.action.state, "succeeded");
+    assert.deepEqual(
+      noted.events.map((event) => [event.type, event.result, event.xid]),
+      [["chargeback", "OK", noted.action.xid]],
+    );
+    const again = ok(recordNotice(noted.payment, xid(), { kind: "chargeback", amazonId: "P01-1-B000001" }));
+    assert.equal(again.payment, noted.payment, "the same chargeback again changes nothing");
+    assert.deepEqual(again.events, []);
+    const second = ok(recordNotice(noted.payment, xid(), { kind: "chargeback", amazonId: "P01-1-B000002" }));
+    assert.equal(second.events.length, 1, "another chargeback is another notice");
+    // A notice has no Amazon outcome to settle, and later actions still work.
+    const outcome = ok(recordOutcome(second.payment, second.action.xid, { kind: "captured" }));
+    assert.equal(outcome.payment, second.payment);
+    assert.deepEqual(outcome.events, []);
+    assert.equal(
+      ok(run(second.payment, credit(10_00), { kind: "refunded", refundId: "R1" })).payment.credited,
+      10_00,
+    );
   });
 
   it("numbers actions 1, 2, 3… so idempotency keys differ per action", () => {

@@ -42,7 +42,21 @@ export type PaymentStatus =
   /** Declined, cancelled by the buyer, or the checkout expired. */
   | "Failed";
 
-export type ActionKind = "init" | "update" | "complete" | "capture" | "credit" | "reverse";
+export type ActionKind = "init" | "update" | "complete" | "capture" | "credit" | "reverse" | NoticeKind;
+
+/**
+ * What Amazon tells of a payment without Kasse moving money (docs/async.md "Amazon's notices"):
+ * a chargeback (IPN `CHARGEBACK`), the buyer or Amazon closing a recurring charge permission,
+ * the permission expiring within 30 days. Recorded as a succeeded action of its own, once per
+ * Amazon id; it changes neither the status nor the amounts.
+ */
+export type NoticeKind = "chargeback" | "permissionClosed" | "permissionExpiring";
+
+export const NOTICE_KINDS: ReadonlySet<ActionKind> = new Set<NoticeKind>([
+  "chargeback",
+  "permissionClosed",
+  "permissionExpiring",
+]);
 
 /** `inFlight`: Amazon call planned or sent, answer not applied; `pending`: Amazon settles it later. */
 export type ActionState = "inFlight" | "pending" | "succeeded" | "failed";
@@ -59,8 +73,10 @@ export interface PaymentAction {
   readonly state: ActionState;
   /** Amazon's id for what the action created (the refund id of a credit). */
   readonly amazonId?: string;
-  /** Amazon's reason code when the action failed (goes to `CodeExt`). */
+  /** Amazon's reason code when the action failed (goes to `CodeExt`), or a notice's reason. */
   readonly reasonCode?: string;
+  /** A `permissionExpiring` notice: when the permission expires (ISO 8601). */
+  readonly expiresAt?: string;
 }
 
 export interface AmazonReferences {
@@ -111,9 +127,9 @@ export type AmazonOutcome =
 
 export type OutcomeKind = AmazonOutcome["kind"];
 
-/** What becomes a URLNotify notification (§5.11): completion, capture and credit results. */
+/** What becomes a URLNotify notification (§5.11): completion, capture and credit results, notices. */
 export interface PaymentEvent {
-  readonly type: "completion" | "capture" | "credit";
+  readonly type: "completion" | "capture" | "credit" | NoticeKind;
   readonly result: "OK" | "FAILED";
   readonly xid: string;
   readonly transId: string;
@@ -131,7 +147,8 @@ export type Operation =
   | "credit"
   | "reverse"
   | "recordOutcome"
-  | "chargeCanceled";
+  | "chargeCanceled"
+  | "notice";
 
 export type RefusalReason =
   | "amountInvalid"
@@ -171,7 +188,7 @@ export const MAX_AMOUNT = 9_999_999_999;
  * other action in flight. `recordOutcome` is checked per action instead.
  */
 export const ALLOWED_STATUSES: Readonly<
-  Record<Exclude<Operation, "init" | "recordOutcome">, readonly PaymentStatus[]>
+  Record<Exclude<Operation, "init" | "recordOutcome" | "notice">, readonly PaymentStatus[]>
 > = {
   buyerReturn: ["Initialized", "BuyerReturned"],
   updateAmount: ["Initialized", "BuyerReturned"],
@@ -354,11 +371,11 @@ export function recordOutcome(payment: Payment, xid: string, outcome: AmazonOutc
     return { ok: true, payment, action, events: [] };
   }
   const kind = action.kind;
-  if (kind === "init" || kind === "update")
+  if (kind === "init" || kind === "update" || NOTICE_KINDS.has(kind))
     return refusal("recordOutcome", "outcomeNotApplicable", payment.status);
   const allowed =
     action.state === "inFlight"
-      ? IN_FLIGHT_OUTCOMES[kind]
+      ? IN_FLIGHT_OUTCOMES[kind as "complete" | "capture" | "credit" | "reverse"]
       : SETTLING_OUTCOMES[kind as "complete" | "capture" | "credit"];
   if (!allowed?.includes(outcome.kind))
     return refusal("recordOutcome", "outcomeNotApplicable", payment.status);
@@ -377,7 +394,45 @@ export function recordOutcome(payment: Payment, xid: string, outcome: AmazonOutc
       const settled = settle(payment, action, { state: "succeeded" }, { status: "Canceled" });
       return settled.ok ? closePendingCompletion(settled, "MerchantCanceled") : settled;
     }
+    default:
+      return refusal("recordOutcome", "outcomeNotApplicable", payment.status);
   }
+}
+
+/** A notice as Amazon gave it: which kind, the id it is about, why, and (expiry) when. */
+export interface Notice {
+  readonly kind: NoticeKind;
+  /** The chargeback id (IPN `ObjectId`), or the charge permission id. */
+  readonly amazonId: string;
+  readonly reasonCode?: string | undefined;
+  readonly expiresAt?: string | undefined;
+}
+
+/**
+ * Records a notice of Amazon's as an action of the payment, with its event for the shop. The same
+ * notice again (same kind, id and expiry: a repeated IPN, a second charge that finds the same
+ * expiry) changes nothing and has no event.
+ */
+export function recordNotice(payment: Payment, xid: string, notice: Notice): PaymentResult {
+  const seen = payment.actions.find(
+    (action) =>
+      action.kind === notice.kind &&
+      action.amazonId === notice.amazonId &&
+      action.expiresAt === notice.expiresAt,
+  );
+  if (seen) return { ok: true, payment, action: seen, events: [] };
+  const added = addAction(payment, {
+    xid,
+    kind: notice.kind,
+    transId: payment.transId,
+    amount: 0,
+    state: "succeeded",
+    amazonId: notice.amazonId,
+    ...(notice.reasonCode === undefined ? {} : { reasonCode: notice.reasonCode }),
+    ...(notice.expiresAt === undefined ? {} : { expiresAt: notice.expiresAt }),
+  });
+  if (!added.ok) return added;
+  return { ...added, events: [eventOf(added.action, notice.kind, "OK", notice.reasonCode)] };
 }
 
 /** Amazon cancelled the authorisation on its own (expired after 30 days, AmazonCanceled; §5.3). */
@@ -428,9 +483,12 @@ export type LastStatus =
   | "FAILED";
 
 export function lastStatusOf(payment: Payment): LastStatus {
+  // Amazon's notices are not steps of the payment: inquire answers the last step.
   const last = [...payment.actions]
     .reverse()
-    .find((action) => action.state !== "failed" || action.kind === "complete");
+    .find(
+      (action) => !NOTICE_KINDS.has(action.kind) && (action.state !== "failed" || action.kind === "complete"),
+    );
   if (!last) return "AUTHORIZE_REQUEST";
   if (last.state === "inFlight" || last.state === "pending") return "PENDING";
   if (last.state === "failed") return "FAILED";
@@ -450,6 +508,8 @@ export function lastStatusOf(payment: Payment): LastStatus {
       return "CREDITED";
     case "reverse":
       return "REVERSED";
+    default:
+      return "AUTHORIZE_REQUEST";
   }
 }
 

@@ -7,6 +7,7 @@ import {
   FREQUENCY_RANGES,
   FREQUENCY_UNITS,
   failureHandlingOf,
+  fitsInstallment,
   isExpiringSoon,
   nextStepAfter,
   recurringTermsOf,
@@ -207,5 +208,21 @@ describe("a subscription after a due charge", () => {
     const open = nextStepAfter(cursor, { kind: "open" }, now);
     assert.equal(open.status, "active");
     assert.equal(open.attempt, 0);
+  });
+});
+
+describe("InstallmentAmount (seed 004)", () => {
+  it("a fixed amount per cycle admits exactly that amount; 0 (no fixed amount) admits any", () => {
+    const fixed = recurringTermsOf("Month", "1", "990");
+    const free = recurringTermsOf("Month", "1", "0");
+    assert.ok(!("parameter" in fixed) && !("parameter" in free));
+    assert.equal(fitsInstallment(fixed.installmentAmount, 990), true);
+    assert.equal(fitsInstallment(fixed.installmentAmount, 989), false);
+    assert.equal(fitsInstallment(fixed.installmentAmount, 1290), false);
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 9_999_999_999 }), (amount) =>
+        fitsInstallment(free.installmentAmount, amount),
+      ),
+    );
   });
 });

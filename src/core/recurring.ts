@@ -61,6 +61,17 @@ export function recurringTermsOf(
   return { frequency: { unit, value: units }, installmentAmount: installment };
 }
 
+/**
+ * Seed 004 ("Anfangszahlung", `InstallmentAmount`: "Transaktionsbetrag – wählen Sie Null, wenn es
+ * sich nicht um einen festen Betrag handelt"): a series with a fixed amount is charged exactly that
+ * amount each cycle; one without (`undefined`) any amount.
+ *
+ * @example fitsInstallment(990, 1290) // false
+ */
+export function fitsInstallment(installmentAmount: number | undefined, amount: number): boolean {
+  return installmentAmount === undefined || amount === installmentAmount;
+}
+
 /** A schedule needs a fixed interval: `Variable` cannot say when the next charge is due. */
 export function isSchedulable(frequency: Frequency): boolean {
   return frequency.unit !== "Variable" && frequency.value >= FREQUENCY_RANGES[frequency.unit].min;

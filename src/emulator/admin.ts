@@ -5,6 +5,7 @@
  */
 import { createPublicKey, generateKeyPairSync } from "node:crypto";
 import type { FastifyInstance, FastifyReply } from "fastify";
+import { parseAmazonTimestamp } from "../core/clock.js";
 import { isSupportedCurrency } from "../core/money.js";
 import type { EmulatorEngine } from "./engine.js";
 import { AmazonError } from "./errors.js";
@@ -185,6 +186,39 @@ export async function adminRoutes(app: FastifyInstance, options: AdminOptions): 
       await engine.clock.advance(engine.db, seconds * 1000);
       await options.afterClockChange();
       return reply.send(clockAnswer());
+    } catch (error) {
+      return sendError(reply, error);
+    }
+  });
+
+  // A sandbox control: a permission that expires soon, without moving the clock a year.
+  app.post<{ Params: { id: string } }>(
+    "/__admin/charge-permissions/:id/expiration",
+    async (request, reply) => {
+      try {
+        const body = bodyOf(request.body ?? {});
+        const text = body.expirationTimestamp;
+        const expiresAt =
+          typeof text === "string" ? (parseAmazonTimestamp(text) ?? Date.parse(text)) : Number.NaN;
+        if (!Number.isFinite(expiresAt)) {
+          throw new AmazonError(
+            "InvalidParameterValue",
+            "expirationTimestamp must be a timestamp (20311231T120000Z or ISO 8601).",
+          );
+        }
+        return await engine.chargePermissions.setExpiration(request.params.id, expiresAt);
+      } catch (error) {
+        return sendError(reply, error);
+      }
+    },
+  );
+
+  // The buyer's bank charges a captured charge back: Amazon's CHARGEBACK IPN follows.
+  app.post<{ Params: { id: string } }>("/__admin/charges/:id/chargeback", async (request, reply) => {
+    try {
+      bodyOf(request.body ?? {});
+      const filed = await engine.transact((work) => engine.charges.chargeback(work, request.params.id));
+      return reply.code(201).send(filed);
     } catch (error) {
       return sendError(reply, error);
     }

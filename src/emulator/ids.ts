@@ -54,6 +54,14 @@ export class IdSource {
     return `${chargePermissionId}-R${this.#digits(3)}${String(sequence).padStart(3, "0")}`;
   }
 
+  /**
+   * Permission id + `-B` + 6 digits: the dispute id of the Node SDK's README, which the emulator
+   * also gives a chargeback (the IPN's `ObjectId`; Amazon's own format is unconfirmed).
+   */
+  chargebackId(chargePermissionId: string): string {
+    return `${chargePermissionId}-B${this.#digits(6)}`;
+  }
+
   /** 14 upper-case alphanumerics starting with `A`, like `A1XX111XXX111X`. */
   merchantId(): string {
     return `A${this.#chars(UPPER_ALNUM, 13)}`;

@@ -26,6 +26,7 @@ import { paygateNotifier } from "../paygate/pages/notify-answer.js";
 import { reversePage } from "../paygate/pages/reverse.js";
 import { registerPaygateRoutes } from "../paygate/routes.js";
 import { createPayments, type Payments } from "../payments/index.js";
+import { recordChargeback, recordPermissionClosed } from "../payments/notices.js";
 import type { AmazonLink, PaymentDeps } from "../payments/ports.js";
 import { SettleJob } from "../payments/settle-job.js";
 import type { Database } from "../store/database.js";
@@ -161,8 +162,17 @@ export function setUpPaygate(app: FastifyInstance, options: PaygateSetupOptions)
     settle: (merchantId, payId, context) => settleJob.settle(merchantId, payId, context),
     recordReceived: (merchantId, received) =>
       recordIpnReceived(options.db, merchantId, received, options.clock.now()),
-    permissionChanged: (merchantId, chargePermissionId) =>
-      recurring.permissionChanged(merchantId, chargePermissionId),
+    permissionChanged: async (merchantId, chargePermissionId) => {
+      // Kasse's subscriptions on it pause (dunning); the shop hears of a closed recurring
+      // permission in any case (docs/async.md "Amazon's notices").
+      await recurring.permissionChanged(merchantId, chargePermissionId);
+      await recordPermissionClosed(deps, merchantId, chargePermissionId);
+    },
+    chargeback: (merchantId, ipn) =>
+      recordChargeback(deps, merchantId, {
+        chargebackId: ipn.ObjectId,
+        chargePermissionId: ipn.ChargePermissionId,
+      }),
     confirmSubscription: async (url) => {
       const target = new URL(url);
       const response = await request(target, { dispatcher: snsHttp.forUrl(target) });

@@ -333,10 +333,25 @@ export const CODES = {
     message: "Currency differs from the payment's currency",
     source: KASSE_A20,
   },
+  INSTALLMENT_AMOUNT_MISMATCH: {
+    code: "2A200210",
+    httpStatus: 409,
+    message: "Amount differs from the fixed InstallmentAmount of the recurring series",
+    source: KASSE_A20,
+  },
   FIRST_NOTIFY_UNANSWERED: {
     code: "2A200209",
     httpStatus: 409,
     message: "The shop has not yet answered the payment's first notify",
+    source: KASSE_A20,
+  },
+
+  // Amazon Pay module A20: Amazon's notices about a payment (notifies only, docs/async.md).
+  CHARGEBACK: {
+    code: "2A200300",
+    // Only ever in a notify; the status keeps the class rule (class 2: ≥ 400).
+    httpStatus: 409,
+    message: "Amazon Pay reported a chargeback on this payment; see Seller Central for its amount and reason",
     source: KASSE_A20,
   },
 

@@ -6,7 +6,7 @@
  */
 import { DECLINE_REASON_CODES } from "../amazon/errors.js";
 import type { Refusal } from "../core/outcome.js";
-import type { Operation, PaymentAction, PaymentRefusal, RefusalReason } from "../core/payment.js";
+import type { NoticeKind, Operation, PaymentAction, PaymentRefusal, RefusalReason } from "../core/payment.js";
 import { type CodeName, type PaygateCode, paygateCode } from "./codes.js";
 
 /** The code for "the payment's state does not allow this", per operation. */
@@ -22,6 +22,7 @@ const NOT_ALLOWED: Readonly<Record<Operation, CodeName>> = {
   // Amazon's own events and outcomes: never the shop's fault.
   chargeCanceled: "INTERNAL_ERROR",
   recordOutcome: "INTERNAL_ERROR",
+  notice: "INTERNAL_ERROR",
 };
 
 /** Per-parameter codes name the parameter at fault. */
@@ -71,6 +72,7 @@ const BY_REFUSAL: {
   chargePermissionUnknown: () => paygateCode("PARAMETER_VALUE_NOT_ALLOWED", "ChargepermissionId"),
   chargePermissionNotRecurring: () => paygateCode("RECURRING_NOT_ALLOWED"),
   currencyMismatch: () => paygateCode("CURRENCY_MISMATCH"),
+  installmentAmountMismatch: () => paygateCode("INSTALLMENT_AMOUNT_MISMATCH"),
   firstNotifyUnanswered: () => paygateCode("FIRST_NOTIFY_UNANSWERED"),
   payment: (refusal) => paygateCodeOfRefusal(refusal.refusal),
   amazonRefused: () => paygateCode("AMAZON_REQUEST_REFUSED"),
@@ -147,4 +149,28 @@ export function recurringReadingOf(action: PaymentAction, amazonMessage?: string
       ? (text ?? reason)
       : `${reason}: ${text}`;
   return { ...reading, code, errorText };
+}
+
+/**
+ * How Amazon's notices read to the shop (docs/async.md "Amazon's notices"): a chargeback takes
+ * money back (FAILED); a closed recurring permission allows no RTF=R any more — the code an
+ * RTF=R on it would get; an expiring one is a warning.
+ */
+const NOTICE_READINGS: Readonly<Record<NoticeKind, { status: "OK" | "FAILED"; code: CodeName }>> = {
+  chargeback: { status: "FAILED", code: "CHARGEBACK" },
+  permissionClosed: { status: "FAILED", code: "RECURRING_NOT_ALLOWED" },
+  // A warning, no error: the series works until then. Paygate tells notifies apart by
+  // NotificationType (ExpiryNotification), not by Code, and a class-0 code other than 00000000
+  // would read as success to some plug-ins and not to others (codes.ts).
+  permissionExpiring: { status: "OK", code: "OK" },
+};
+
+export function noticeReadingOf(kind: NoticeKind, reasonCode?: string | undefined): ActionReading {
+  const reading = NOTICE_READINGS[kind];
+  return {
+    status: reading.status,
+    code: paygateCode(reading.code),
+    codeExt: reasonCode?.slice(0, 10),
+    errorText: reasonCode,
+  };
 }

@@ -771,6 +771,127 @@ export const subscriptionDunningNotify = table(
   ],
 );
 
+/**
+ * Amazon's notices about a payment (docs/async.md "Amazon's notices"; not in the seeds): the
+ * head of an action answer for the notice's own XID, Amazon's ids, the running totals, and
+ * `NotificationType` saying which notice it is. Shops that do not know the type see a notify with
+ * a Code other than `00000000` for a PayID they already settled.
+ */
+const noticeHead = [mid, payId, xId, transId].map(fromReference);
+
+/** Amazon reported a chargeback (IPN `CHARGEBACK`) on the payment's charge permission. */
+export const chargebackNotify = table(
+  "chargeback-notify",
+  "Chargeback reported by Amazon (URLNotify)",
+  "URLNotify",
+  ["notify"],
+  "Kasse (not in the seeds; Amazon's IPN type CHARGEBACK, amazon-pay-v2.md §10, §14)",
+  [
+    ...noticeHead,
+    fromReference({
+      ...statusOkFailed,
+      meaning: "FAILED: money the payment took is being taken back",
+      values: ["FAILED"],
+    }),
+    ...[description, code].map(fromReference),
+    row("ChargebackID", "ans..256", "M", "Amazon's id of the chargeback (the IPN's ObjectId)", {
+      origin: "reference",
+    }),
+    row("chargeid", "ans..256", "C", "Amazon Pay charge id", {
+      origin: "reference",
+      condition: "when the payment has a charge",
+    }),
+    fromReference(chargePermissionId),
+    ...[currency, amountAuth, amountCap, amountCred].map(fromReference),
+    row("NotificationType", "a..25", "M", "fixed value ChargebackNotification", {
+      origin: "reference",
+      values: ["ChargebackNotification"],
+    }),
+    responseMacRow,
+  ],
+);
+
+/**
+ * A recurring charge permission was closed at Amazon (the buyer in their account, Amazon, or the
+ * merchant): no RTF=R on it any more. Sent for the RTF=I payment, whoever runs the subscription.
+ */
+export const recurringEndNotify = table(
+  "recurring-end-notify",
+  "Recurring: charge permission closed at Amazon (URLNotify)",
+  "URLNotify",
+  ["notify"],
+  "Kasse (not in the seeds; Amazon's CHARGE_PERMISSION IPN, amazon-pay-v2.md §12)",
+  [
+    ...noticeHead,
+    fromReference({
+      ...statusOkFailed,
+      meaning: "FAILED: no further RTF=R on this permission",
+      values: ["FAILED"],
+    }),
+    ...[description, code].map(fromReference),
+    row("CodeExt", "ans..10", "M", "Amazon's reason for the close, cut to 10 characters (BuyerClose…)", {
+      origin: "reference",
+    }),
+    row(
+      "ErrorText",
+      "as..1024",
+      "M",
+      "Amazon's reason code whole: BuyerClosed, MerchantClosed, AmazonClosed, Expired, …",
+      {
+        origin: "reference",
+      },
+    ),
+    fromReference(chargePermissionId),
+    row("AmazonStatus", "a..20", "M", "fixed value Closed: the permission's state at Amazon", {
+      origin: "reference",
+      values: ["Closed"],
+    }),
+    row("NotificationType", "a..25", "M", "fixed value RecurringEndNotification", {
+      origin: "reference",
+      values: ["RecurringEndNotification"],
+    }),
+    responseMacRow,
+  ],
+);
+
+/**
+ * A recurring charge permission expires within 30 days (Amazon: 13 months after the checkout):
+ * the series ends then unless the buyer checks out again (a new RTF=I). Sent for the RTF=I
+ * payment, once per expiry date, when an RTF=R charge (the shop's or a Kasse subscription's)
+ * reads the permission.
+ */
+export const recurringExpiryNotify = table(
+  "recurring-expiry-notify",
+  "Recurring: charge permission expires within 30 days (URLNotify)",
+  "URLNotify",
+  ["notify"],
+  "Kasse (not in the seeds; Get Charge Permission's expirationTimestamp, amazon-pay-v2.md §4.3, §12)",
+  [
+    ...noticeHead,
+    fromReference({
+      ...statusOkFailed,
+      meaning: "OK: the series still works until ExpiresAt (NotificationType says it is a warning)",
+      values: ["OK"],
+    }),
+    ...[description, code].map(fromReference),
+    fromReference(chargePermissionId),
+    row(
+      "ExpiresAt",
+      "ans..20",
+      "M",
+      "when Amazon lets the permission expire, UTC, e.g. 2031-06-20T12:00:00Z",
+      {
+        origin: "reference",
+      },
+    ),
+    row("NotificationType", "a..25", "M", "fixed value ExpiryNotification", {
+      origin: "reference",
+      values: ["ExpiryNotification"],
+    }),
+    responseMacRow,
+  ],
+);
+
 /** Seed 001, "Amazon Pay Schnittstelle initialisieren": the APB variant of the init request. */
 export const apbInitRequest = table(
   "apb-init-request",
@@ -1080,6 +1201,9 @@ export const PARAMETER_TABLES: readonly ParameterTable[] = [
   recurringChargeResponse,
   recurringChargeNotify,
   subscriptionDunningNotify,
+  chargebackNotify,
+  recurringEndNotify,
+  recurringExpiryNotify,
   apbInitRequest,
   apbInitResponse,
   apbAddressEu,
@@ -1149,4 +1273,19 @@ export const NOTIFICATION_TYPES: ReadonlyArray<{
   { trigger: "checkout completed (or failed)", table: completionResult, notificationType: undefined },
   { trigger: "capture settled at Amazon", table: captureNotify, notificationType: "CaptureNotification" },
   { trigger: "refund settled at Amazon", table: creditNotify, notificationType: "CreditNotification" },
+  {
+    trigger: "Amazon reported a chargeback (IPN CHARGEBACK)",
+    table: chargebackNotify,
+    notificationType: "ChargebackNotification",
+  },
+  {
+    trigger: "a recurring charge permission closed at Amazon (IPN CHARGE_PERMISSION)",
+    table: recurringEndNotify,
+    notificationType: "RecurringEndNotification",
+  },
+  {
+    trigger: "a recurring charge permission expires within 30 days (read by an RTF=R charge)",
+    table: recurringExpiryNotify,
+    notificationType: "ExpiryNotification",
+  },
 ];

@@ -5,7 +5,7 @@
  * process saved the payment first, the step loads and decides again.
  */
 import type { ShopNotification } from "../core/outcome.js";
-import type { PaymentEvent } from "../core/payment.js";
+import { NOTICE_KINDS, type PaymentEvent } from "../core/payment.js";
 import type { PlannedCall } from "./amazon-calls.js";
 import {
   type Committed,
@@ -90,15 +90,18 @@ export async function changePayment<T>(
 
 /**
  * The shop notifications of a change's events: completions (a merchant-initiated payment's as its
- * recurring charge), captures and credits. An RTF=R payment reports its charge only.
+ * recurring charge), captures, credits and Amazon's notices. An RTF=R payment reports its charge
+ * and notices only.
  */
 export function notificationsOf(record: PaymentRecord, events: readonly PaymentEvent[]): ShopNotification[] {
   const { payment } = record;
   const recurring = payment.checkoutMode === "MerchantInitiated";
   return events.flatMap((event): ShopNotification[] => {
     const action = payment.actions.find((candidate) => candidate.xid === event.xid);
-    if (action === undefined || (recurring && event.type !== "completion")) return [];
-    const kind = recurring ? "recurringCharge" : event.type;
+    if (action === undefined) return [];
+    const notice = NOTICE_KINDS.has(action.kind);
+    if (recurring && !notice && event.type !== "completion") return [];
+    const kind = recurring && !notice ? "recurringCharge" : event.type;
     const buyer = kind === "completion" ? record.context.buyer : undefined;
     return [{ kind, event, payment, action, ...(buyer === undefined ? {} : { buyer }) }];
   });

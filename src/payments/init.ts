@@ -108,6 +108,7 @@ export async function init(
     intent: command.intent,
     processOrder: command.processOrder,
     recurring: command.recurring !== undefined,
+    installmentAmount: command.recurring?.installmentAmount,
     presentmentCurrency: command.presentmentCurrency,
     softDescriptor: command.softDescriptor,
     noteToBuyer: command.noteToBuyer,

@@ -43,6 +43,11 @@ export interface CheckoutContext {
   readonly processOrder: boolean;
   /** The checkout asked Amazon for a Recurring charge permission (RTF=I). */
   readonly recurring?: boolean | undefined;
+  /**
+   * The series' fixed amount per cycle (RTF=I `InstallmentAmount`, minor units); absent when it
+   * is not fixed (0) or for checkouts stored before it was kept.
+   */
+  readonly installmentAmount?: number | undefined;
   readonly presentmentCurrency?: string | undefined;
   readonly softDescriptor?: string | undefined;
   readonly noteToBuyer?: string | undefined;

@@ -9,17 +9,20 @@
  *
  * Before charging, the permission is read from Amazon: a Closed one (buyer or merchant closed
  * it) is refused without a Create Charge, with Amazon's `InvalidChargePermissionStatus`; its
- * expiry date is handed back so callers can warn within 30 days of it.
+ * expiry date is handed back, and when it lies within 30 days the notice `permissionExpiring`
+ * is recorded on the series' RTF=I payment (once per expiry date), so the shop is told by notify
+ * that the buyer must check out again (notices.ts, docs/recurring.md).
  */
 import type { ChargePermission } from "../amazon/wire.js";
 import { parseAmazonTimestamp } from "../core/clock.js";
 import { type ActionDone, type DoorData, type Outcome, refused } from "../core/outcome.js";
 import { type AmazonOutcome, beginCompletion, initPayment, type TxType } from "../core/payment.js";
-import { isExpiringSoon } from "../core/recurring.js";
+import { fitsInstallment, isExpiringSoon } from "../core/recurring.js";
 import { replayOf, runAmazonAction } from "./amazon-action.js";
 import { sendCall } from "./amazon-calls.js";
 import { commit } from "./commit.js";
 import { MARKET_REGIONS } from "./init.js";
+import { recordPermissionNotice } from "./notices.js";
 import { chargeCall } from "./planned-calls.js";
 import { type CheckoutContext, type PaymentDeps, ReqIdReplayError } from "./ports.js";
 import { resumeIfCut } from "./resume.js";
@@ -93,6 +96,10 @@ async function chargeOnce(
     return refused({ kind: "chargePermissionNotRecurring" });
   }
   if (initial.payment.currency !== command.currency) return refused({ kind: "currencyMismatch" });
+  const installmentAmount = initial.context.installmentAmount;
+  if (!fitsInstallment(installmentAmount, command.amount)) {
+    return refused({ kind: "installmentAmountMismatch", installmentAmount: installmentAmount as number });
+  }
 
   const payId = deps.newId();
   const created = initPayment({
@@ -111,6 +118,7 @@ async function chargeOnce(
   await commit(deps, { record: { payment, context: chargeContext(command, initial.context) } });
 
   let permissionExpiresAt: number | undefined;
+  let expiring: ReturnType<typeof expiryWarning>;
   const done = await runAmazonAction(deps, {
     merchantId,
     payId,
@@ -121,7 +129,8 @@ async function chargeOnce(
       const { body: permission } = await amazon.client.getChargePermission(command.chargePermissionId);
       permissionExpiresAt = expiryOf(permission);
       const warning = expiryWarning(permission, deps.clock.now());
-      if (warning !== undefined) {
+      if (warning !== undefined && permission.statusDetails.state !== "Closed") {
+        expiring = warning;
         deps.logger.warn(
           { merchantId, ...warning },
           "recurring charge permission expires within 30 days; the buyer must check out again to continue",
@@ -131,9 +140,33 @@ async function chargeOnce(
       return closedRefusal(permission) ?? sendCall(amazon, call, key);
     },
   });
+  if (expiring !== undefined) await noteExpiry(deps, merchantId, expiring);
   const charged = doneOf(done);
   if (!charged.ok) return charged;
   return { ...charged, permissionExpiresAt };
+}
+
+/**
+ * The expiry warning as a notice on the series' RTF=I payment. The charge is decided already; a
+ * notice that cannot be written now is written by the next charge that reads the same expiry.
+ */
+async function noteExpiry(
+  deps: PaymentDeps,
+  merchantId: string,
+  warning: NonNullable<ReturnType<typeof expiryWarning>>,
+): Promise<void> {
+  try {
+    await recordPermissionNotice(deps, merchantId, warning.chargePermissionId, {
+      kind: "permissionExpiring",
+      amazonId: warning.chargePermissionId,
+      expiresAt: warning.expiresAt,
+    });
+  } catch (error) {
+    deps.logger.warn(
+      { merchantId, ...warning, err: error },
+      "expiry notice not recorded; the next charge tries again",
+    );
+  }
 }
 
 /** What the payment keeps: the door's data; there is no buyer, so no return pages or button. */

@@ -125,6 +125,27 @@ export class ChargePermissions {
     });
   }
 
+  /**
+   * A sandbox control, not an Amazon action (`POST /__admin/charge-permissions/{id}/expiration`):
+   * moves the permission's expiry, so that a permission expiring soon can be had without moving
+   * the clock a year. No IPN (Amazon announces no expiry date). The expiry must lie ahead of the
+   * emulated now; a Closed permission cannot be changed.
+   */
+  async setExpiration(chargePermissionId: string, expiresAt: number): Promise<ChargePermission> {
+    return this.#changeAsBuyer(chargePermissionId, (permission, now) => {
+      if (permission.status.state === "Closed") {
+        throw new AmazonError("InvalidChargePermissionStatus", "The charge permission is Closed.");
+      }
+      if (expiresAt <= now) {
+        throw new AmazonError(
+          "InvalidParameterValue",
+          "expirationTimestamp must lie after the emulated now.",
+        );
+      }
+      return { permission: { ...permission, expiresAt }, notices: [] };
+    });
+  }
+
   /** Changes a permission as its buyer does; answers the permission as Get shows it. */
   async #changeAsBuyer(
     chargePermissionId: string,

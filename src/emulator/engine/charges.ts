@@ -1,6 +1,6 @@
 /** Charges (reference §4.4): create (authorize, optionally capture), get, capture, cancel. */
 import type { CancelChargeBody, CaptureChargeBody, CreateChargeBody } from "../api/request-schemas.js";
-import { AmazonError } from "../errors.js";
+import { AmazonError, notFound } from "../errors.js";
 import type { IdSource } from "../ids.js";
 import {
   authorizationOutcome,
@@ -14,6 +14,7 @@ import { assertChargeable } from "../state/charge-permission.js";
 import type { Notice } from "../state/common.js";
 import { settle } from "../state/family.js";
 import type { SimulationEffect } from "../state/simulation.js";
+import { loadObject } from "../store/repository.js";
 import { chargeIn, type Records } from "./records.js";
 import { type Answer, type ApiContext, errorAnswer, releaseEnvironment, type Work } from "./work.js";
 
@@ -99,6 +100,39 @@ export class Charges {
     return this.#transition(work, context, id, (charge) =>
       cancelCharge(charge, "MerchantCanceled", body.cancellationReason ?? null, work.now),
     );
+  }
+
+  /**
+   * The buyer's bank takes a captured charge back (`POST /__admin/charges/{id}/chargeback`): Amazon
+   * tells the merchant by an IPN of type `CHARGEBACK` (amazon-pay-v2.md §10, §14) naming the
+   * chargeback and the charge permission. The charge itself stays `Captured` — the v2 API shows
+   * chargebacks on no object a merchant can read (amzn/amazon-pay-api-sdk-php issue #11) — so
+   * nothing but the IPN is written.
+   */
+  async chargeback(
+    work: Work,
+    chargeId: string,
+  ): Promise<{ chargebackId: string; chargeId: string; chargePermissionId: string }> {
+    const stored = await loadObject<ChargeRecord>(work.tx, "Charge", chargeId);
+    const family = stored?.parentId == null ? undefined : await this.records.anyFamily(work, stored.parentId);
+    if (family === undefined) throw notFound("Charge", chargeId);
+    const charge = chargeIn(family, chargeId);
+    if (charge.status.state !== "Captured") {
+      throw new AmazonError(
+        "InvalidChargeStatus",
+        `Only a Captured charge can be charged back; ${chargeId} is ${charge.status.state}.`,
+      );
+    }
+    const chargebackId = this.ids.chargebackId(charge.chargePermissionId);
+    await work.enqueue(charge.merchantId, charge.environment, [
+      {
+        objectType: "CHARGEBACK",
+        objectId: chargebackId,
+        chargePermissionId: charge.chargePermissionId,
+        notificationType: "STATE_CHANGE",
+      },
+    ]);
+    return { chargebackId, chargeId, chargePermissionId: charge.chargePermissionId };
   }
 
   /** Applies a merchant's transition to one charge, then lets its family settle around it. */

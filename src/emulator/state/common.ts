@@ -36,7 +36,7 @@ export interface PendingOutcome<State extends string> {
 
 /** An IPN to enqueue in the same transaction as the change (§10). */
 export interface Notice {
-  readonly objectType: "CHARGE" | "REFUND" | "CHARGE_PERMISSION";
+  readonly objectType: "CHARGE" | "REFUND" | "CHARGE_PERMISSION" | "CHARGEBACK";
   readonly objectId: string;
   readonly chargePermissionId: string;
   readonly notificationType: "STATE_CHANGE" | "ATTRIBUTE_CHANGE";

@@ -12,6 +12,8 @@
  *    duplicates and messages out of order change nothing twice. An object Kasse does not know is
  *    acknowledged (200) and logged. If Amazon cannot be asked right now the answer is 503, so
  *    Amazon sends the IPN again (and the reconciliation job asks later anyway).
+ * 4. `CHARGEBACK`: Amazon has no read of a chargeback for merchants, so the verified IPN itself is
+ *    the notice; it is recorded on the permission's payment once (`chargeback`, docs/async.md).
  */
 import { SnsVerificationError, type SnsVerifier } from "../../amazon/sns-verify.js";
 import type { Logger } from "../../log.js";
@@ -46,6 +48,14 @@ export interface IpnIntakeOptions {
    * (docs/recurring.md); throws when Amazon cannot be asked.
    */
   readonly permissionChanged?: (merchantId: string, chargePermissionId: string) => Promise<void>;
+  /**
+   * A `CHARGEBACK` IPN: records the chargeback on the payment holding the permission and queues
+   * its notify (once per chargeback id); answers that payment, if the merchant has one.
+   */
+  readonly chargeback?: (
+    merchantId: string,
+    ipn: IpnMessage,
+  ) => Promise<{ readonly payId: string | undefined }>;
   /** Keeps a verified IPN with the payments it concerns (the payment timeline, `received.ts`). */
   readonly recordReceived?: (
     merchantId: string,
@@ -121,7 +131,15 @@ export async function receiveIpn(
     return refuse(403, "IPN for another Amazon merchant", { ...about, ipnMerchantId: ipn.MerchantID });
   }
   if (ipn.ObjectType === "CHARGEBACK") {
-    logger.info(about, "IPN about a chargeback; not handled by Kasse yet");
+    const noted = options.chargeback
+      ? await options.chargeback(merchant.merchantId, ipn)
+      : { payId: undefined };
+    const payIds = noted.payId === undefined ? [] : [noted.payId];
+    await options.recordReceived?.(merchant.merchantId, { messageId: message.MessageId, ipn, payIds });
+    logger.info(
+      { ...about, payIds },
+      payIds.length > 0 ? "IPN: chargeback recorded" : "IPN: chargeback on no payment of this merchant",
+    );
     return answer(200, "OK");
   }
   if (ipn.ObjectType === "CHARGE_PERMISSION" && options.permissionChanged) {

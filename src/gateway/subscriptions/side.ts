@@ -5,7 +5,7 @@
  * creates it over the payment steps' ports and starts and stops the worker.
  */
 import type { Clock } from "../../core/clock.js";
-import type { FrequencyUnit } from "../../core/recurring.js";
+import { type FrequencyUnit, fitsInstallment } from "../../core/recurring.js";
 import type { Logger } from "../../log.js";
 import { paygateCode } from "../../paygate/codes.js";
 import { shopOf } from "../../paygate/pages/shop.js";
@@ -140,6 +140,17 @@ export function createRecurringSide(deps: SubscriptionDeps, options: RecurringSi
           error: "invalid_request",
           message: `the permission was agreed in ${owner.payment.currency}`,
           field: "currency",
+        };
+      }
+      // A series with a fixed InstallmentAmount (seed 004) is charged exactly that; RTF=R would
+      // refuse every due charge of another amount (2A200210), so the schedule is refused now.
+      if (!fitsInstallment(owner.context.installmentAmount, request.amount)) {
+        return {
+          ok: false,
+          status: 400,
+          error: "invalid_request",
+          message: `the series was agreed at a fixed InstallmentAmount of ${owner.context.installmentAmount}`,
+          field: "amount",
         };
       }
       if (request.simulationCode !== undefined && merchant.environment === "live") {

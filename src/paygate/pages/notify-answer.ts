@@ -8,8 +8,16 @@ import type { Payment, PaymentAction } from "../../core/payment.js";
 import type { Notifier } from "../../payments/ports.js";
 import type { AnswerValues } from "../answer.js";
 import { type PaygateCode, paygateCode } from "../codes.js";
-import { failureCode, readingOf, recurringReadingOf } from "../outcome-codes.js";
-import { captureNotify, creditNotify, type ParameterTable, refusalAnswer } from "../tables.js";
+import { failureCode, noticeReadingOf, readingOf, recurringReadingOf } from "../outcome-codes.js";
+import {
+  captureNotify,
+  chargebackNotify,
+  creditNotify,
+  type ParameterTable,
+  recurringEndNotify,
+  recurringExpiryNotify,
+  refusalAnswer,
+} from "../tables.js";
 import { type ActionResult, actionValues, totalValues } from "./action-answer.js";
 import { buyerValues, type CheckoutValues, completionAnswerTable } from "./checkout-answer.js";
 import { type AnswerContext, answerBody, type FindMerchant } from "./receive.js";
@@ -66,7 +74,38 @@ export function notifyBody(context: AnswerContext, notification: ShopNotificatio
         refnr: undefined,
         ...recurringReadingOf(action, reasonCode),
       });
+    case "chargeback":
+      return chargebackNotifyBody(context, payment, action);
+    case "permissionClosed":
+      return recurringEndNotifyBody(context, payment, action);
+    case "permissionExpiring":
+      return recurringExpiryNotifyBody(context, payment, action);
   }
+}
+
+/** The `ChargebackNotification` (docs/async.md): the chargeback's id, the payment's totals. */
+export function chargebackNotifyBody(
+  context: AnswerContext,
+  payment: Payment,
+  action: PaymentAction,
+): string {
+  const reading = noticeReadingOf("chargeback");
+  const values = {
+    mid: context.merchant.merchantId,
+    PayID: payment.payId,
+    XID: action.xid,
+    TransID: action.transId,
+    Status: reading.status,
+    Description: reading.code.description,
+    Code: reading.code.code,
+    ChargebackID: action.amazonId,
+    chargeid: payment.amazon.chargeId,
+    chargepermissionid: payment.amazon.chargePermissionId,
+    Currency: payment.currency,
+    ...totalValues(payment),
+    NotificationType: "ChargebackNotification",
+  };
+  return answerBody(context, chargebackNotify, values as AnswerValues<ParameterTable>, { mac: true });
 }
 
 /** Capture and credit notifies: the action's answer plus `NotificationType`. */
@@ -78,6 +117,52 @@ export function actionNotifyBody(context: AnswerContext, result: ActionResult): 
   };
   const table = credit ? creditNotify : captureNotify;
   return answerBody(context, table, values as AnswerValues<ParameterTable>, { mac: true });
+}
+
+/** The `RecurringEndNotification` (docs/recurring.md): the permission is Closed, Amazon's reason. */
+export function recurringEndNotifyBody(
+  context: AnswerContext,
+  payment: Payment,
+  action: PaymentAction,
+): string {
+  const reading = noticeReadingOf("permissionClosed", action.reasonCode);
+  const values = {
+    mid: context.merchant.merchantId,
+    PayID: payment.payId,
+    XID: action.xid,
+    TransID: action.transId,
+    Status: reading.status,
+    Description: reading.code.description,
+    Code: reading.code.code,
+    CodeExt: reading.codeExt,
+    ErrorText: reading.errorText,
+    chargepermissionid: action.amazonId,
+    AmazonStatus: "Closed",
+    NotificationType: "RecurringEndNotification",
+  };
+  return answerBody(context, recurringEndNotify, values as AnswerValues<ParameterTable>, { mac: true });
+}
+
+/** The `ExpiryNotification` (docs/recurring.md): the permission's expiry, whole seconds, UTC. */
+export function recurringExpiryNotifyBody(
+  context: AnswerContext,
+  payment: Payment,
+  action: PaymentAction,
+): string {
+  const reading = noticeReadingOf("permissionExpiring");
+  const values = {
+    mid: context.merchant.merchantId,
+    PayID: payment.payId,
+    XID: action.xid,
+    TransID: action.transId,
+    Status: reading.status,
+    Description: reading.code.description,
+    Code: reading.code.code,
+    chargepermissionid: action.amazonId,
+    ExpiresAt: action.expiresAt === undefined ? undefined : `${action.expiresAt.slice(0, 19)}Z`,
+    NotificationType: "ExpiryNotification",
+  };
+  return answerBody(context, recurringExpiryNotify, values as AnswerValues<ParameterTable>, { mac: true });
 }
 
 /** The completion result (Schritt 10), for the redirect to URLSuccess and the notify. */
