@@ -46,6 +46,8 @@ function step($label, $expect, $call, $check = null)
         if ($response['status'] !== $expect) {
             throw new Exception("status {$response['status']} (wanted $expect): {$response['response']}");
         }
+        // Amazon names every answer with x-amz-pay-request-id; HttpCurl hands it on as request_id.
+        want(!empty($response['request_id']), 'an x-amz-pay-request-id header');
         if ($check !== null) $check($body, $response);
         $passed++;
         echo "ok   $label\n";
@@ -186,14 +188,19 @@ function run($name, $merchant, $algorithm)
         want($body['statusDetails']['state'] === 'Captured', 'the same answer');
     });
 
-    // ── Refund ──
-    $refund = step($p . 'createRefund', 201, function () use ($client, $chargeId) {
+    // ── Refund, whose first answer is lost (503 after the commit): the SDK retries with the
+    // same signed headers and idempotency key and gets the original answer; one refund only. ──
+    admin('POST', '/__admin/faults', array('reset' => true, 'failures' => array(
+        array('operation' => 'createRefund', 'status' => 503, 'phase' => 'afterCommit'),
+    )));
+    $refund = step($p . 'createRefund (first answer lost, SDK retry replays it)', 201, function () use ($client, $chargeId) {
         return $client->createRefund(array(
             'chargeId' => $chargeId,
             'refundAmount' => eur('20.00'),
             'softDescriptor' => 'Kasse refund',
         ), array('x-amz-pay-idempotency-key' => key32()));
-    }, function ($body) {
+    }, function ($body, $response) {
+        want($response['retries'] === 1, 'one retry');
         want($body['statusDetails']['state'] === 'RefundInitiated', 'RefundInitiated');
     });
     if ($refund !== null) {
@@ -202,6 +209,11 @@ function run($name, $merchant, $algorithm)
             return $client->getRefund($refund['refundId']);
         }, function ($body) {
             want($body['statusDetails']['state'] === 'Refunded', 'Refunded after 30 s');
+        });
+        step($p . 'getCharge after the refund', 200, function () use ($client, $chargeId) {
+            return $client->getCharge($chargeId);
+        }, function ($body) {
+            want($body['refundedAmount']['amount'] === '20.00', 'refundedAmount 20.00 (the retry made no second refund)');
         });
     }
 
@@ -334,6 +346,15 @@ function run($name, $merchant, $algorithm)
         ));
     }, function ($body) {
         want(isset($body['reports']) && is_array($body['reports']), 'a reports list');
+    });
+    step($p . 'getReports (comma lists, %2C on the wire)', 200, function () use ($client) {
+        return $client->getReports(array(
+            'reportTypes' => '_GET_FLAT_FILE_OFFAMAZONPAYMENTS_AUTHORIZATION_DATA_,_GET_FLAT_FILE_OFFAMAZONPAYMENTS_SANDBOX_SETTLEMENT_DATA_',
+            'processingStatuses' => 'COMPLETED,CANCELLED',
+        ));
+    }, function ($body) {
+        $types = array_unique(array_map(function ($report) { return $report['reportType']; }, $body['reports']));
+        want(count($types) === 2, 'reports of both types (the two just created)');
     });
     step($p . 'getReports (no query)', 200, function () use ($client) {
         return $client->getReports();
