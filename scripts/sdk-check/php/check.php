@@ -164,6 +164,16 @@ function run($name, $merchant, $algorithm)
     }, function ($body) {
         want($body['statusDetails']['state'] === 'Chargeable', 'Chargeable');
     });
+    step($p . 'updateChargePermission (README payload, customInformation \'\')', 200, function () use ($client, $permissionId) {
+        return $client->updateChargePermission($permissionId, array('merchantMetadata' => array(
+            'merchantReferenceId' => '32-41-323141-32',
+            'merchantStoreName' => 'AmazonTestStoreFront',
+            'noteToBuyer' => 'Some Note to buyer',
+            'customInformation' => '',
+        )));
+    }, function ($body) {
+        want($body['merchantMetadata']['merchantReferenceId'] === '32-41-323141-32', 'the new reference');
+    });
     step($p . 'updateChargePermission', 200, function () use ($client, $permissionId) {
         return $client->updateChargePermission($permissionId, array('merchantMetadata' => array('merchantReferenceId' => 'Order-1c')));
     }, function ($body) {
@@ -477,6 +487,18 @@ function run($name, $merchant, $algorithm)
         },
         'deliveryTrackers' => function () use ($client) {
             return $client->deliveryTrackers(array('amazonOrderReferenceId' => 'P01-0000000-0000000', 'deliveryDetails' => array(array('trackingNumber' => '01234', 'carrierCode' => 'FEDEX'))));
+        },
+        'updateCharge (PSPs only)' => function () use ($client) {
+            return $client->updateCharge('S01-0000000-0000000-C000000', array('statusDetails' => array('state' => 'Canceled', 'reasonCode' => 'ExpiredUnused')), array('x-amz-pay-idempotency-key' => uniqid()));
+        },
+        'getAuthorizationToken' => function () use ($client) {
+            return $client->getAuthorizationToken('amzn.mws.00000000-0000-0000-0000-000000000000', 'A0000000000000');
+        },
+        'instoreCharge' => function () use ($client) {
+            return $client->instoreCharge(array('chargePermissionId' => 'S01-0000000-0000000', 'chargeAmount' => eur('1.00')));
+        },
+        'getDispute' => function () use ($client) {
+            return $client->getDispute('D01-0000000-0000000');
         },
     ) as $label => $call) {
         $response = $call();
