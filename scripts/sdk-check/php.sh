@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Drives `kasse emulator` with the official Amazon Pay PHP SDK (amzn/amazon-pay-api-sdk-php).
 #
-#   scripts/sdk-check/php.sh /path/to/amazon-pay-api-sdk-php
+#   scripts/sdk-check/php.sh /path/to/amazon-pay-api-sdk-php [eu|na|jp]
 #
+# The region (default eu) decides the merchants' region and currency (EUR, USD, JPY).
 # Not part of CI: the SDK is not in this repository and cannot be fetched there. Needs (Debian):
 #   apt-get install php-cli php-curl php-mbstring php-phpseclib3
 # and a built Kasse (`npm run build`). The SDK always connects to port 443 (HttpCurl sets
@@ -11,7 +12,8 @@
 # What it runs and what came out: docs/emulator.md, "Official PHP and Java SDKs".
 set -euo pipefail
 
-sdk="${1:?usage: $0 PATH_TO_AMAZON_PAY_API_SDK_PHP}"
+sdk="${1:?usage: $0 PATH_TO_AMAZON_PAY_API_SDK_PHP [eu|na|jp]}"
+region="${2:-eu}"
 sdk="$(cd "$sdk" && pwd)"
 [[ -f "$sdk/Amazon/Pay/API/Client.php" ]] || { echo "no Amazon/Pay/API/Client.php under $sdk" >&2; exit 2; }
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -38,5 +40,5 @@ grep -q '"ready":true' "$data/ready" || { echo "kasse emulator not ready after 2
 
 # The emulator's self-signed certificate is trusted for curl (the SDK) and for PHP streams
 # (the report document download); the SDK keeps peer and host verification on.
-SDK_DIR="$sdk" EMULATOR_URL="https://127.0.0.1:443" PHPSECLIB_AUTOLOAD="$autoload" \
+SDK_DIR="$sdk" REGION="$region" EMULATOR_URL="https://127.0.0.1:443" PHPSECLIB_AUTOLOAD="$autoload" \
   php -d curl.cainfo="$data/tls-cert.pem" -d openssl.cafile="$data/tls-cert.pem" "$here/php/check.php"

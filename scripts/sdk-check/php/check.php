@@ -69,9 +69,18 @@ function key32()
     return bin2hex(random_bytes(16));
 }
 
-function eur($amount)
+/** The region under test: REGION=eu (default), na or jp; the SDK is configured as its README does. */
+$region = getenv('REGION') ?: 'eu';
+$regions = array('eu' => array('de', 'EUR'), 'na' => array('us', 'USD'), 'jp' => array('jp', 'JPY'));
+isset($regions[$region]) || die("REGION must be eu, na or jp\n");
+list($sdkRegion, $currency) = $regions[$region];
+
+/** An amount in the region's currency; JPY has no decimals, so 50.00 becomes 5000. */
+function money($amount)
 {
-    return array('amount' => $amount, 'currencyCode' => 'EUR');
+    global $currency;
+    if ($currency === 'JPY') $amount = (string) intval(str_replace('.', '', $amount));
+    return array('amount' => $amount, 'currencyCode' => $currency);
 }
 
 /** One whole run with one key style and one signature algorithm. */
@@ -80,7 +89,7 @@ function run($name, $merchant, $algorithm)
     $client = new Amazon\Pay\API\Client(array(
         'public_key_id' => $merchant['publicKeyId'],
         'private_key' => $merchant['privateKeyPem'],
-        'region' => 'eu',
+        'region' => $GLOBALS['sdkRegion'],
         'sandbox' => true,
         'algorithm' => $algorithm,
         'override_service_url' => parse_url($GLOBALS['emulatorUrl'], PHP_URL_HOST),
@@ -135,8 +144,8 @@ function run($name, $merchant, $algorithm)
             'paymentDetails' => array(
                 'paymentIntent' => 'Authorize',
                 'canHandlePendingAuthorization' => false,
-                'chargeAmount' => eur('50.00'),
-                'totalOrderAmount' => eur('50.00'),
+                'chargeAmount' => money('50.00'),
+                'totalOrderAmount' => money('50.00'),
                 'softDescriptor' => 'Kasse check',
             ),
             'merchantMetadata' => array('merchantReferenceId' => 'Order-1b'),
@@ -148,7 +157,7 @@ function run($name, $merchant, $algorithm)
     admin('POST', "/__admin/checkout-sessions/$id/authenticate", new stdClass());
 
     $completed = step($p . 'completeCheckoutSession', 200, function () use ($client, $id) {
-        return $client->completeCheckoutSession($id, array('chargeAmount' => eur('50.00'), 'totalOrderAmount' => eur('50.00')));
+        return $client->completeCheckoutSession($id, array('chargeAmount' => money('50.00'), 'totalOrderAmount' => money('50.00')));
     }, function ($body) {
         want($body['statusDetails']['state'] === 'Completed', 'state Completed');
         want(isset($body['chargePermissionId'], $body['chargeId']), 'chargePermissionId and chargeId');
@@ -187,7 +196,7 @@ function run($name, $merchant, $algorithm)
     $captureKey = key32();
     $capture = function () use ($client, $chargeId, $captureKey) {
         return $client->captureCharge($chargeId, array(
-            'captureAmount' => eur('50.00'),
+            'captureAmount' => money('50.00'),
             'softDescriptor' => 'Kasse capture',
         ), array('x-amz-pay-idempotency-key' => $captureKey));
     };
@@ -206,7 +215,7 @@ function run($name, $merchant, $algorithm)
     $refund = step($p . 'createRefund (first answer lost, SDK retry replays it)', 201, function () use ($client, $chargeId) {
         return $client->createRefund(array(
             'chargeId' => $chargeId,
-            'refundAmount' => eur('20.00'),
+            'refundAmount' => money('20.00'),
             'softDescriptor' => 'Kasse refund',
         ), array('x-amz-pay-idempotency-key' => key32()));
     }, function ($body, $response) {
@@ -223,7 +232,7 @@ function run($name, $merchant, $algorithm)
         step($p . 'getCharge after the refund', 200, function () use ($client, $chargeId) {
             return $client->getCharge($chargeId);
         }, function ($body) {
-            want($body['refundedAmount']['amount'] === '20.00', 'refundedAmount 20.00 (the retry made no second refund)');
+            want($body['refundedAmount']['amount'] === money('20.00')['amount'], 'refundedAmount 20.00 (the retry made no second refund)');
         });
     }
 
@@ -235,7 +244,7 @@ function run($name, $merchant, $algorithm)
                 'checkoutResultReturnUrl' => 'https://shop.example/result',
             ),
             'storeId' => $storeId,
-            'paymentDetails' => array('paymentIntent' => 'Confirm', 'chargeAmount' => eur('30.00')),
+            'paymentDetails' => array('paymentIntent' => 'Confirm', 'chargeAmount' => money('30.00')),
         ), array('x-amz-pay-idempotency-key' => key32()));
     });
     if ($second === null) return;
@@ -243,7 +252,7 @@ function run($name, $merchant, $algorithm)
     admin('POST', "/__admin/checkout-sessions/$id2/approve", new stdClass());
     admin('POST', "/__admin/checkout-sessions/$id2/authenticate", new stdClass());
     $completed2 = step($p . 'completeCheckoutSession (Confirm)', 200, function () use ($client, $id2) {
-        return $client->completeCheckoutSession($id2, array('chargeAmount' => eur('30.00')), array('x-amz-pay-idempotency-key' => key32()));
+        return $client->completeCheckoutSession($id2, array('chargeAmount' => money('30.00')), array('x-amz-pay-idempotency-key' => key32()));
     }, function ($body) {
         want(isset($body['chargePermissionId']), 'a charge permission');
     });
@@ -252,7 +261,7 @@ function run($name, $merchant, $algorithm)
     $charge2 = step($p . 'createCharge', 201, function () use ($client, $permission2) {
         return $client->createCharge(array(
             'chargePermissionId' => $permission2,
-            'chargeAmount' => eur('10.00'),
+            'chargeAmount' => money('10.00'),
             'captureNow' => false,
             'canHandlePendingAuthorization' => false,
         ), array('x-amz-pay-idempotency-key' => key32()));
@@ -269,7 +278,7 @@ function run($name, $merchant, $algorithm)
     step($p . 'createCharge with the simulation code HardDeclined', 422, function () use ($client, $permission2) {
         return $client->createCharge(array(
             'chargePermissionId' => $permission2,
-            'chargeAmount' => eur('5.00'),
+            'chargeAmount' => money('5.00'),
             'captureNow' => true,
         ), array('x-amz-pay-idempotency-key' => key32(), 'x-amz-pay-simulation-code' => 'HardDeclined'));
     }, function ($body) {
@@ -425,8 +434,8 @@ function run($name, $merchant, $algorithm)
             ),
             'storeId' => $storeId,
             'chargePermissionType' => 'Recurring',
-            'recurringMetadata' => array('frequency' => array('unit' => 'Month', 'value' => '1'), 'amount' => eur('9.99')),
-            'paymentDetails' => array('paymentIntent' => 'AuthorizeWithCapture', 'chargeAmount' => eur('9.99')),
+            'recurringMetadata' => array('frequency' => array('unit' => 'Month', 'value' => '1'), 'amount' => money('9.99')),
+            'paymentDetails' => array('paymentIntent' => 'AuthorizeWithCapture', 'chargeAmount' => money('9.99')),
         ), array('x-amz-pay-idempotency-key' => key32()));
     });
     if ($recurring !== null) {
@@ -434,14 +443,14 @@ function run($name, $merchant, $algorithm)
         admin('POST', "/__admin/checkout-sessions/$id3/approve", new stdClass());
         admin('POST', "/__admin/checkout-sessions/$id3/authenticate", new stdClass());
         $completed3 = step($p . 'completeCheckoutSession (Recurring)', 200, function () use ($client, $id3) {
-            return $client->completeCheckoutSession($id3, array('chargeAmount' => eur('9.99')));
+            return $client->completeCheckoutSession($id3, array('chargeAmount' => money('9.99')));
         });
         if ($completed3 !== null) {
             $permission3 = $completed3['chargePermissionId'];
             step($p . 'createCharge (Recurring, captureNow)', 201, function () use ($client, $permission3) {
                 return $client->createCharge(array(
                     'chargePermissionId' => $permission3,
-                    'chargeAmount' => eur('9.99'),
+                    'chargeAmount' => money('9.99'),
                     'captureNow' => true,
                     'softDescriptor' => 'Kasse monthly',
                 ), array('x-amz-pay-idempotency-key' => key32()));
@@ -450,10 +459,10 @@ function run($name, $merchant, $algorithm)
             });
             step($p . 'updateChargePermission (recurringMetadata)', 200, function () use ($client, $permission3) {
                 return $client->updateChargePermission($permission3, array(
-                    'recurringMetadata' => array('frequency' => array('unit' => 'Month', 'value' => '1'), 'amount' => eur('12.99')),
+                    'recurringMetadata' => array('frequency' => array('unit' => 'Month', 'value' => '1'), 'amount' => money('12.99')),
                 ));
             }, function ($body) {
-                want($body['recurringMetadata']['amount']['amount'] === '12.99', 'the new amount');
+                want($body['recurringMetadata']['amount']['amount'] === money('12.99')['amount'], 'the new amount');
             });
         }
     }
@@ -463,7 +472,7 @@ function run($name, $merchant, $algorithm)
         return $client->createCheckoutSession(array(
             'webCheckoutDetails' => array('checkoutReviewReturnUrl' => 'https://shop.example/review', 'checkoutResultReturnUrl' => 'https://shop.example/result'),
             'storeId' => $storeId,
-            'paymentDetails' => array('paymentIntent' => 'Authorize', 'chargeAmount' => eur('15.00')),
+            'paymentDetails' => array('paymentIntent' => 'Authorize', 'chargeAmount' => money('15.00')),
         ), array('x-amz-pay-idempotency-key' => key32()));
     });
     if ($spc !== null) {
@@ -471,7 +480,7 @@ function run($name, $merchant, $algorithm)
         admin('POST', "/__admin/checkout-sessions/$id4/approve", new stdClass());
         step($p . 'finalizeCheckoutSession', 200, function () use ($client, $id4) {
             return $client->finalizeCheckoutSession($id4, array(
-                'chargeAmount' => eur('15.00'),
+                'chargeAmount' => money('15.00'),
                 'paymentIntent' => 'Authorize',
                 'canHandlePendingAuthorization' => false,
             ), array('x-amz-pay-idempotency-key' => key32()));
@@ -495,7 +504,7 @@ function run($name, $merchant, $algorithm)
             return $client->getAuthorizationToken('amzn.mws.00000000-0000-0000-0000-000000000000', 'A0000000000000');
         },
         'instoreCharge' => function () use ($client) {
-            return $client->instoreCharge(array('chargePermissionId' => 'S01-0000000-0000000', 'chargeAmount' => eur('1.00')));
+            return $client->instoreCharge(array('chargePermissionId' => 'S01-0000000-0000000', 'chargeAmount' => money('1.00')));
         },
         'getDispute' => function () use ($client) {
             return $client->getDispute('D01-0000000-0000000');
@@ -506,8 +515,8 @@ function run($name, $merchant, $algorithm)
     }
 }
 
-$legacy = admin('POST', '/__admin/merchants', array('region' => 'eu', 'name' => 'PHP SDK check (legacy key id)'));
-$prefixed = admin('POST', '/__admin/merchants', array('region' => 'eu', 'name' => 'PHP SDK check (SANDBOX- key id)', 'environment' => 'sandbox'));
+$legacy = admin('POST', '/__admin/merchants', array('region' => $region, 'name' => 'PHP SDK check (legacy key id)'));
+$prefixed = admin('POST', '/__admin/merchants', array('region' => $region, 'name' => 'PHP SDK check (SANDBOX- key id)', 'environment' => 'sandbox'));
 foreach (array(
     array('legacy key, V1', $legacy, 'AMZN-PAY-RSASSA-PSS'),
     array('legacy key, V2', $legacy, 'AMZN-PAY-RSASSA-PSS-V2'),
@@ -521,7 +530,7 @@ foreach (array(
 $wrongKey = new Amazon\Pay\API\Client(array(
     'public_key_id' => $legacy['publicKeyId'],
     'private_key' => $prefixed['privateKeyPem'],
-    'region' => 'de',
+    'region' => $sdkRegion,
     'sandbox' => true,
     'override_service_url' => parse_url($emulatorUrl, PHP_URL_HOST),
 ));
@@ -531,6 +540,6 @@ step('[wrong private key] getCheckoutSession', 403, function () use ($wrongKey) 
     want($body['reasonCode'] === 'InvalidRequestSignature', 'InvalidRequestSignature');
 });
 
-echo "amazon-pay-api-sdk-php " . Amazon\Pay\API\Client::SDK_VERSION . " against $emulatorUrl\n";
+echo "amazon-pay-api-sdk-php " . Amazon\Pay\API\Client::SDK_VERSION . " against $emulatorUrl, region $region ($currency)\n";
 echo "$passed passed, $failed failed\n";
 exit($failed === 0 ? 0 : 1);
