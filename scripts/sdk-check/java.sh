@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Drives `kasse emulator` with the official Amazon Pay Java SDK (amzn/amazon-pay-api-sdk-java).
 #
-#   scripts/sdk-check/java.sh /path/to/amazon-pay-api-sdk-java-2.6.7.jar   (or a directory of its classes)
+#   scripts/sdk-check/java.sh /path/to/amazon-pay-api-sdk-java-2.6.7.jar [eu|na|jp]
 #
+# (or a directory of its classes instead of the jar). The region (default eu) decides the
+# merchants' region and currency (EUR, USD, JPY).
 # Not part of CI: the SDK is not in this repository and cannot be fetched there. Bring the SDK's
 # jar yourself (Maven Central's com.amazon.pay:amazon-pay-api-sdk-java, or the SDK's own build);
 # this repository holds only the driver (java/SdkCheck.java), never the SDK or a way to build it.
@@ -16,7 +18,8 @@
 # What it runs and what came out: docs/emulator.md, "Official PHP and Java SDKs".
 set -euo pipefail
 
-sdk="${1:?usage: $0 PATH_TO_AMAZON_PAY_API_SDK_JAVA_JAR_OR_CLASSES}"
+sdk="${1:?usage: $0 PATH_TO_AMAZON_PAY_API_SDK_JAVA_JAR_OR_CLASSES [eu|na|jp]}"
+region="${2:-eu}"
 [[ -e "$sdk" ]] || { echo "$sdk does not exist" >&2; exit 2; }
 sdk="$(realpath "$sdk")"
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -53,4 +56,4 @@ grep -q '"ready":true' "$work/ready" || { echo "kasse emulator not ready after 2
 keytool -importcert -noprompt -alias kasse-emulator -file "$work/data/tls-cert.pem" \
   -keystore "$work/trust.p12" -storetype PKCS12 -storepass kasse-check >/dev/null 2>&1
 java -Djavax.net.ssl.trustStore="$work/trust.p12" -Djavax.net.ssl.trustStorePassword=kasse-check \
-  -cp "$work/classes:$classpath" SdkCheck "https://127.0.0.1:$port"
+  -cp "$work/classes:$classpath" SdkCheck "https://127.0.0.1:$port" "$region"

@@ -4,7 +4,7 @@
  * which starts the emulator and puts the SDK's jar and its dependencies on the class path; see
  * docs/emulator.md "Official PHP and Java SDKs".
  *
- *   java SdkCheck https://127.0.0.1:PORT
+ *   java SdkCheck https://127.0.0.1:PORT [eu|na|jp]
  *
  * The emulator's certificate must be trusted (java.sh passes -Djavax.net.ssl.trustStore).
  * Prints one line per step ("ok ..." or "FAIL ...") and ends with "N passed, N failed";
@@ -94,8 +94,18 @@ public final class SdkCheck {
         if (!condition) throw new IllegalStateException("expected " + what);
     }
 
-    static JSONObject eur(String amount) throws Exception {
-        return new JSONObject().put("amount", amount).put("currencyCode", "EUR");
+    /** The region under test (second argument: eu, the default, na or jp) and its currency. */
+    private static String region = "eu";
+    private static String currency = "EUR";
+
+    /** An amount in the region's currency; JPY has no decimals, so 50.00 becomes 5000. */
+    static JSONObject money(String amount) throws Exception {
+        String value = currency.equals("JPY") ? String.valueOf(Integer.parseInt(amount.replace(".", ""))) : amount;
+        return new JSONObject().put("amount", value).put("currencyCode", currency);
+    }
+
+    static String amount(String amount) throws Exception {
+        return money(amount).getString("amount");
     }
 
     static Map<String, String> idempotent() {
@@ -116,7 +126,7 @@ public final class SdkCheck {
         URI url = URI.create(emulatorUrl);
         PayConfiguration configuration = new EmulatorConfiguration(url.getHost() + ":" + url.getPort())
                 .setPublicKeyId(merchant.getString("publicKeyId"))
-                .setRegion(Region.EU)
+                .setRegion(Region.valueOf(region.toUpperCase()))
                 .setEnvironment(Environment.SANDBOX)
                 .setPrivateKey(merchant.getString("privateKeyPem").toCharArray())
                 .setAlgorithm(algorithm);
@@ -146,13 +156,13 @@ public final class SdkCheck {
         step(p + "updateCheckoutSession", 200, () -> client.updateCheckoutSession(id, new JSONObject()
                 .put("webCheckoutDetails", new JSONObject().put("checkoutResultReturnUrl", "https://shop.example/result"))
                 .put("paymentDetails", new JSONObject().put("paymentIntent", "Authorize")
-                        .put("canHandlePendingAuthorization", false).put("chargeAmount", eur("50.00"))
-                        .put("totalOrderAmount", eur("50.00")).put("softDescriptor", "Kasse check"))
+                        .put("canHandlePendingAuthorization", false).put("chargeAmount", money("50.00"))
+                        .put("totalOrderAmount", money("50.00")).put("softDescriptor", "Kasse check"))
                 .put("merchantMetadata", new JSONObject().put("merchantReferenceId", "Order-1b"))),
                 body -> want(body.getJSONObject("webCheckoutDetails").getString("amazonPayRedirectUrl").startsWith("https://"), "amazonPayRedirectUrl"));
         admin("POST", "/__admin/checkout-sessions/" + id + "/authenticate", new JSONObject());
         JSONObject completed = step(p + "completeCheckoutSession", 200, () -> client.completeCheckoutSession(id,
-                new JSONObject().put("chargeAmount", eur("50.00")).put("totalOrderAmount", eur("50.00"))),
+                new JSONObject().put("chargeAmount", money("50.00")).put("totalOrderAmount", money("50.00"))),
                 body -> want(state(body).equals("Completed"), "state Completed"));
         if (completed == null) return;
         String permissionId = completed.getString("chargePermissionId");
@@ -166,7 +176,7 @@ public final class SdkCheck {
                 body -> want(body.getJSONObject("merchantMetadata").getString("merchantReferenceId").equals("Order-1c"), "the new reference"));
         step(p + "getCharge", 200, () -> client.getCharge(chargeId), body -> want(state(body).equals("Authorized"), "Authorized"));
         Map<String, String> captureKey = idempotent();
-        JSONObject capture = new JSONObject().put("captureAmount", eur("50.00")).put("softDescriptor", "Kasse capture");
+        JSONObject capture = new JSONObject().put("captureAmount", money("50.00")).put("softDescriptor", "Kasse capture");
         step(p + "captureCharge", 200, () -> client.captureCharge(chargeId, capture, captureKey),
                 body -> want(state(body).equals("Captured"), "Captured"));
         step(p + "captureCharge replayed with its idempotency key", 200, () -> client.captureCharge(chargeId, capture, captureKey),
@@ -177,7 +187,7 @@ public final class SdkCheck {
         admin("POST", "/__admin/faults", json("{\"reset\":true,\"failures\":[{\"operation\":\"createRefund\",\"status\":503,\"phase\":\"afterCommit\"}]}"));
         AmazonPayResponse[] refundResponse = new AmazonPayResponse[1];
         JSONObject refund = step(p + "createRefund (first answer lost, SDK retry replays it)", 201, () -> refundResponse[0] = client.createRefund(new JSONObject()
-                .put("chargeId", chargeId).put("refundAmount", eur("20.00")).put("softDescriptor", "Kasse refund")), body -> {
+                .put("chargeId", chargeId).put("refundAmount", money("20.00")).put("softDescriptor", "Kasse refund")), body -> {
             want(refundResponse[0].getRetries() == 1, "one retry");
             want(state(body).equals("RefundInitiated"), "RefundInitiated");
         });
@@ -186,7 +196,7 @@ public final class SdkCheck {
             step(p + "getRefund", 200, () -> client.getRefund(refund.getString("refundId")),
                     body -> want(state(body).equals("Refunded"), "Refunded after 30 s"));
             step(p + "getCharge after the refund", 200, () -> client.getCharge(chargeId),
-                    body -> want(body.getJSONObject("refundedAmount").getString("amount").equals("20.00"), "refundedAmount 20.00 (the retry made no second refund)"));
+                    body -> want(body.getJSONObject("refundedAmount").getString("amount").equals(amount("20.00")), "refundedAmount 20.00 (the retry made no second refund)"));
         }
 
         // ── A second checkout: Confirm only, then Create Charge, cancel, charge again, close ──
@@ -194,17 +204,17 @@ public final class SdkCheck {
                 .put("webCheckoutDetails", new JSONObject().put("checkoutReviewReturnUrl", "https://shop.example/review")
                         .put("checkoutResultReturnUrl", "https://shop.example/result"))
                 .put("storeId", storeId)
-                .put("paymentDetails", new JSONObject().put("paymentIntent", "Confirm").put("chargeAmount", eur("30.00")))), null);
+                .put("paymentDetails", new JSONObject().put("paymentIntent", "Confirm").put("chargeAmount", money("30.00")))), null);
         if (second == null) return;
         String id2 = second.getString("checkoutSessionId");
         admin("POST", "/__admin/checkout-sessions/" + id2 + "/approve", new JSONObject());
         admin("POST", "/__admin/checkout-sessions/" + id2 + "/authenticate", new JSONObject());
         JSONObject completed2 = step(p + "completeCheckoutSession (Confirm)", 200,
-                () -> client.completeCheckoutSession(id2, new JSONObject().put("chargeAmount", eur("30.00")), idempotent()), null);
+                () -> client.completeCheckoutSession(id2, new JSONObject().put("chargeAmount", money("30.00")), idempotent()), null);
         if (completed2 == null) return;
         String permission2 = completed2.getString("chargePermissionId");
         JSONObject charge2 = step(p + "createCharge", 201, () -> client.createCharge(new JSONObject()
-                .put("chargePermissionId", permission2).put("chargeAmount", eur("10.00"))
+                .put("chargePermissionId", permission2).put("chargeAmount", money("10.00"))
                 .put("captureNow", false).put("canHandlePendingAuthorization", false)),
                 body -> want(state(body).equals("Authorized"), "Authorized"));
         if (charge2 != null) {
@@ -214,7 +224,7 @@ public final class SdkCheck {
         Map<String, String> simulation = idempotent();
         simulation.put("x-amz-pay-simulation-code", "HardDeclined");
         step(p + "createCharge with the simulation code HardDeclined", 422, () -> client.createCharge(new JSONObject()
-                .put("chargePermissionId", permission2).put("chargeAmount", eur("5.00")).put("captureNow", true), simulation),
+                .put("chargePermissionId", permission2).put("chargeAmount", money("5.00")).put("captureNow", true), simulation),
                 body -> want(body.getString("reasonCode").equals("HardDeclined"), "reasonCode HardDeclined"));
         step(p + "closeChargePermission", 200, () -> client.closeChargePermission(permission2,
                 new JSONObject().put("closureReason", "Kasse check").put("cancelPendingCharges", true)),
@@ -305,28 +315,28 @@ public final class SdkCheck {
 
         // ── Recurring: create with recurringMetadata, complete, charge, update the metadata ──
         JSONObject recurringMetadata = new JSONObject()
-                .put("frequency", new JSONObject().put("unit", "Month").put("value", "1")).put("amount", eur("9.99"));
+                .put("frequency", new JSONObject().put("unit", "Month").put("value", "1")).put("amount", money("9.99"));
         JSONObject recurring = step(p + "createCheckoutSession (Recurring)", 201, () -> client.createCheckoutSession(new JSONObject()
                 .put("webCheckoutDetails", new JSONObject().put("checkoutReviewReturnUrl", "https://shop.example/review")
                         .put("checkoutResultReturnUrl", "https://shop.example/result"))
                 .put("storeId", storeId).put("chargePermissionType", "Recurring").put("recurringMetadata", recurringMetadata)
-                .put("paymentDetails", new JSONObject().put("paymentIntent", "AuthorizeWithCapture").put("chargeAmount", eur("9.99")))), null);
+                .put("paymentDetails", new JSONObject().put("paymentIntent", "AuthorizeWithCapture").put("chargeAmount", money("9.99")))), null);
         if (recurring != null) {
             String id3 = recurring.getString("checkoutSessionId");
             admin("POST", "/__admin/checkout-sessions/" + id3 + "/approve", new JSONObject());
             admin("POST", "/__admin/checkout-sessions/" + id3 + "/authenticate", new JSONObject());
             JSONObject completed3 = step(p + "completeCheckoutSession (Recurring)", 200,
-                    () -> client.completeCheckoutSession(id3, new JSONObject().put("chargeAmount", eur("9.99"))), null);
+                    () -> client.completeCheckoutSession(id3, new JSONObject().put("chargeAmount", money("9.99"))), null);
             if (completed3 != null) {
                 String permission3 = completed3.getString("chargePermissionId");
                 step(p + "createCharge (Recurring, captureNow)", 201, () -> client.createCharge(new JSONObject()
-                        .put("chargePermissionId", permission3).put("chargeAmount", eur("9.99"))
+                        .put("chargePermissionId", permission3).put("chargeAmount", money("9.99"))
                         .put("captureNow", true).put("softDescriptor", "Kasse monthly")),
                         body -> want(state(body).equals("Captured"), "Captured"));
                 step(p + "updateChargePermission (recurringMetadata)", 200, () -> client.updateChargePermission(permission3,
                         new JSONObject().put("recurringMetadata", new JSONObject()
-                                .put("frequency", new JSONObject().put("unit", "Month").put("value", "1")).put("amount", eur("12.99")))),
-                        body -> want(body.getJSONObject("recurringMetadata").getJSONObject("amount").getString("amount").equals("12.99"), "the new amount"));
+                                .put("frequency", new JSONObject().put("unit", "Month").put("value", "1")).put("amount", money("12.99")))),
+                        body -> want(body.getJSONObject("recurringMetadata").getJSONObject("amount").getString("amount").equals(amount("12.99")), "the new amount"));
             }
         }
 
@@ -335,12 +345,12 @@ public final class SdkCheck {
                 .put("webCheckoutDetails", new JSONObject().put("checkoutReviewReturnUrl", "https://shop.example/review")
                         .put("checkoutResultReturnUrl", "https://shop.example/result"))
                 .put("storeId", storeId)
-                .put("paymentDetails", new JSONObject().put("paymentIntent", "Authorize").put("chargeAmount", eur("15.00")))), null);
+                .put("paymentDetails", new JSONObject().put("paymentIntent", "Authorize").put("chargeAmount", money("15.00")))), null);
         if (spc != null) {
             String id4 = spc.getString("checkoutSessionId");
             admin("POST", "/__admin/checkout-sessions/" + id4 + "/approve", new JSONObject());
             step(p + "finalizeCheckoutSession", 200, () -> client.finalizeCheckoutSession(id4, new JSONObject()
-                    .put("chargeAmount", eur("15.00")).put("paymentIntent", "Authorize").put("canHandlePendingAuthorization", false)),
+                    .put("chargeAmount", money("15.00")).put("paymentIntent", "Authorize").put("canHandlePendingAuthorization", false)),
                     body -> want(state(body).equals("Completed"), "Completed"));
         }
 
@@ -354,8 +364,10 @@ public final class SdkCheck {
 
     public static void main(String[] args) throws Exception {
         emulatorUrl = args.length > 0 ? args[0].replaceAll("/+$", "") : "https://127.0.0.1:8444";
-        JSONObject legacy = admin("POST", "/__admin/merchants", new JSONObject().put("region", "eu").put("name", "Java SDK check (legacy key id)"));
-        JSONObject prefixed = admin("POST", "/__admin/merchants", new JSONObject().put("region", "eu")
+        region = args.length > 1 ? args[1] : "eu";
+        currency = region.equals("na") ? "USD" : region.equals("jp") ? "JPY" : "EUR";
+        JSONObject legacy = admin("POST", "/__admin/merchants", new JSONObject().put("region", region).put("name", "Java SDK check (legacy key id)"));
+        JSONObject prefixed = admin("POST", "/__admin/merchants", new JSONObject().put("region", region)
                 .put("name", "Java SDK check (SANDBOX- key id)").put("environment", "sandbox"));
         run("legacy key, V1", legacy, "AMZN-PAY-RSASSA-PSS");
         run("legacy key, V2", legacy, "AMZN-PAY-RSASSA-PSS-V2");
@@ -365,12 +377,12 @@ public final class SdkCheck {
         // A request signed with another merchant's private key: Amazon's refusal, as the SDK returns it.
         URI url = URI.create(emulatorUrl);
         WebstoreClient wrongKey = new WebstoreClient(new EmulatorConfiguration(url.getHost() + ":" + url.getPort())
-                .setPublicKeyId(legacy.getString("publicKeyId")).setRegion(Region.EU).setEnvironment(Environment.SANDBOX)
+                .setPublicKeyId(legacy.getString("publicKeyId")).setRegion(Region.valueOf(region.toUpperCase())).setEnvironment(Environment.SANDBOX)
                 .setPrivateKey(prefixed.getString("privateKeyPem").toCharArray()));
         step("[wrong private key] getCheckoutSession", 403, () -> wrongKey.getCheckoutSession("00000000-0000-4000-8000-000000000000"),
                 body -> want(body.getString("reasonCode").equals("InvalidRequestSignature"), "InvalidRequestSignature"));
 
-        System.out.println("amazon-pay-api-sdk-java " + ServiceConstants.APPLICATION_LIBRARY_VERSION + " against " + emulatorUrl);
+        System.out.println("amazon-pay-api-sdk-java " + ServiceConstants.APPLICATION_LIBRARY_VERSION + " against " + emulatorUrl + ", region " + region + " (" + currency + ")");
         System.out.println(passed + " passed, " + failed + " failed");
         System.exit(failed == 0 ? 0 : 1);
     }
