@@ -123,6 +123,19 @@ export class Accounting {
     return result;
   }
 
+  /**
+   * Imports a settlement file uploaded by a person (Seller Central's download), kept, parsed and
+   * booked as a downloaded report; a refused file imports nothing and comes back in `failed`.
+   */
+  async importSettlementFile(merchantId: string, content: Buffer): Promise<ImportResult> {
+    const { db, clock, logger, downloader } = this.#options;
+    const merchant = await this.#options.merchant?.(merchantId);
+    if (!merchant || !downloader)
+      throw new UnknownMerchantError(`no active merchant ${merchantId} with an Amazon link`);
+    const importer = new SettlementImporter({ db, downloader, now: () => clock.now(), logger });
+    return importer.importFile(merchant, content);
+  }
+
   async settlements(merchantId: string, limit = 50, before?: number): Promise<Reconciliation[]> {
     const summaries = await listSettlements(this.db, merchantId, limit, before);
     return Promise.all(

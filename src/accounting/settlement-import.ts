@@ -237,6 +237,71 @@ export class SettlementImporter {
         failure: { reportId, code: "download_failed", message: (error as Error).message },
       };
     }
+    return this.#importContent(
+      merchant,
+      {
+        reportId,
+        reportDocumentId: report.reportDocumentId as string,
+        reportType: report.reportType,
+        createdTime: createdOf(report),
+      },
+      content,
+      rulesVersion,
+    );
+  }
+
+  /**
+   * Imports a settlement file a person uploaded (downloaded from Seller Central, e.g. for a period
+   * past Amazon's 90 days): stored, parsed, matched and booked exactly as a downloaded report.
+   * Its report id is `upload-` and the first 24 hex digits of its SHA-256, so the same file
+   * uploaded twice imports nothing new; a report of the same settlement imported before refuses it
+   * (`duplicate_settlement`).
+   */
+  async importFile(merchant: AccountingMerchant, content: Buffer): Promise<ImportResult> {
+    const settings = await loadSettings(this.#options.db, merchant.merchantId);
+    const sha256 = createHash("sha256").update(content).digest("hex");
+    const now = this.#options.now();
+    const outcome = await this.#importContent(
+      merchant,
+      {
+        reportId: `upload-${sha256.slice(0, 24)}`,
+        reportDocumentId: "upload",
+        reportType: "upload",
+        createdTime: now,
+      },
+      content,
+      settings.rulesVersion,
+    );
+    const reconciliation = outcome.kind === "imported" ? outcome.reconciliation : undefined;
+    return {
+      merchantId: merchant.merchantId,
+      listed: 1,
+      imported: outcome.kind === "imported" ? 1 : 0,
+      alreadyImported: outcome.kind === "duplicate" ? 1 : 0,
+      skipped: 0,
+      lines: outcome.kind === "imported" ? outcome.lines : 0,
+      bookings: outcome.kind === "imported" ? outcome.bookings : 0,
+      matched: reconciliation ? { ...reconciliation.matched } : { payments: 0, refunds: 0, chargebacks: 0 },
+      unmatched: reconciliation?.unmatched ?? 0,
+      failed: outcome.kind === "failed" ? [outcome.failure] : [],
+      missingPeriods: [],
+      settlements: reconciliation ? [reconciliation] : [],
+    };
+  }
+
+  async #importContent(
+    merchant: AccountingMerchant,
+    report: { reportId: string; reportDocumentId: string; reportType: string; createdTime: number },
+    content: Buffer,
+    rulesVersion: number,
+  ): Promise<
+    | { kind: "failed"; failure: ImportFailure }
+    | { kind: "duplicate" }
+    | { kind: "imported"; lines: number; bookings: number; reconciliation: Reconciliation }
+  > {
+    const { db } = this.#options;
+    const { reportId } = report;
+    if (await findReport(db, merchant.merchantId, reportId)) return { kind: "duplicate" };
     const sha256 = createHash("sha256").update(content).digest("hex");
     let file: ReturnType<typeof parseSettlementFile>;
     try {
@@ -268,10 +333,7 @@ export class SettlementImporter {
     try {
       const stored = await storeImport(db, {
         merchantId: merchant.merchantId,
-        reportId,
-        reportDocumentId: report.reportDocumentId as string,
-        reportType: report.reportType,
-        createdTime: createdOf(report),
+        ...report,
         content,
         sha256,
         file,

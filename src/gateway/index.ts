@@ -147,6 +147,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       merchants,
       secrets,
       sessions: backOfficeSessions,
+      accounting: accounting.accounting,
       publicUrl,
       ...(options.emulator ? { emulator: options.emulator } : {}),
     },

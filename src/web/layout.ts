@@ -22,6 +22,7 @@ const NAV: ReadonlyArray<readonly [string, MessageKey]> = [
   ["/notifications", "nav.notifications"],
   ["/subscriptions", "nav.subscriptions"],
   ["/requests", "nav.requests"],
+  ["/accounting", "nav.accounting"],
   ["/audit", "nav.audit"],
 ];
 
