@@ -13,6 +13,7 @@ import { readFile } from "node:fs/promises";
 import { after, before, describe, it } from "node:test";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { validateExtf } from "../src/accounting/index.js";
+import { kasseTransactionsBetween } from "../src/accounting/payment-reader.js";
 import { settlementFile } from "../src/accounting/test-support.js";
 import { systemClock } from "../src/core/clock.js";
 import type { ShopCredentials } from "../src/paygate/client.js";
@@ -171,6 +172,14 @@ describe("accounting pages in a browser", { skip: SKIP }, () => {
       assert.equal(await rows.nth(i).locator("[data-reconciled]").getAttribute("data-reconciled"), "true");
     }
     assert.match(String(await page.locator("#settlements").textContent()), /reconciled/);
+    // Kasse's side of the gap check reads these payments' captures and refunds from the gateway's
+    // own tables; all of them are settled, so there is no gap.
+    const recorded = await kasseTransactionsBetween(world.gateway.db, MERCHANT, 0, Number.MAX_SAFE_INTEGER);
+    assert.deepEqual(
+      recorded.map((transaction) => transaction.amazonTransactionId).sort(),
+      [...ids.captures, ids.refund].sort(),
+    );
+    assert.equal(await page.locator("#gaps").count(), 0);
 
     // What Kasse imported, read through the admin API: the settlement the file must agree with.
     const listed = await admin(world, "GET", `/merchants/${MERCHANT}/settlements`);

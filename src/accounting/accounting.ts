@@ -33,6 +33,7 @@ import {
 import { rebookSettlement } from "./rebook.js";
 import { type Reconciliation, reconcile } from "./reconciliation.js";
 import type { Downloader } from "./report-download.js";
+import { findPeriodGaps, type PeriodGap, recordPeriodGaps } from "./settlement-gaps.js";
 import { type AccountingMerchant, type ImportResult, SettlementImporter } from "./settlement-import.js";
 import { parseSettlementFile, type SettlementLine } from "./settlement-parser.js";
 
@@ -115,10 +116,10 @@ export class Accounting {
             .join("; ")
             .slice(0, 1000);
     await db.query(
-      `INSERT INTO settlement_import_state (merchant_id, next_run_at, checkpoint, last_run_at, last_error)
-       VALUES ($1, $2, $3, $2, $4)
-       ON CONFLICT (merchant_id) DO UPDATE SET checkpoint = $3, last_run_at = $2, last_error = $4`,
-      [merchantId, clock.now(), checkpoint ?? null, failure],
+      `INSERT INTO settlement_import_state (merchant_id, next_run_at, checkpoint, last_run_at, last_error, period_gaps)
+       VALUES ($1, $2, $3, $2, $4, $5)
+       ON CONFLICT (merchant_id) DO UPDATE SET checkpoint = $3, last_run_at = $2, last_error = $4, period_gaps = $5`,
+      [merchantId, clock.now(), checkpoint ?? null, failure, result.gaps.length],
     );
     return result;
   }
@@ -133,14 +134,23 @@ export class Accounting {
     if (!merchant || !downloader)
       throw new UnknownMerchantError(`no active merchant ${merchantId} with an Amazon link`);
     const importer = new SettlementImporter({ db, downloader, now: () => clock.now(), logger });
-    return importer.importFile(merchant, content);
+    const result = await importer.importFile(merchant, content);
+    await recordPeriodGaps(db, merchantId, result.gaps.length, clock.now());
+    return result;
   }
 
+  /** Spans between imported settlements that no settlement covers while Kasse has captures/refunds in them. */
+  gaps(merchantId: string): Promise<PeriodGap[]> {
+    return findPeriodGaps(this.db, merchantId);
+  }
+
+  /** Settlements, newest first, each reconciled; a gap before one is a `period_gap` difference of it. */
   async settlements(merchantId: string, limit = 50, before?: number): Promise<Reconciliation[]> {
     const summaries = await listSettlements(this.db, merchantId, limit, before);
+    const gaps = summaries.length === 0 ? [] : await this.gaps(merchantId);
     return Promise.all(
       summaries.map(async (summary) =>
-        reconcile(summary, await lineBookingSums(this.db, merchantId, summary.settlementId)),
+        withGaps(reconcile(summary, await lineBookingSums(this.db, merchantId, summary.settlementId)), gaps),
       ),
     );
   }
@@ -152,7 +162,7 @@ export class Accounting {
     const summary = await findSettlement(this.db, merchantId, settlementId);
     if (!summary) return undefined;
     const lines = await lineBookingSums(this.db, merchantId, settlementId);
-    return { reconciliation: reconcile(summary, lines), lines };
+    return { reconciliation: withGaps(reconcile(summary, lines), await this.gaps(merchantId)), lines };
   }
 
   async rules(merchantId: string, chart: Chart): Promise<{ version: number; rules: RuleSet }> {
@@ -275,6 +285,22 @@ export class Accounting {
   ): Promise<number> {
     return writeBookingsCsv(this.db, merchantId, chart, fromDay, toDay, out);
   }
+}
+
+/**
+ * Adds a gap before the settlement to its differences. `reconciled` stays what the settlement's
+ * own bookings say: the gap is missing money of another period, shown, not netted in.
+ */
+function withGaps(reconciliation: Reconciliation, gaps: readonly PeriodGap[]): Reconciliation {
+  const before = gaps.filter((gap) => gap.beforeSettlementId === reconciliation.settlementId);
+  if (before.length === 0) return reconciliation;
+  return {
+    ...reconciliation,
+    differences: [
+      ...reconciliation.differences,
+      ...before.map((gap) => ({ code: "period_gap" as const, message: gap.message })),
+    ],
+  };
 }
 
 function readDatevSettings(current: DatevSettings, input: unknown): DatevSettings {

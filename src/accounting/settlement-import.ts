@@ -22,6 +22,7 @@ import {
 import { matchLines } from "./payment-reader.js";
 import { type Reconciliation, reconcile } from "./reconciliation.js";
 import { type Downloader, listSettlementReports, type ReportsClient } from "./report-download.js";
+import { findPeriodGaps, type PeriodGap } from "./settlement-gaps.js";
 import { parseSettlementFile, SettlementFileError } from "./settlement-parser.js";
 
 export const DAY = 86_400_000;
@@ -71,6 +72,8 @@ export interface ImportResult {
   readonly missingPeriods: readonly MissingPeriod[];
   /** The settlements this run imported, each reconciled. */
   readonly settlements: readonly Reconciliation[];
+  /** Every gap between the merchant's imported settlement periods after this run (settlement-gaps.ts). */
+  readonly gaps: readonly PeriodGap[];
 }
 
 export interface ImportState {
@@ -201,6 +204,7 @@ export class SettlementImporter {
       failed,
       missingPeriods,
       settlements,
+      gaps: await this.#gaps(merchant.merchantId),
     };
     logger.info(
       {
@@ -286,7 +290,16 @@ export class SettlementImporter {
       failed: outcome.kind === "failed" ? [outcome.failure] : [],
       missingPeriods: [],
       settlements: reconciliation ? [reconciliation] : [],
+      gaps: await this.#gaps(merchant.merchantId),
     };
+  }
+
+  /** The merchant's gaps, each logged at `error`: a period's money is missing from the books. */
+  async #gaps(merchantId: string): Promise<PeriodGap[]> {
+    const gaps = await findPeriodGaps(this.#options.db, merchantId);
+    for (const gap of gaps)
+      this.#options.logger.error({ merchantId, gap: { from: gap.from, to: gap.to } }, gap.message);
+    return gaps;
   }
 
   async #importContent(

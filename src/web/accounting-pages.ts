@@ -141,6 +141,7 @@ ${
     }
     const acts = canAct(principal(request), merchantId);
     const settlements = await accounting.settlements(merchantId, 100);
+    const gaps = await accounting.gaps(merchantId);
     const base = path(merchantId);
     const chartOptions = CHARTS.map(
       (chart: Chart) =>
@@ -158,6 +159,14 @@ ${
     : ""
 }
 <h2>${t("accounting.settlements")}</h2>
+${
+  gaps.length > 0
+    ? html`<section class="card" id="gaps"><h3>${t("accounting.gaps", { count: gaps.length })}</h3><ul>${gaps.map(
+        (gap) =>
+          html`<li data-gap-from="${gap.from}" data-gap-to="${gap.to}">${message("error", t("accounting.gap", { from: gap.from.replace("T", " ").slice(0, 19), to: gap.to.replace("T", " ").slice(0, 19), count: gap.transactions.length }))}<span class="mono">${gap.transactions.map((transaction) => transaction.amazonTransactionId).join(", ")}</span></li>`,
+      )}</ul></section>`
+    : ""
+}
 <div class="table-wrap"><table id="settlements">
 <thead><tr><th>${t("accounting.settlement")}</th><th>${t("accounting.period")}</th><th class="num">${t("accounting.lines")}</th><th class="num">${t("accounting.gross")}</th><th class="num">${t("accounting.fees")}</th><th class="num">${t("accounting.net")}</th><th class="num">${t("accounting.payout")}</th><th class="num">${t("accounting.bookings")}</th><th class="num">${t("accounting.bookedNet")}</th><th>${t("accounting.matched")}</th><th>${t("accounting.status")}</th></tr></thead>
 <tbody>${settlementRows(t, settlements)}</tbody></table></div>

@@ -190,6 +190,9 @@ const en = {
   "accounting.kind": "Kind",
   "accounting.buKey": "BU-Schlüssel",
   "accounting.noBuKeys": "No BU-Schlüssel.",
+  "accounting.gaps": "Gaps between settlement periods: {count}",
+  "accounting.gap":
+    "No imported settlement covers {from} – {to} UTC, but Kasse recorded {count} capture(s)/refund(s) in it that no settlement lists. Import that period's report (or upload it from Seller Central):",
   "shop.title": "Kasse demo shop",
   "shop.products": "Products",
   "shop.addToCart": "Add to cart",
@@ -406,6 +409,9 @@ const de: Record<MessageKey, string> = {
   "accounting.kind": "Art",
   "accounting.buKey": "BU-Schlüssel",
   "accounting.noBuKeys": "Kein BU-Schlüssel.",
+  "accounting.gaps": "Lücken zwischen Abrechnungszeiträumen: {count}",
+  "accounting.gap":
+    "Keine importierte Abrechnung deckt {from} – {to} UTC ab, aber Kasse hat darin {count} Belastung(en)/Erstattung(en) verbucht, die keine Abrechnung enthält. Importieren Sie den Bericht dieses Zeitraums (oder laden Sie ihn aus Seller Central hoch):",
   "shop.title": "Kasse-Demoshop",
   "shop.products": "Produkte",
   "shop.addToCart": "In den Warenkorb",
