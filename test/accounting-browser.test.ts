@@ -5,13 +5,15 @@
  * with the page's button, the DATEV file downloaded from the page — checked with the EXTF
  * validator and against the settlement Kasse imported (every capture, refund and fee present, sums
  * equal). Also: a settlement file uploaded on the page (and the same file again), a viewer who
- * sees the books but may neither import nor take the DATEV file, and no console error.
+ * sees the books but may neither import nor take the DATEV file, a gap between settlement periods
+ * shown on the page and counted in /metrics, and no console error.
  */
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { after, before, describe, it } from "node:test";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { request } from "undici";
 import { validateExtf } from "../src/accounting/index.js";
 import { kasseTransactionsBetween } from "../src/accounting/payment-reader.js";
 import { settlementFile } from "../src/accounting/test-support.js";
@@ -351,5 +353,76 @@ describe("accounting pages in a browser", { skip: SKIP }, () => {
       ...consoleErrors.filter((line) => !/status of 4(00|03|04|22)/.test(line)),
     );
     assert.deepEqual(consoleErrors, []);
+  });
+  it("shows a gap between uploaded settlement periods that holds a Kasse capture no settlement lists, and counts it in /metrics", async () => {
+    const gapShop = await createAsyncShop(world, "acct-gap");
+    const c = await startPayment(world, gapShop, "T-GAP-C", { TxType: "AuthorizeWithCapture" });
+    await pay(world, c);
+    await waitForNotifies(world, "T-GAP-C", 1);
+    const [row] = await world.gateway.db.query<{ charge_id: string }>(
+      "SELECT charge_id FROM payments WHERE merchant_id = 'acct-gap'",
+    );
+    await setAccount(
+      world.gateway.db,
+      systemClock,
+      { user: "gap-staff", password: PASSWORD, role: "merchantStaff", merchantId: "acct-gap" },
+      "test",
+    );
+    // Two settlements Amazon made three days before and two days after the capture (by Kasse's
+    // clock); the one in between, which would list the capture, was never imported.
+    const dayOf = (offsetDays: number) =>
+      new Date(Date.now() + offsetDays * 86_400_000).toISOString().slice(0, 10);
+    const oneDay = (id: string, date: string) =>
+      settlementFile(
+        id,
+        `${date}T00:00:00Z`,
+        `${date}T23:59:59Z`,
+        [
+          {
+            posted: `${date}T09:00:00Z`,
+            id: `S02-9999999-${id.slice(-7)}-C000001`,
+            type: "Capture",
+            amount: "10.00",
+          },
+          { posted: `${date}T20:00:00Z`, type: "Transfer", amount: "-10.00" },
+        ],
+        gapShop.amazonMerchantId,
+      );
+    const { context, page } = await signedIn("gap-staff");
+    await page.goto(`${world.gateway.url}/back-office/accounting/acct-gap`);
+    assert.equal(await page.locator("#gaps").count(), 0);
+    for (const [id, date] of [
+      ["9200000001", dayOf(-3)],
+      ["9200000002", dayOf(2)],
+    ] as const) {
+      await page.setInputFiles("#settlement-file", {
+        name: `${id}.csv`,
+        mimeType: "text/csv",
+        buffer: oneDay(id, date),
+      });
+      await page.click("#upload");
+      assert.match(String(await page.locator("#feedback").textContent()), /1 imported/);
+    }
+    const gaps = page.locator("#gaps li");
+    assert.equal(await gaps.count(), 1);
+    assert.equal(await gaps.first().getAttribute("data-gap-from"), `${dayOf(-3)}T23:59:59.000Z`);
+    assert.equal(await gaps.first().getAttribute("data-gap-to"), `${dayOf(2)}T00:00:00.000Z`);
+    assert.match(
+      String(await gaps.first().textContent()),
+      new RegExp(`1 capture\\(s\\)/refund\\(s\\).*${row?.charge_id}`),
+    );
+    assert.match(
+      String(await page.locator('tr[data-settlement="9200000002"]').textContent()),
+      /period_gap/,
+      "the settlement after the gap carries it as a difference",
+    );
+    await context.close();
+    const metrics = await request(`${world.gateway.url}/metrics`, { dispatcher: world.agent });
+    const text = await metrics.body.text();
+    assert.match(text, /^kasse_accounting_settlement_gaps\{merchant_id="acct-gap"\} 1$/m);
+    assert.match(
+      text,
+      new RegExp(`^kasse_accounting_settlement_gaps\\{merchant_id="${MERCHANT}"\\} 0$`, "m"),
+    );
   });
 });
