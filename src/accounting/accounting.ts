@@ -33,7 +33,7 @@ import {
 import { rebookSettlement } from "./rebook.js";
 import { type Reconciliation, reconcile } from "./reconciliation.js";
 import type { Downloader } from "./report-download.js";
-import { findPeriodGaps, type PeriodGap, recordPeriodGaps } from "./settlement-gaps.js";
+import { type PeriodGap, recordPeriodGaps, storedPeriodGaps } from "./settlement-gaps.js";
 import { type AccountingMerchant, type ImportResult, SettlementImporter } from "./settlement-import.js";
 import { parseSettlementFile, type SettlementLine } from "./settlement-parser.js";
 
@@ -117,9 +117,9 @@ export class Accounting {
             .slice(0, 1000);
     await db.query(
       `INSERT INTO settlement_import_state (merchant_id, next_run_at, checkpoint, last_run_at, last_error, period_gaps)
-       VALUES ($1, $2, $3, $2, $4, $5)
-       ON CONFLICT (merchant_id) DO UPDATE SET checkpoint = $3, last_run_at = $2, last_error = $4, period_gaps = $5`,
-      [merchantId, clock.now(), checkpoint ?? null, failure, result.gaps.length],
+       VALUES ($1, $2, $3, $2, $4, $5::jsonb)
+       ON CONFLICT (merchant_id) DO UPDATE SET checkpoint = $3, last_run_at = $2, last_error = $4, period_gaps = $5::jsonb`,
+      [merchantId, clock.now(), checkpoint ?? null, failure, JSON.stringify(result.gaps)],
     );
     return result;
   }
@@ -135,13 +135,16 @@ export class Accounting {
       throw new UnknownMerchantError(`no active merchant ${merchantId} with an Amazon link`);
     const importer = new SettlementImporter({ db, downloader, now: () => clock.now(), logger });
     const result = await importer.importFile(merchant, content);
-    await recordPeriodGaps(db, merchantId, result.gaps.length, clock.now());
+    await recordPeriodGaps(db, merchantId, result.gaps, clock.now());
     return result;
   }
 
-  /** Spans between imported settlements that no settlement covers while Kasse has captures/refunds in them. */
+  /**
+   * Spans between imported settlements that no settlement covers while Kasse has captures/refunds
+   * in them, as the merchant's last import or upload found them (settlement-gaps.ts).
+   */
   gaps(merchantId: string): Promise<PeriodGap[]> {
-    return findPeriodGaps(this.db, merchantId);
+    return storedPeriodGaps(this.db, merchantId);
   }
 
   /** Settlements, newest first, each reconciled; a gap before one is a `period_gap` difference of it. */

@@ -91,22 +91,32 @@ async function unsettled(
 
 /** Each merchant's number of gaps as of its last import or upload (the `/metrics` gauge). */
 export async function periodGapCounts(db: Queryable): Promise<{ merchantId: string; gaps: number }[]> {
-  const rows = await db.query<{ merchant_id: string; period_gaps: number }>(
-    "SELECT merchant_id, period_gaps FROM settlement_import_state ORDER BY merchant_id",
+  const rows = await db.query<{ merchant_id: string; gaps: number }>(
+    "SELECT merchant_id, jsonb_array_length(period_gaps)::int AS gaps FROM settlement_import_state ORDER BY merchant_id",
   );
-  return rows.map((row) => ({ merchantId: row.merchant_id, gaps: Number(row.period_gaps) }));
+  return rows.map((row) => ({ merchantId: row.merchant_id, gaps: Number(row.gaps) }));
 }
 
-/** Records the merchant's gap count for the gauge (the import state row is made when missing). */
+/** The gaps found at the merchant's last import or upload. */
+export async function storedPeriodGaps(db: Queryable, merchantId: string): Promise<PeriodGap[]> {
+  const [row] = await db.query<{ period_gaps: PeriodGap[] | string }>(
+    "SELECT period_gaps FROM settlement_import_state WHERE merchant_id = $1",
+    [merchantId],
+  );
+  if (!row) return [];
+  return typeof row.period_gaps === "string" ? (JSON.parse(row.period_gaps) as PeriodGap[]) : row.period_gaps;
+}
+
+/** Keeps the merchant's gaps (the import state row is made when missing). */
 export async function recordPeriodGaps(
   db: Queryable,
   merchantId: string,
-  gaps: number,
+  gaps: readonly PeriodGap[],
   now: number,
 ): Promise<void> {
   await db.query(
-    `INSERT INTO settlement_import_state (merchant_id, next_run_at, period_gaps) VALUES ($1, $2, $3)
-     ON CONFLICT (merchant_id) DO UPDATE SET period_gaps = $3`,
-    [merchantId, now, gaps],
+    `INSERT INTO settlement_import_state (merchant_id, next_run_at, period_gaps) VALUES ($1, $2, $3::jsonb)
+     ON CONFLICT (merchant_id) DO UPDATE SET period_gaps = $3::jsonb`,
+    [merchantId, now, JSON.stringify(gaps)],
   );
 }
