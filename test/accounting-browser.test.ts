@@ -11,6 +11,7 @@
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { request } from "undici";
@@ -40,6 +41,8 @@ const SKIP =
     ? `Chromium not found at ${CHROMIUM} (set KASSE_BROWSER_TESTS=1 to require it)`
     : false;
 const PASSWORD = "a long enough password";
+/** KASSE_WEB_SCREENSHOTS=<dir> saves the accounting page after the import (docs/screenshots holds one). */
+const SCREENSHOTS = process.env.KASSE_WEB_SCREENSHOTS;
 const MERCHANT = "acct-web";
 const year = new Date().getUTCFullYear();
 
@@ -182,6 +185,7 @@ describe("accounting pages in a browser", { skip: SKIP }, () => {
       [...ids.captures, ids.refund].sort(),
     );
     assert.equal(await page.locator("#gaps").count(), 0);
+    if (SCREENSHOTS) await page.screenshot({ path: join(SCREENSHOTS, "accounting.png"), fullPage: true });
 
     // What Kasse imported, read through the admin API: the settlement the file must agree with.
     const listed = await admin(world, "GET", `/merchants/${MERCHANT}/settlements`);
