@@ -109,6 +109,14 @@ export const cutCallsAbandoned = new Gauge({
   registers: [registry],
 });
 
+/** Per merchant, the gaps between imported settlement periods found at its last import or upload. */
+export const settlementGaps = new Gauge({
+  name: "kasse_accounting_settlement_gaps",
+  help: "Spans between a merchant's imported settlement periods that no settlement covers while Kasse recorded captures or refunds in them (as of the last import)",
+  labelNames: ["merchant_id"],
+  registers: [registry],
+});
+
 /** 1 when the scrape could read the database, 0 when it could not (the gauges above are stale). */
 export const databaseUp = new Gauge({
   name: "kasse_database_up",

@@ -15,8 +15,8 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { type Browser, chromium, type Page } from "playwright-core";
-import { escapeHtml } from "../src/emulator/buyer/html.js";
 import { type EmulatorUnderTest, startEmulatorUnderTest } from "../src/emulator/buyer/test-support.js";
+import { escapeHtml } from "../src/http/html.js";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const SKIP =

@@ -513,6 +513,15 @@ export async function countSelection(db: Queryable, selection: BookingSelection)
   return Number(row?.count ?? 0);
 }
 
+/** The rule versions the selected bookings were made under (their accounts come from those versions). */
+export async function selectionRuleVersions(db: Queryable, selection: BookingSelection): Promise<number[]> {
+  const rows = await db.query<{ rules_version: number }>(
+    `SELECT DISTINCT b.rules_version FROM bookings b WHERE ${SELECTION} ORDER BY b.rules_version`,
+    selectionParams(selection),
+  );
+  return rows.map((row) => Number(row.rules_version));
+}
+
 /** The key (day, id) just before the `offset`-th selected booking, to start a part without reading the rows before it. */
 export async function keyAtOffset(
   db: Queryable,

@@ -33,6 +33,7 @@ import {
 import { rebookSettlement } from "./rebook.js";
 import { type Reconciliation, reconcile } from "./reconciliation.js";
 import type { Downloader } from "./report-download.js";
+import { type PeriodGap, recordPeriodGaps, storedPeriodGaps } from "./settlement-gaps.js";
 import { type AccountingMerchant, type ImportResult, SettlementImporter } from "./settlement-import.js";
 import { parseSettlementFile, type SettlementLine } from "./settlement-parser.js";
 
@@ -115,19 +116,44 @@ export class Accounting {
             .join("; ")
             .slice(0, 1000);
     await db.query(
-      `INSERT INTO settlement_import_state (merchant_id, next_run_at, checkpoint, last_run_at, last_error)
-       VALUES ($1, $2, $3, $2, $4)
-       ON CONFLICT (merchant_id) DO UPDATE SET checkpoint = $3, last_run_at = $2, last_error = $4`,
-      [merchantId, clock.now(), checkpoint ?? null, failure],
+      `INSERT INTO settlement_import_state (merchant_id, next_run_at, checkpoint, last_run_at, last_error, period_gaps)
+       VALUES ($1, $2, $3, $2, $4, $5::jsonb)
+       ON CONFLICT (merchant_id) DO UPDATE SET checkpoint = $3, last_run_at = $2, last_error = $4, period_gaps = $5::jsonb`,
+      [merchantId, clock.now(), checkpoint ?? null, failure, JSON.stringify(result.gaps)],
     );
     return result;
   }
 
+  /**
+   * Imports a settlement file uploaded by a person (Seller Central's download), kept, parsed and
+   * booked as a downloaded report; a refused file imports nothing and comes back in `failed`.
+   */
+  async importSettlementFile(merchantId: string, content: Buffer): Promise<ImportResult> {
+    const { db, clock, logger, downloader } = this.#options;
+    const merchant = await this.#options.merchant?.(merchantId);
+    if (!merchant || !downloader)
+      throw new UnknownMerchantError(`no active merchant ${merchantId} with an Amazon link`);
+    const importer = new SettlementImporter({ db, downloader, now: () => clock.now(), logger });
+    const result = await importer.importFile(merchant, content);
+    await recordPeriodGaps(db, merchantId, result.gaps, clock.now());
+    return result;
+  }
+
+  /**
+   * Spans between imported settlements that no settlement covers while Kasse has captures/refunds
+   * in them, as the merchant's last import or upload found them (settlement-gaps.ts).
+   */
+  gaps(merchantId: string): Promise<PeriodGap[]> {
+    return storedPeriodGaps(this.db, merchantId);
+  }
+
+  /** Settlements, newest first, each reconciled; a gap before one is a `period_gap` difference of it. */
   async settlements(merchantId: string, limit = 50, before?: number): Promise<Reconciliation[]> {
     const summaries = await listSettlements(this.db, merchantId, limit, before);
+    const gaps = summaries.length === 0 ? [] : await this.gaps(merchantId);
     return Promise.all(
       summaries.map(async (summary) =>
-        reconcile(summary, await lineBookingSums(this.db, merchantId, summary.settlementId)),
+        withGaps(reconcile(summary, await lineBookingSums(this.db, merchantId, summary.settlementId)), gaps),
       ),
     );
   }
@@ -139,7 +165,7 @@ export class Accounting {
     const summary = await findSettlement(this.db, merchantId, settlementId);
     if (!summary) return undefined;
     const lines = await lineBookingSums(this.db, merchantId, settlementId);
-    return { reconciliation: reconcile(summary, lines), lines };
+    return { reconciliation: withGaps(reconcile(summary, lines), await this.gaps(merchantId)), lines };
   }
 
   async rules(merchantId: string, chart: Chart): Promise<{ version: number; rules: RuleSet }> {
@@ -262,6 +288,22 @@ export class Accounting {
   ): Promise<number> {
     return writeBookingsCsv(this.db, merchantId, chart, fromDay, toDay, out);
   }
+}
+
+/**
+ * Adds a gap before the settlement to its differences. `reconciled` stays what the settlement's
+ * own bookings say: the gap is missing money of another period, shown, not netted in.
+ */
+function withGaps(reconciliation: Reconciliation, gaps: readonly PeriodGap[]): Reconciliation {
+  const before = gaps.filter((gap) => gap.beforeSettlementId === reconciliation.settlementId);
+  if (before.length === 0) return reconciliation;
+  return {
+    ...reconciliation,
+    differences: [
+      ...reconciliation.differences,
+      ...before.map((gap) => ({ code: "period_gap" as const, message: gap.message })),
+    ],
+  };
 }
 
 function readDatevSettings(current: DatevSettings, input: unknown): DatevSettings {

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
 import {
+  accountLengthOf,
   amazonPayDelta,
   DEFAULT_RULES,
   legsOf,
@@ -82,8 +83,18 @@ test("edits: account numbers, Debitor range, Amazon Pay's own account, BU keys w
         return true;
       },
     );
-  refusal("SKR03", { accounts: { fees: "497" } }, "accounts.fees", /Sachkonto of 4 digits/);
-  refusal("SKR03", { accounts: { fees: "49700" } }, "accounts.fees", /Sachkonto of 4 digits/);
+  refusal(
+    "SKR03",
+    { accounts: { fees: "497" } },
+    "accounts.fees",
+    /has 3 digits, but the Sachkontenlänge of this rule set is 4/,
+  );
+  refusal(
+    "SKR03",
+    { accounts: { fees: "49700" } },
+    "accounts.fees",
+    /has 5 digits.*mixed lengths are refused/,
+  );
   refusal(
     "SKR03",
     { accounts: { receivables: "70000" } },
@@ -114,4 +125,73 @@ test("edits: account numbers, Debitor range, Amazon Pay's own account, BU keys w
   refusal("SKR03", { buKeys: { capture: "12345" } }, "buKeys.capture", /1–4 digits/);
   refusal("SKR03", { chart: "SKR04" }, "chart", /must be SKR03/);
   refusal("SKR03", [], "rules", /JSON object/);
+});
+
+test("Sachkonten of 4–8 digits: one length per rule set, the Debitor one digit longer, mixed lengths refused", () => {
+  const five = {
+    amazonPay: "12100",
+    transit: "13600",
+    fees: "49700",
+    reserve: "15000",
+    adjustments: "15900",
+  };
+  const rules = validateRuleSet("SKR03", { accounts: five });
+  assert.equal(accountLengthOf(rules), 5);
+  // Left out, the customer-side roles are the Sammeldebitor of the length: 10^5.
+  assert.deepEqual(
+    [rules.accounts.receivables, rules.accounts.refunds, rules.accounts.chargebacks],
+    ["100000", "100000", "100000"],
+  );
+  assert.equal(
+    validateRuleSet("SKR03", { accounts: { ...five, receivables: "84000" } }).accounts.receivables,
+    "84000",
+  );
+  assert.equal(
+    validateRuleSet("SKR03", { accounts: { ...five, receivables: "123456" } }).accounts.receivables,
+    "123456",
+  );
+  const eight = {
+    amazonPay: "12100000",
+    transit: "13600000",
+    fees: "49700000",
+    reserve: "15000000",
+    adjustments: "15900000",
+    receivables: "100000001",
+  };
+  const long = validateRuleSet("SKR04", { accounts: eight });
+  assert.deepEqual(
+    [accountLengthOf(long), long.accounts.receivables, long.accounts.refunds],
+    [8, "100000001", "100000000"],
+  );
+  assert.equal(accountLengthOf(validateRuleSet("SKR03", {})), 4);
+
+  const refusal = (input: unknown, field: string, pattern: RegExp) =>
+    assert.throws(
+      () => validateRuleSet("SKR03", input),
+      (error: unknown) =>
+        error instanceof RuleSetError && error.field === field && pattern.test(error.message),
+    );
+  refusal({ accounts: { ...five, amazonPay: "121" } }, "accounts.amazonPay", /4–8 digits/);
+  refusal({ accounts: { ...five, amazonPay: "121000000" } }, "accounts.amazonPay", /4–8 digits/);
+  // Only Amazon Pay changed: the defaults left in place have 4 digits.
+  refusal(
+    { accounts: { amazonPay: "12100" } },
+    "accounts.transit",
+    /1360 \(the SKR03 default; set it too\) has 4 digits, but the Sachkontenlänge of this rule set is 5 .*mixed lengths are refused/,
+  );
+  refusal(
+    { accounts: { ...five, fees: "4970" } },
+    "accounts.fees",
+    /4970 has 4 digits, .* every Sachkonto must have 5 digits/,
+  );
+  refusal(
+    { accounts: { ...five, receivables: "1000000" } },
+    "accounts.receivables",
+    /Sachkonto must have 5 digits \(a Debitor 6\)/,
+  );
+  refusal(
+    { accounts: { ...five, receivables: "700000" } },
+    "accounts.receivables",
+    /Debitor lies in 100000–699999/,
+  );
 });

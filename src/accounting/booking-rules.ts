@@ -197,14 +197,28 @@ export class RuleSetError extends Error {
   }
 }
 
+/** DATEV's Sachkontenlänge (EXTF header field 14): Sachkonten have 4 to 8 digits. */
+export const MIN_ACCOUNT_LENGTH = 4;
+export const MAX_ACCOUNT_LENGTH = 8;
+
+/**
+ * A validated rule set's Sachkontenlänge: the digits of its Sachkonten (all have the same number;
+ * the Amazon Pay account is always one). Debitoren have one digit more.
+ */
+export function accountLengthOf(rules: RuleSet): number {
+  return rules.accounts.amazonPay.length;
+}
+
 /**
  * Checks a rule set edited by a user (JSON), filling what it leaves out from the chart's
- * defaults. Account numbers are Sachkonten of `accountLength` digits; the customer-side roles
- * may also be a Debitor (one digit more, 10000–69999 at length 4). Amazon Pay must be an account
- * of its own; a BU-Schlüssel (1–4 digits) only on taxable kinds and never where either account
- * is automatic.
+ * defaults. Account numbers are Sachkonten of one length L, 4–8 digits (DATEV's Sachkontenlänge,
+ * named once in the file's header, so a rule set never mixes lengths; the Amazon Pay account sets
+ * L); the customer-side roles may also be a Debitor of L + 1 digits (10^L … 7·10^L − 1), and when
+ * left out they are the Sammeldebitor 10^L (10000 at L = 4, 100000 at L = 5). Amazon Pay must be
+ * an account of its own; a BU-Schlüssel (1–4 digits) only on taxable kinds and never where either
+ * account is automatic.
  */
-export function validateRuleSet(chart: Chart, input: unknown, accountLength = 4): RuleSet {
+export function validateRuleSet(chart: Chart, input: unknown): RuleSet {
   if (typeof input !== "object" || input === null || Array.isArray(input)) {
     throw new RuleSetError("rules", "must be a JSON object with accounts and buKeys");
   }
@@ -224,17 +238,35 @@ export function validateRuleSet(chart: Chart, input: unknown, accountLength = 4)
     if (typeof value !== "string") throw new RuleSetError(`accounts.${role}`, "must be a string of digits");
     accounts[role as Role] = value;
   }
+  const amazonPay = accounts.amazonPay;
+  if (
+    !/^[0-9]+$/.test(amazonPay) ||
+    amazonPay.length < MIN_ACCOUNT_LENGTH ||
+    amazonPay.length > MAX_ACCOUNT_LENGTH
+  ) {
+    throw new RuleSetError(
+      "accounts.amazonPay",
+      `must be a Sachkonto of ${MIN_ACCOUNT_LENGTH}–${MAX_ACCOUNT_LENGTH} digits (its length is the rule set's Sachkontenlänge)`,
+    );
+  }
+  const accountLength = amazonPay.length;
   const minPersonal = 10 ** accountLength;
+  for (const role of PERSONAL_ROLES) {
+    // The default Sammeldebitor follows the Sachkontenlänge.
+    if (accountsInput[role] === undefined) accounts[role] = String(minPersonal);
+  }
   for (const role of ROLES) {
     const number = accounts[role];
     const field = `accounts.${role}`;
     const personal = PERSONAL_ROLES.includes(role) && number.length === accountLength + 1;
-    if (!/^[0-9]+$/.test(number) || (number.length !== accountLength && !personal)) {
+    if (!/^[0-9]+$/.test(number)) throw new RuleSetError(field, "must be a string of digits");
+    if (number.length !== accountLength && !personal) {
+      const given = role in accountsInput ? "" : ` (the ${chart} default; set it too)`;
       throw new RuleSetError(
         field,
-        PERSONAL_ROLES.includes(role)
-          ? `must be a Sachkonto of ${accountLength} digits or a Debitor of ${accountLength + 1}`
-          : `must be a Sachkonto of ${accountLength} digits`,
+        `${number}${given} has ${number.length} digits, but the Sachkontenlänge of this rule set is ${accountLength} (accounts.amazonPay ${amazonPay}): a DATEV file names one length in its header, so every Sachkonto must have ${accountLength} digits${
+          PERSONAL_ROLES.includes(role) ? ` (a Debitor ${accountLength + 1})` : ""
+        } — mixed lengths are refused`,
       );
     }
     if (personal && (Number(number) < minPersonal || Number(number) >= 7 * minPersonal)) {

@@ -25,9 +25,16 @@ import {
   maxBookingId,
   ruleSetAt,
   type StoredBooking,
+  selectionRuleVersions,
 } from "./accounting-store.js";
 import { berlinTimestamp } from "./berlin-time.js";
-import { type Chart, type RuleSet, resolveLeg } from "./booking-rules.js";
+import {
+  accountLengthOf,
+  type Chart,
+  MIN_ACCOUNT_LENGTH,
+  type RuleSet,
+  resolveLeg,
+} from "./booking-rules.js";
 import { beleginfoOf, buchungstextOf } from "./booking-texts.js";
 import { type ExtfFinding, ExtfValidator } from "./extf-validator.js";
 import {
@@ -51,7 +58,8 @@ export class ExportError extends Error {
       | "nothing_to_export"
       | "no_such_part"
       | "no_such_export"
-      | "not_reproducible",
+      | "not_reproducible"
+      | "mixed_account_lengths",
     message: string,
     readonly field?: string,
   ) {
@@ -139,6 +147,7 @@ function headerOf(
   toDay: number,
   createdAt: number,
   currency: string,
+  accountLength: number,
 ): ExtfHeader {
   return {
     createdAt: berlinTimestamp(createdAt),
@@ -146,7 +155,7 @@ function headerOf(
     consultantNumber: datev.consultantNumber,
     clientNumber: datev.clientNumber,
     fiscalYearStart: fiscalYearStart(fromDay, datev.fiscalYearStartMonth),
-    accountLength: 4,
+    accountLength,
     from: fromDay,
     to: toDay,
     label: `Amazon Pay ${fromDay}-${toDay}`,
@@ -239,6 +248,33 @@ async function extfBookingOf(rules: RuleCache, merchantId: string, booking: Stor
   };
 }
 
+/**
+ * The Sachkontenlänge of the file: that of every rule version the selected bookings were made
+ * under. Versions of different lengths cannot share one header (field 14): refused, with the way out.
+ */
+async function accountLengthOfSelection(db: Queryable, selection: BookingSelection): Promise<number> {
+  const versions = await selectionRuleVersions(db, selection);
+  const lengths = new Map<number, number[]>();
+  for (const version of versions) {
+    const length = accountLengthOf(await ruleSetAt(db, selection.merchantId, selection.chart, version));
+    lengths.set(length, [...(lengths.get(length) ?? []), version]);
+  }
+  if (lengths.size > 1) {
+    throw new ExportError(
+      "mixed_account_lengths",
+      `the bookings of this period were made under rule versions with different Sachkontenlängen (${[
+        ...lengths,
+      ]
+        .map(([length, of]) => `${length} digits: version ${of.join(", ")}`)
+        .join(
+          "; ",
+        )}); a DATEV file names one length in its header — export the periods before and after the change on their own, or rebook the older settlements under the current rules`,
+      "from",
+    );
+  }
+  return [...lengths.keys()][0] ?? MIN_ACCOUNT_LENGTH;
+}
+
 async function currencyOf(db: Queryable, merchantId: string): Promise<string> {
   const [row] = await db.query<{ currency: string }>(
     "SELECT currency FROM settlements WHERE merchant_id = $1 ORDER BY imported_at DESC LIMIT 1",
@@ -263,6 +299,7 @@ async function renderParts(
     entry.toDay,
     entry.createdAt,
     await currencyOf(db, selection.merchantId),
+    await accountLengthOfSelection(db, selection),
   );
   const totalParts = Math.max(1, Math.ceil(fileBase.count / entry.rowsPerFile));
   const state = { done: 0, total: fileBase.count, report: progress };

@@ -316,6 +316,21 @@ export class ExtfValidator {
     const account = new RegExp(`^\\d{1,${length + 1}}$`);
     const konto = numberField(7, "Konto", account, true);
     const gegenkonto = numberField(8, "Gegenkonto", account, true);
+    // The header's Sachkontenlänge is every account's: a Sachkonto has that many digits, a
+    // Personenkonto (Debitor/Kreditor) one more — a shorter number would be read as another account.
+    if (this.#header) {
+      for (const [n, name, number] of [
+        [7, "Konto", konto],
+        [8, "Gegenkonto", gegenkonto],
+      ] as const) {
+        if (/^\d+$/.test(number) && number.length !== length && number.length !== length + 1)
+          add(
+            n,
+            "account-length",
+            `${name} ${number} has ${number.length} digits; the header's Sachkontenlänge is ${length} (Sachkonto ${length}, Personenkonto ${length + 1} digits)`,
+          );
+      }
+    }
     if (konto !== "" && konto === gegenkonto) add(8, "accounts", "Konto and Gegenkonto are the same account");
     const bu = textField(9, "BU-Schlüssel", 4);
     if (bu !== "") {

@@ -10,6 +10,7 @@ export { CHARTS, type Chart, DEFAULT_RULES, type RuleSet, RuleSetError } from ".
 export { type DatevExportRequest, ExportError, type ExportedFiles } from "./datev-export.js";
 export { validateExtf } from "./extf-validator.js";
 export type { Difference, Reconciliation } from "./reconciliation.js";
+export { type PeriodGap, periodGapCounts } from "./settlement-gaps.js";
 export type { ImportResult } from "./settlement-import.js";
 export { SettlementFileError } from "./settlement-parser.js";
 export { type AccountingSetup, setUpAccounting } from "./setup.js";

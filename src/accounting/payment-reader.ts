@@ -106,3 +106,61 @@ function matchOne(
   }
   return { kind: "none" };
 }
+
+/** A capture or refund Kasse had Amazon carry out (what a settlement must list). */
+export interface KasseTransaction {
+  readonly kind: "capture" | "refund";
+  /** The charge id of a capture, the refund id of a refund: a settlement line's AmazonTransactionId. */
+  readonly amazonTransactionId: string;
+  readonly payId: string;
+  /** When Kasse recorded Amazon's answer (its operation's last change, Kasse's clock). */
+  readonly at: number;
+}
+
+interface OperationRow {
+  updated_at: number | string;
+  amazon_operation: string;
+  xid: string;
+  pay_id: string;
+  charge_id: string | null;
+  captured: number | string;
+  actions: { xid: string; kind: string; state: string; amazonId?: string }[] | string;
+}
+
+/**
+ * The captures and refunds Kasse recorded for `merchantId` with `from < at < to`: succeeded
+ * `captureCharge` and `createRefund` operations, and completions or charges that capture at once
+ * (`AuthorizeWithCapture`) — of payments that did capture, and refunds Kasse saw succeed.
+ */
+export async function kasseTransactionsBetween(
+  db: Queryable,
+  merchantId: string,
+  from: number,
+  to: number,
+): Promise<KasseTransaction[]> {
+  const rows = await db.query<OperationRow>(
+    `SELECT o.updated_at, o.amazon_operation, o.xid, p.pay_id, p.charge_id, p.captured, p.actions
+       FROM operations o JOIN payments p ON p.merchant_id = o.merchant_id AND p.pay_id = o.pay_id
+      WHERE o.merchant_id = $1 AND o.state = 'succeeded' AND o.updated_at > $2 AND o.updated_at < $3
+        AND (o.amazon_operation IN ('captureCharge', 'createRefund')
+             OR (o.amazon_operation IN ('completeCheckoutSession', 'createCharge') AND p.tx_type = 'AuthorizeWithCapture'))
+      ORDER BY o.updated_at, o.pay_id, o.xid`,
+    [merchantId, from, to],
+  );
+  const found: KasseTransaction[] = [];
+  for (const row of rows) {
+    const at = Number(row.updated_at);
+    if (row.amazon_operation === "createRefund") {
+      const actions = (typeof row.actions === "string" ? JSON.parse(row.actions) : row.actions) as Exclude<
+        OperationRow["actions"],
+        string
+      >;
+      const action = actions.find((candidate) => candidate.xid === row.xid && candidate.kind === "credit");
+      if (action?.amazonId && action.state === "succeeded")
+        found.push({ kind: "refund", amazonTransactionId: action.amazonId, payId: row.pay_id, at });
+    } else if (row.charge_id && Number(row.captured) > 0) {
+      found.push({ kind: "capture", amazonTransactionId: row.charge_id, payId: row.pay_id, at });
+    }
+  }
+  return found;
+}

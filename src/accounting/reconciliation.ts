@@ -13,7 +13,9 @@ export interface Difference {
     | "settlement_not_balanced"
     | "payout_differs"
     | "not_a_kasse_transaction"
-    | "differs_from_kasse";
+    | "differs_from_kasse"
+    /** No imported settlement covers the span before this one, and Kasse has captures/refunds in it. */
+    | "period_gap";
   readonly lineNo?: number;
   readonly message: string;
 }

@@ -22,6 +22,7 @@ import {
 import { matchLines } from "./payment-reader.js";
 import { type Reconciliation, reconcile } from "./reconciliation.js";
 import { type Downloader, listSettlementReports, type ReportsClient } from "./report-download.js";
+import { findPeriodGaps, type PeriodGap } from "./settlement-gaps.js";
 import { parseSettlementFile, SettlementFileError } from "./settlement-parser.js";
 
 export const DAY = 86_400_000;
@@ -71,6 +72,8 @@ export interface ImportResult {
   readonly missingPeriods: readonly MissingPeriod[];
   /** The settlements this run imported, each reconciled. */
   readonly settlements: readonly Reconciliation[];
+  /** Every gap between the merchant's imported settlement periods after this run (settlement-gaps.ts). */
+  readonly gaps: readonly PeriodGap[];
 }
 
 export interface ImportState {
@@ -201,6 +204,7 @@ export class SettlementImporter {
       failed,
       missingPeriods,
       settlements,
+      gaps: await this.#gaps(merchant.merchantId),
     };
     logger.info(
       {
@@ -237,6 +241,80 @@ export class SettlementImporter {
         failure: { reportId, code: "download_failed", message: (error as Error).message },
       };
     }
+    return this.#importContent(
+      merchant,
+      {
+        reportId,
+        reportDocumentId: report.reportDocumentId as string,
+        reportType: report.reportType,
+        createdTime: createdOf(report),
+      },
+      content,
+      rulesVersion,
+    );
+  }
+
+  /**
+   * Imports a settlement file a person uploaded (downloaded from Seller Central, e.g. for a period
+   * past Amazon's 90 days): stored, parsed, matched and booked exactly as a downloaded report.
+   * Its report id is `upload-` and the first 24 hex digits of its SHA-256, so the same file
+   * uploaded twice imports nothing new; a report of the same settlement imported before refuses it
+   * (`duplicate_settlement`).
+   */
+  async importFile(merchant: AccountingMerchant, content: Buffer): Promise<ImportResult> {
+    const settings = await loadSettings(this.#options.db, merchant.merchantId);
+    const sha256 = createHash("sha256").update(content).digest("hex");
+    const now = this.#options.now();
+    const outcome = await this.#importContent(
+      merchant,
+      {
+        reportId: `upload-${sha256.slice(0, 24)}`,
+        reportDocumentId: "upload",
+        reportType: "upload",
+        createdTime: now,
+      },
+      content,
+      settings.rulesVersion,
+    );
+    const reconciliation = outcome.kind === "imported" ? outcome.reconciliation : undefined;
+    return {
+      merchantId: merchant.merchantId,
+      listed: 1,
+      imported: outcome.kind === "imported" ? 1 : 0,
+      alreadyImported: outcome.kind === "duplicate" ? 1 : 0,
+      skipped: 0,
+      lines: outcome.kind === "imported" ? outcome.lines : 0,
+      bookings: outcome.kind === "imported" ? outcome.bookings : 0,
+      matched: reconciliation ? { ...reconciliation.matched } : { payments: 0, refunds: 0, chargebacks: 0 },
+      unmatched: reconciliation?.unmatched ?? 0,
+      failed: outcome.kind === "failed" ? [outcome.failure] : [],
+      missingPeriods: [],
+      settlements: reconciliation ? [reconciliation] : [],
+      gaps: await this.#gaps(merchant.merchantId),
+    };
+  }
+
+  /** The merchant's gaps, each logged at `error`: a period's money is missing from the books. */
+  async #gaps(merchantId: string): Promise<PeriodGap[]> {
+    const gaps = await findPeriodGaps(this.#options.db, merchantId);
+    for (const gap of gaps)
+      this.#options.logger.error({ merchantId, gap: { from: gap.from, to: gap.to } }, gap.message);
+    return gaps;
+  }
+
+  async #importContent(
+    merchant: AccountingMerchant,
+    report: { reportId: string; reportDocumentId: string; reportType: string; createdTime: number },
+    content: Buffer,
+    rulesVersion: number,
+  ): Promise<
+    | { kind: "failed"; failure: ImportFailure }
+    | { kind: "duplicate" }
+    | { kind: "imported"; lines: number; bookings: number; reconciliation: Reconciliation }
+  > {
+    const { db } = this.#options;
+    const { reportId } = report;
+    if (await findReport(db, merchant.merchantId, reportId)) return { kind: "duplicate" };
     const sha256 = createHash("sha256").update(content).digest("hex");
     let file: ReturnType<typeof parseSettlementFile>;
     try {
@@ -268,10 +346,7 @@ export class SettlementImporter {
     try {
       const stored = await storeImport(db, {
         merchantId: merchant.merchantId,
-        reportId,
-        reportDocumentId: report.reportDocumentId as string,
-        reportType: report.reportType,
-        createdTime: createdOf(report),
+        ...report,
         content,
         sha256,
         file,

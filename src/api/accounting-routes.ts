@@ -50,6 +50,22 @@ export const SettlementReconciliation = Type.Object(
   { description: "a settlement and its reconciliation (docs/accounting.md)" },
 );
 
+export const PeriodGapSchema = Type.Object({
+  from: Type.String({ format: "date-time" }),
+  to: Type.String({ format: "date-time" }),
+  afterSettlementId: Type.String(),
+  beforeSettlementId: Type.String(),
+  transactions: Type.Array(
+    Type.Object({
+      kind: Type.Union([Type.Literal("capture"), Type.Literal("refund")]),
+      amazonTransactionId: Type.String(),
+      payId: Type.String(),
+      at: Type.String({ format: "date-time" }),
+    }),
+  ),
+  message: Type.String(),
+});
+
 export const ImportCounts = Type.Object(
   {
     merchantId: MerchantId,
@@ -75,6 +91,10 @@ export const ImportCounts = Type.Object(
       { description: "spans no report covers any more, or that Amazon no longer keeps" },
     ),
     settlements: Type.Array(SettlementReconciliation),
+    gaps: Type.Array(PeriodGapSchema, {
+      description:
+        "spans between imported settlements that none covers while Kasse has captures/refunds in them (docs/accounting.md Gaps)",
+    }),
   },
   { description: "what one import run did" },
 );

@@ -5,11 +5,13 @@
  *   applied and the master key opens the canary; else 503 with the reason (take it out of the
  *   load balancer, do not restart it);
  * - `GET /metrics`: the process registry in Prometheus text format, with the outbox and
- *   reconciliation backlogs read from the database at each scrape.
+ *   reconciliation backlogs read from the database at each scrape, and each merchant's gaps
+ *   between settlement periods as its last import counted them.
  * `GET /health` stays as it was (the process serves) for existing probes.
  */
 import { readdir } from "node:fs/promises";
 import type { FastifyInstance } from "fastify";
+import { periodGapCounts } from "../accounting/index.js";
 import type { Clock } from "../core/clock.js";
 import {
   cutCallsAbandoned,
@@ -21,6 +23,7 @@ import {
   reconcileBacklog,
   reconcileOverdue,
   registry,
+  settlementGaps,
 } from "../metrics.js";
 import type { Database } from "../store/database.js";
 import { canaryOpens } from "./master-key-canary.js";
@@ -112,6 +115,7 @@ async function refreshDatabaseGauges(options: HealthOptions): Promise<void> {
       ),
       options.queryTimeoutMs ?? 2_000,
     );
+    const gaps = await withTimeout(periodGapCounts(options.db), options.queryTimeoutMs ?? 2_000);
     outboxBacklog.set(outbox?.pending ?? 0);
     outboxOldestAge.set(outbox?.oldest == null ? 0 : Math.max(0, (now - Number(outbox.oldest)) / 1000));
     notifyFailed.set(outbox?.failed ?? 0);
@@ -119,6 +123,8 @@ async function refreshDatabaseGauges(options: HealthOptions): Promise<void> {
     reconcileOverdue.set(settle?.overdue ?? 0);
     cutCallsOpen.set(calls?.open ?? 0);
     cutCallsAbandoned.set(calls?.given_up ?? 0);
+    settlementGaps.reset();
+    for (const { merchantId, gaps: count } of gaps) settlementGaps.set({ merchant_id: merchantId }, count);
     databaseUp.set(1);
   } catch {
     databaseUp.set(0);

@@ -152,6 +152,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       merchants,
       secrets,
       sessions: backOfficeSessions,
+      accounting: accounting.accounting,
       publicUrl,
       ...(options.emulator ? { emulator: options.emulator } : {}),
     },

@@ -1,21 +1,24 @@
 /**
  * The back office (`/back-office`, served by `kasse start` on the gateway's port): sign-in,
- * dashboard, merchants and their Amazon Pay set-up, payments on top of the JSON API, audit log.
+ * dashboard, merchants and their Amazon Pay set-up, payments on top of the JSON API, accounting
+ * (settlements, imports, DATEV and CSV downloads, booking rules), audit log.
  * `registerBackOffice(app, deps)` is the one call the gateway makes. Every page needs a session
  * but the sign-in and the language switch; every POST carries the session's CSRF token.
  */
 import multipart from "@fastify/multipart";
 import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { Accounting } from "../accounting/index.js";
 import type { Clock } from "../core/clock.js";
 import type { EmulatorEndpoint } from "../gateway/amazon-link.js";
 import type { MerchantDirectory } from "../gateway/merchant-directory.js";
 import type { SecretBox } from "../gateway/secrets.js";
+import { html } from "../http/html.js";
 import type { Database } from "../store/database.js";
+import { accountingRoutes } from "./accounting-pages.js";
 import { normalizeAccountId } from "./accounts.js";
 import { assetRoutes } from "./assets.js";
 import { dashboardRoutes } from "./dashboard.js";
 import { formBody, readForm } from "./form.js";
-import { html } from "./html.js";
 import { LANGUAGE_COOKIE, pickLanguage, translator } from "./i18n.js";
 import { BASE, message, page } from "./layout.js";
 import { merchantRoutes } from "./merchant-pages.js";
@@ -44,6 +47,8 @@ export interface BackOfficeDeps {
   /** The gateway's public origin (IPN URL shown for Seller Central). */
   readonly publicUrl: () => string;
   readonly emulator?: EmulatorEndpoint;
+  /** The gateway's one Accounting (settlements, rules, DATEV); without it the pages say so. */
+  readonly accounting?: Accounting;
   readonly sessions?: BackOfficeSessions;
   readonly signInLimit?: SignInLimit;
 }
@@ -65,7 +70,8 @@ export function registerBackOffice(app: FastifyInstance, deps: BackOfficeDeps): 
         done(null, Object.fromEntries(new URLSearchParams(body as string))),
       );
       await scope.register(multipart, {
-        limits: { fileSize: 16 * 1024, files: 1, fields: 20, fieldSize: 32 * 1024 },
+        // A file is a .pem (a few KiB) or a settlement report (a line per transaction of a day).
+        limits: { fileSize: 8 * 1024 * 1024, files: 1, fields: 20, fieldSize: 32 * 1024 },
       });
 
       scope.addHook("onRequest", async (request, reply) => {
@@ -216,6 +222,12 @@ export function registerBackOffice(app: FastifyInstance, deps: BackOfficeDeps): 
       await scope.register(dashboardRoutes, { db: deps.db, clock: deps.clock });
       await scope.register(merchantRoutes, { ...deps, audit });
       await scope.register(paymentRoutes, { audit, merchants: deps.merchants });
+      await scope.register(accountingRoutes, {
+        audit,
+        merchants: deps.merchants,
+        clock: deps.clock,
+        ...(deps.accounting ? { accounting: deps.accounting } : {}),
+      });
     },
     { prefix: BASE },
   );

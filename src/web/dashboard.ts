@@ -6,8 +6,8 @@
  */
 import type { FastifyInstance } from "fastify";
 import type { Clock } from "../core/clock.js";
+import { html } from "../http/html.js";
 import type { Database } from "../store/database.js";
-import { html } from "./html.js";
 import { BASE, page } from "./layout.js";
 import { pageContext, principal } from "./request-context.js";
 import { sendPage } from "./security-headers.js";

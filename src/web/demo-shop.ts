@@ -12,6 +12,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { Agent, request as send } from "undici";
+import { html, type SafeHtml } from "../http/html.js";
 import { serverOptions } from "../http/operations.js";
 import type { CertificatePem } from "../http/tls.js";
 import { httpsServerOptions } from "../http/tls.js";
@@ -26,7 +27,6 @@ import {
   updateAmountResponse,
 } from "../paygate/tables.js";
 import { assetRoutes, assetUrl } from "./assets.js";
-import { html, type SafeHtml } from "./html.js";
 import { LANGUAGE_COOKIE, pickLanguage, type Translate, translator } from "./i18n.js";
 import { message } from "./layout.js";
 import { sendPage } from "./security-headers.js";

@@ -1,4 +1,8 @@
-/** The fields of a back-office POST: url-encoded, or multipart (the .pem upload), read once. */
+/**
+ * The fields of a back-office POST: url-encoded, or multipart (the .pem and settlement file
+ * uploads), read once. A file is also kept as its bytes ({@link uploadedFile}): a settlement file
+ * is stored as uploaded, byte for byte.
+ */
 import type { FastifyRequest } from "fastify";
 
 type Form = Record<string, string>;
@@ -16,7 +20,10 @@ export async function readForm(request: FastifyRequest): Promise<Form> {
     for await (const part of request.parts()) {
       if (part.type === "file") {
         const content = await part.toBuffer();
-        if (content.length > 0) form[part.fieldname] = content.toString("utf8");
+        if (content.length > 0) {
+          form[part.fieldname] = content.toString("utf8");
+          files.set(request, { ...files.get(request), [part.fieldname]: content });
+        }
       } else if (typeof part.value === "string") {
         form[part.fieldname] = part.value;
       }
@@ -28,3 +35,10 @@ export async function readForm(request: FastifyRequest): Promise<Form> {
 }
 
 const multipartForms = new WeakMap<FastifyRequest, Form>();
+const files = new WeakMap<FastifyRequest, Readonly<Record<string, Buffer>>>();
+
+/** The bytes of an uploaded file field (after {@link readForm}), unchanged. */
+export async function uploadedFile(request: FastifyRequest, field: string): Promise<Buffer | undefined> {
+  await readForm(request);
+  return files.get(request)?.[field];
+}

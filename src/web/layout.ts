@@ -1,7 +1,7 @@
 /** The back office's page frame: skip link, header with navigation and language switch, main. */
 import type { Principal } from "../api/principal.js";
+import { html, type SafeHtml } from "../http/html.js";
 import { assetUrl } from "./assets.js";
-import { html, type SafeHtml } from "./html.js";
 import type { Language, MessageKey, Translate } from "./i18n.js";
 
 export const BASE = "/back-office";
@@ -23,6 +23,7 @@ const NAV: ReadonlyArray<readonly [string, MessageKey]> = [
   ["/webhooks", "nav.webhooks"],
   ["/subscriptions", "nav.subscriptions"],
   ["/requests", "nav.requests"],
+  ["/accounting", "nav.accounting"],
   ["/audit", "nav.audit"],
 ];
 

@@ -17,9 +17,9 @@ import { AMAZON_ID, generatedKey, ipnUrlOf } from "../gateway/admin-merchants.js
 import type { EmulatorEndpoint } from "../gateway/amazon-link.js";
 import type { MerchantDirectory, MerchantSummary } from "../gateway/merchant-directory.js";
 import type { SecretBox } from "../gateway/secrets.js";
+import { html, type SafeHtml } from "../http/html.js";
 import type { Database } from "../store/database.js";
 import { readForm } from "./form.js";
-import { html, type SafeHtml } from "./html.js";
 import type { MessageKey, Translate } from "./i18n.js";
 import { BASE, csrfField, message, page } from "./layout.js";
 import {

@@ -10,8 +10,8 @@
 import { randomUUID } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { MerchantDirectory } from "../gateway/merchant-directory.js";
+import { html, type SafeHtml } from "../http/html.js";
 import { readForm } from "./form.js";
-import { html, type SafeHtml } from "./html.js";
 import type { MessageKey, Translate } from "./i18n.js";
 import { BASE, csrfField, message, page } from "./layout.js";
 import { type Audit, office, pageContext, principal } from "./request-context.js";

@@ -1,50 +1,10 @@
 /**
- * Server-side HTML for the buyer pages: a tagged template that escapes every interpolated value
- * unless it is already `SafeHtml`, and the page frame with the "Emulator" banner.
+ * The buyer pages' frame with the "Emulator" banner, and how they are sent. Escaping is Kasse's
+ * one HTML template (`src/http/html.ts`), shared with the back office.
  */
 
 import type { FastifyReply } from "fastify";
-
-/** Markup that has been built by {@link html} and must not be escaped again. */
-export class SafeHtml {
-  constructor(readonly markup: string) {}
-  toString(): string {
-    return this.markup;
-  }
-}
-
-const ENTITIES: Readonly<Record<string, string>> = {
-  "&": "&amp;",
-  "<": "&lt;",
-  ">": "&gt;",
-  '"': "&quot;",
-  "'": "&#39;",
-  "`": "&#96;",
-};
-
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"'`]/g, (character) => ENTITIES[character] ?? character);
-}
-
-type Interpolation = SafeHtml | string | number | null | undefined | false | readonly Interpolation[];
-
-function render(value: Interpolation): string {
-  if (value === null || value === undefined || value === false) return "";
-  if (value instanceof SafeHtml) return value.markup;
-  if (Array.isArray(value)) return value.map(render).join("");
-  return escapeHtml(String(value));
-}
-
-/**
- * @example html`<p>${userInput}</p>` // userInput is escaped; nested html`` is kept as markup
- */
-export function html(strings: TemplateStringsArray, ...values: Interpolation[]): SafeHtml {
-  let markup = strings[0] ?? "";
-  values.forEach((value, index) => {
-    markup += render(value) + (strings[index + 1] ?? "");
-  });
-  return new SafeHtml(markup);
-}
+import { html, SafeHtml } from "../../http/html.js";
 
 const STYLE = `
 *{box-sizing:border-box}

@@ -3,9 +3,10 @@
  * the input and call the checkout flow; these functions only render.
  */
 import type { Address, ChargePermission, CheckoutSession, Price } from "../../amazon/wire.js";
+import { html, type SafeHtml } from "../../http/html.js";
 import { addressExclusion } from "../state/delivery-specifications.js";
 import type { BuyerSession, SignInView } from "./engine-port.js";
-import { html, page, type SafeHtml } from "./html.js";
+import { page } from "./html.js";
 import { BUYER_PATHS } from "./paths.js";
 import type { TestBuyer, WalletAddressEntry, WalletInstrument } from "./wallet.js";
 

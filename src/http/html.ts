@@ -1,7 +1,8 @@
 /**
- * Server-side HTML: a tagged template that escapes every interpolated value unless it is
- * already `SafeHtml` (built by `html` itself). Pages have no inline script or style; behaviour
- * comes from the ES modules in `assets/`.
+ * Server-side HTML, the one escaper of every page Kasse renders (the back office and demo shop
+ * in `src/web`, the emulator's buyer pages): a tagged template that escapes every interpolated
+ * value unless it is already `SafeHtml` (built by `html` itself). `&`, `<`, `>`, both quotes and
+ * the backtick are escaped, so a value is safe in text and in quoted attributes.
  */
 
 export class SafeHtml {
