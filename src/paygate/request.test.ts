@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import fc from "fast-check";
 import { buildRequest, type ShopCredentials } from "./client.js";
 import { encryptData } from "./crypto.js";
 import { computeMac } from "./mac.js";
@@ -152,5 +153,58 @@ describe("gateway request steps", () => {
         undefined,
       );
     }
+  });
+
+  it("refuse any envelope or Data from outside with a code, never a throw (property)", () => {
+    const field = fc.oneof(
+      fc.string({ maxLength: 80 }),
+      fc.stringMatching(/^[0-9a-fA-F-]{0,96}$/),
+      fc.constant("\u0000"),
+    );
+    fc.assert(
+      fc.property(field, field, field, (merchantId, len, data) => {
+        const read = readEnvelope(
+          new URLSearchParams([
+            ["MerchantID", merchantId],
+            ["Len", len],
+            ["Data", data],
+          ]),
+        );
+        if (!read.ok) return /^\d{8}$/.test(read.code.code);
+        const opened = openRequest(read.envelope, keys, captureRequest, generalRequest);
+        return opened.ok || /^\d{8}$/.test(opened.code.code);
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it("never accept a capture whose Data was altered in transit: refused, or its MAC fails (property)", () => {
+    const request = buildRequest(shop, captureRequest, {
+      PayID: PAY_ID,
+      TransID: "T1",
+      Amount: 100,
+      Currency: "EUR",
+    });
+    const { len, data } = envelopeOf(request.body);
+    fc.assert(
+      fc.property(fc.nat(data.length - 1), fc.constantFrom(..."0123456789ABCDEF"), (at, digit) => {
+        fc.pre(data[at]?.toUpperCase() !== digit);
+        const altered = `${data.slice(0, at)}${digit}${data.slice(at + 1)}`;
+        const opened = openRequest(
+          { merchantId: shop.merchantId, len, data: altered },
+          keys,
+          captureRequest,
+          generalRequest,
+        );
+        if (!opened.ok) return true;
+        const macRefusal = checkRequestMac(shop.hmacKey, shop.merchantId, opened, captureRequest, {
+          required: true,
+        });
+        const unchanged =
+          opened.values.Amount === "100" && opened.values.PayID === PAY_ID && opened.values.TransID === "T1";
+        return macRefusal !== undefined || unchanged;
+      }),
+      { numRuns: 2_000 },
+    );
   });
 });
