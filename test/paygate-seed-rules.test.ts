@@ -10,6 +10,7 @@ import { readAnswer } from "../src/paygate/client.js";
 import { refusalAnswer } from "../src/paygate/tables.js";
 import { admin, capture, createAsyncShop, pay, startAsyncWorld, startPayment } from "./async-support.js";
 import type { World } from "./paygate-support.js";
+import { wooCommerce } from "./support/computop-plugins.js";
 
 let world: World;
 
@@ -90,5 +91,13 @@ describe("buyer's cancel", () => {
     assert.ok(notified.ok && notified.macVerified);
     assert.equal(notified.code, redirected.code);
     assert.equal(notified.values.ErrorText, "BuyerCanceled");
+    // What WooCommerce's SDK makes of the same notify: its split, its lower-case property.
+    const woo = wooCommerce.read(
+      new URLSearchParams((notify as { body: string }).body).get("Data") as string,
+      shop.blowfishKey,
+    );
+    assert.deepEqual(woo.warnings, []);
+    assert.equal(woo.values.errortext, "BuyerCanceled");
+    assert.equal(woo.values.Code, "22890703");
   });
 });
