@@ -35,19 +35,7 @@ import {
   readAnswer,
   type ShopCredentials,
 } from "../src/paygate/client.js";
-import {
-  captureRequest,
-  captureResponse,
-  completionResult,
-  creditRequest,
-  creditResponse,
-  initRequest,
-  initResponse,
-  inquireRequest,
-  inquireResponse,
-  type ParameterTable,
-  reviewRedirect,
-} from "../src/paygate/tables.js";
+import { inquireRequest, inquireResponse, type ParameterTable } from "../src/paygate/tables.js";
 import { type Database, openDatabase } from "../src/store/database.js";
 import {
   freePort,
@@ -56,6 +44,7 @@ import {
   startKasse,
   stopGracefully,
 } from "./support/kasse-process.js";
+import { creditShopPayment, runShopPayment, type ShopDriver } from "./support/load-shop.js";
 import { NotifyLog } from "./support/notify-log.js";
 import {
   auditNotifications,
@@ -77,7 +66,7 @@ const KILLS = Number(process.env.KASSE_CRASH_KILLS ?? random.int(2, 4));
 const CONCURRENCY = 6;
 const ADMIN_TOKEN = "crash-test-admin-token";
 const MERCHANT = "crash-shop";
-const SHOP = "https://shop.example";
+const _SHOP = "https://shop.example";
 /**
  * How long one shop step keeps retrying before the test gives up on it (a lost request). A
  * restart after SIGKILL recovers PGlite's WAL first; on a loaded two-core CI machine that has
@@ -309,76 +298,18 @@ async function atAmazon(path: string, payload: object = {}): Promise<Record<stri
   return body;
 }
 
-async function runPayment(payment: ShopPayment, refunds = true): Promise<void> {
-  const tag = `payment ${payment.index}`;
-  const init = await shopCall(
-    `${tag} init`,
-    initRequest,
-    {
-      TransID: payment.transId,
-      CountryCode: "EU",
-      Amount: payment.amount,
-      Currency: "EUR",
-      TxType: payment.txType,
-      URLSuccess: `${SHOP}/success`,
-      URLFailure: `${SHOP}/failure`,
-      URLNotify: notify.url,
-      URLCancel: `${SHOP}/cancel`,
-      ShopUrl: `${SHOP}/review`,
-    },
-    initResponse,
-    `I-${payment.index}`,
-  );
-  assert.equal(init.code, "00000000", `${tag} init: ${init.code}`);
-  payment.payId = init.values.PayID as string;
-
-  const click = await atAmazon("/__admin/button-checkout", {
-    payloadJSON: init.values.buttonpayload,
-    signature: init.values.buttonsignature,
-    publicKeyId: init.values.buttonpublickeyid,
-  });
-  const review = readAnswer(shop, reviewRedirect, await browse(`${tag} review`, click.redirectUrl as string));
-  assert.ok(review.ok && review.macVerified, `${tag}: review hand-off unreadable`);
-  assert.equal(review.values.PayID, payment.payId);
-
-  const confirmed = await atAmazon(`/__admin/checkout-sessions/${click.checkoutSessionId}/authenticate`);
-  const back = await browse(`${tag} result`, confirmed.redirectUrl as string);
-  assert.ok(back.startsWith(`${SHOP}/success?`), `${tag}: the buyer went to ${back}`);
-  const completion = readAnswer(shop, completionResult, back);
-  assert.ok(completion.ok && completion.macVerified, `${tag}: completion unreadable`);
-  assert.equal(completion.values.Status, "OK");
-  payment.completionXid = completion.values.XID as string;
-  payment.chargeId = completion.values.chargeid as string;
-
-  if (payment.txType === "Authorize") {
-    const capture = await shopCall(
-      `${tag} capture`,
-      captureRequest,
-      { PayID: payment.payId, TransID: payment.transId, Amount: payment.amount, Currency: "EUR" },
-      captureResponse,
-      `C-${payment.index}`,
-    );
-    // OK, or PENDING when the first attempt's answer was lost with the process (its outcome is
-    // then settled after the restart and told by CaptureNotification).
-    assert.ok(["OK", "PENDING"].includes(capture.values.Status as string), `${tag} capture: ${capture.code}`);
-    payment.captureXid = capture.values.XID as string;
-  }
-  if (!refunds) return;
-  for (const [n, amount] of payment.refunds.entries()) await credit(payment, n, amount);
-}
-
-async function credit(payment: ShopPayment, n: number, amount: number): Promise<void> {
-  const what = `payment ${payment.index} credit ${n + 1}`;
-  const answer = await shopCall(
-    what,
-    creditRequest,
-    { PayID: payment.payId as string, TransID: payment.transId, Amount: amount, Currency: "EUR" },
-    creditResponse,
-    `R${n + 1}-${payment.index}`,
-  );
-  assert.ok(["OK", "PENDING"].includes(answer.values.Status as string), `${what}: ${answer.code}`);
-  payment.refundXids.push(answer.values.XID as string);
-}
+/** The shop of this scenario: steps repeated with their ReqId until a gateway answers. */
+const driver: ShopDriver = {
+  get shop() {
+    return shop;
+  },
+  get notifyUrl() {
+    return notify.url;
+  },
+  call: shopCall,
+  browse,
+  atAmazon,
+};
 
 /**
  * The one window a random kill rarely hits, made certain: Amazon has created the refund but its
@@ -387,13 +318,13 @@ async function credit(payment: ShopPayment, n: number, amount: number): Promise<
  * credit.aspx with the same ReqId; Kasse must finish that refund — the same one, not a second.
  */
 async function refundInFlightWhenKilled(payment: ShopPayment): Promise<void> {
-  await runPayment(payment, false);
+  await runShopPayment(driver, payment, false);
   const drops = 50;
   await atAmazon("/__admin/faults", {
     reset: true,
     failures: [{ operation: "createRefund", status: "dropConnection", phase: "afterCommit", count: drops }],
   });
-  const asked = credit(payment, 0, payment.refunds[0] as number);
+  const asked = creditShopPayment(driver, payment, 0, payment.refunds[0] as number);
   // Wait (by observing, not by time) until Amazon has processed the first attempt.
   for (;;) {
     const response = await request(`${emulator.ready.emulator}/__admin/faults`, { dispatcher: amazonAgent });
@@ -412,7 +343,7 @@ async function refundInFlightWhenKilled(payment: ShopPayment): Promise<void> {
 async function runLoad(payments: readonly ShopPayment[]): Promise<void> {
   const queue = [...payments];
   const worker = async () => {
-    for (let next = queue.shift(); next; next = queue.shift()) await runPayment(next);
+    for (let next = queue.shift(); next; next = queue.shift()) await runShopPayment(driver, next);
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
   await killing;

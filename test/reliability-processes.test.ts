@@ -27,13 +27,7 @@ import {
   type ShopCredentials,
 } from "../src/paygate/client.js";
 import {
-  captureRequest,
-  captureResponse,
   completionResult,
-  creditRequest,
-  creditResponse,
-  initRequest,
-  initResponse,
   inquireRequest,
   inquireResponse,
   type ParameterTable,
@@ -41,8 +35,9 @@ import {
 import { openDatabase } from "../src/store/database.js";
 import { type ProcessBench, startProcessBench } from "./async-processes.js";
 import { admin, advanceAmazon, createAsyncShop } from "./async-support.js";
-import { buyer, SHOP, type World } from "./paygate-support.js";
+import { buyer, SHOP } from "./paygate-support.js";
 import { freePort, type KasseProcess, stopGracefully } from "./support/kasse-process.js";
+import { runShopPayment, type ShopDriver } from "./support/load-shop.js";
 import { NotifyLog } from "./support/notify-log.js";
 import {
   auditNotifications,
@@ -51,7 +46,6 @@ import {
   inquiryMismatches,
   planPayment,
   readNotifications,
-  type ShopPayment,
 } from "./support/payment-audit.js";
 import { type PrivatePostgres, startPrivatePostgres } from "./support/private-postgres.js";
 import { seededRandom } from "./support/seeded-random.js";
@@ -160,72 +154,6 @@ function browse(what: string, url: string): Promise<string> {
   });
 }
 
-async function runPayment(world: World, payment: ShopPayment): Promise<void> {
-  const tag = `payment ${payment.index}`;
-  const init = await shopCall(
-    `${tag} init`,
-    initRequest,
-    {
-      TransID: payment.transId,
-      CountryCode: "EU",
-      Amount: payment.amount,
-      Currency: "EUR",
-      TxType: payment.txType,
-      URLSuccess: `${SHOP}/success`,
-      URLFailure: `${SHOP}/failure`,
-      URLNotify: notify.url,
-      URLCancel: `${SHOP}/cancel`,
-      ShopUrl: `${SHOP}/review`,
-    },
-    initResponse,
-    `I-${payment.index}`,
-  );
-  assert.equal(init.code, "00000000", `${tag} init: ${init.code}`);
-  payment.payId = init.values.PayID as string;
-  const click = await buyer(world, "/__admin/button-checkout", {
-    payloadJSON: init.values.buttonpayload,
-    signature: init.values.buttonsignature,
-    publicKeyId: init.values.buttonpublickeyid,
-  });
-  await browse(`${tag} review`, click.redirectUrl as string);
-  const confirmed = await buyer(world, `/__admin/checkout-sessions/${click.checkoutSessionId}/authenticate`);
-  const landed = await browse(`${tag} result`, confirmed.redirectUrl as string);
-  assert.ok(landed.startsWith(`${SHOP}/success?`), `${tag}: the buyer went to ${landed}`);
-  const completion = readAnswer(shop, completionResult, new URL(landed).search.slice(1));
-  assert.ok(
-    completion.ok && completion.macVerified && completion.values.Status === "OK",
-    `${tag}: ${landed}`,
-  );
-  payment.completionXid = completion.values.XID as string;
-  payment.chargeId = completion.values.chargeid as string;
-
-  if (payment.txType === "Authorize") {
-    const capture = await shopCall(
-      `${tag} capture`,
-      captureRequest,
-      { PayID: payment.payId, TransID: payment.transId, Amount: payment.amount, Currency: "EUR" },
-      captureResponse,
-      `C-${payment.index}`,
-    );
-    assert.ok(["OK", "PENDING"].includes(capture.values.Status as string), `${tag} capture: ${capture.code}`);
-    payment.captureXid = capture.values.XID as string;
-  }
-  for (const [n, amount] of payment.refunds.entries()) {
-    const answer = await shopCall(
-      `${tag} credit ${n + 1}`,
-      creditRequest,
-      { PayID: payment.payId, TransID: payment.transId, Amount: amount, Currency: "EUR" },
-      creditResponse,
-      `R${n + 1}-${payment.index}`,
-    );
-    assert.ok(
-      ["OK", "PENDING"].includes(answer.values.Status as string),
-      `${tag} credit ${n + 1}: ${answer.code}`,
-    );
-    payment.refundXids.push(answer.values.XID as string);
-  }
-}
-
 async function readiness(gateway: KasseProcess): Promise<number> {
   const response = await request(`${gateway.ready.gateway}/readyz`, {
     dispatcher: (bench as ProcessBench).agent,
@@ -274,6 +202,13 @@ test(`three processes on one PostgreSQL, the database restarted under load, full
     gateways.push(await bench.spawnGateway(`gateway-${n}`, await freePort(), env));
   const world = bench.worldOf(gateways[0] as KasseProcess);
   shop = await createAsyncShop(world, MERCHANT);
+  const driver: ShopDriver = {
+    shop,
+    notifyUrl: notify.url,
+    call: shopCall,
+    browse,
+    atAmazon: (path, payload = {}) => buyer(world, path, payload),
+  };
 
   const random = seededRandom(SEED);
   const payments = Array.from({ length: PAYMENTS }, (_, index) => planPayment(random, index + 1, "P3"));
@@ -286,7 +221,7 @@ test(`three processes on one PostgreSQL, the database restarted under load, full
   );
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
-      for (let next = queue.shift(); next; next = queue.shift()) await runPayment(world, next);
+      for (let next = queue.shift(); next; next = queue.shift()) await runShopPayment(driver, next);
     }),
   );
   await chaos;
