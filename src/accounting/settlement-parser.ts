@@ -2,44 +2,24 @@
  * Reads an Amazon Pay settlement flat file (docs/accounting.md "What is imported"): UTF-8 with or
  * without BOM, LF or CRLF, comma-separated and double-quoted, a key/value preamble found by
  * content (`SellerId`, `SettlementStartDate`, `SettlementEndDate`), then the 15-column header
- * (trailing empty cell tolerated) and one row per balance movement. Money is parsed from the
+ * (trailing empty cell tolerated) and one row per balance movement. Preamble keys and columns are
+ * `amazon/settlement-report.ts`'s table, the one the emulator's report writer follows. Money is parsed from the
  * signed dot-decimal text into integer minor units — never through a float. Anything that does not
  * fit is a {@link SettlementFileError} naming the line and the field: a file is read whole or not.
  */
+import {
+  SETTLEMENT_COLUMN_NAMES,
+  SETTLEMENT_TRANSACTION_TYPES,
+  type SettlementColumnName,
+  type SettlementPreambleKey,
+  type SettlementTransactionType,
+  settlementReportRecord,
+} from "../amazon/settlement-report.js";
 import { isSupportedCurrency, parseDecimal } from "../core/money.js";
 
-export const SETTLEMENT_COLUMNS = [
-  "TransactionPostedDate",
-  "SettlementId",
-  "AmazonTransactionId",
-  "SellerReferenceId",
-  "TransactionType",
-  "AmazonOrderReferenceId",
-  "SellerOrderId",
-  "StoreName",
-  "CurrencyCode",
-  "TransactionDescription",
-  "TransactionAmount",
-  "TransactionPercentageFee",
-  "TransactionFixedFee",
-  "TotalTransactionFee",
-  "NetTransactionAmount",
-] as const;
-
 /** The types Kasse books (docs/accounting.md "Booking rules"); any other is refused. */
-export const TRANSACTION_TYPES = [
-  "Capture",
-  "Refund",
-  "Chargeback",
-  "A-to-z Guarantee Claim",
-  "Dispute",
-  "Adjustment",
-  "Authorization",
-  "Reserve",
-  "Transfer",
-  "Debt",
-] as const;
-export type TransactionType = (typeof TRANSACTION_TYPES)[number];
+export const TRANSACTION_TYPES = SETTLEMENT_TRANSACTION_TYPES;
+export type TransactionType = SettlementTransactionType;
 
 export interface SettlementLine {
   /** 1-based number of the body row (the booking references it). */
@@ -205,11 +185,11 @@ export function parseSettlementFile(bytes: Uint8Array, ledgerCurrency: string): 
   if (text.startsWith("\ufeff")) text = text.slice(1);
   if (text.trim() === "") throw new SettlementFileError("empty", "the file is empty");
   const records = csvRecords(text);
-  const headerIndex = records.findIndex((record) => record.cells[0] === SETTLEMENT_COLUMNS[0]);
+  const headerIndex = records.findIndex((record) => record.cells[0] === SETTLEMENT_COLUMN_NAMES[0]);
   if (headerIndex < 0) {
     throw new SettlementFileError(
       "missing_header",
-      `no header line starting with "${SETTLEMENT_COLUMNS[0]}"`,
+      `no header line starting with "${SETTLEMENT_COLUMN_NAMES[0]}"`,
     );
   }
   const preamble = new Map<string, { value: string; line: number }>();
@@ -219,16 +199,19 @@ export function parseSettlementFile(bytes: Uint8Array, ledgerCurrency: string): 
   }
   const header = records[headerIndex] as { cells: string[]; line: number };
   const names = header.cells.at(-1) === "" ? header.cells.slice(0, -1) : header.cells;
-  if (names.length !== SETTLEMENT_COLUMNS.length || names.some((name, i) => name !== SETTLEMENT_COLUMNS[i])) {
+  if (
+    names.length !== SETTLEMENT_COLUMN_NAMES.length ||
+    names.some((name, i) => name !== SETTLEMENT_COLUMN_NAMES[i])
+  ) {
     throw new SettlementFileError(
       "missing_header",
-      `the header must be the ${SETTLEMENT_COLUMNS.length} settlement columns ${SETTLEMENT_COLUMNS.join(", ")}`,
+      `the header must be the ${SETTLEMENT_COLUMN_NAMES.length} settlement columns ${SETTLEMENT_COLUMN_NAMES.join(", ")}`,
       header.line,
     );
   }
   const sellerId = preamble.get("SellerId")?.value ?? "";
   if (sellerId === "") throw new SettlementFileError("missing_header", "the preamble has no SellerId");
-  const periodDate = (key: string): number => {
+  const periodDate = (key: SettlementPreambleKey): number => {
     const entry = preamble.get(key);
     const epoch = entry === undefined ? undefined : parseSettlementDate(entry.value);
     if (epoch === undefined) {
@@ -249,15 +232,15 @@ export function parseSettlementFile(bytes: Uint8Array, ledgerCurrency: string): 
   for (const record of records.slice(headerIndex + 1)) {
     const { cells, line } = record;
     if (cells.length === 1 && cells[0] === "") continue;
-    if (cells.length !== SETTLEMENT_COLUMNS.length) {
+    if (cells.length !== SETTLEMENT_COLUMN_NAMES.length) {
       throw new SettlementFileError(
-        cells.length < SETTLEMENT_COLUMNS.length ? "truncated" : "malformed",
-        `${cells.length} cells, expected ${SETTLEMENT_COLUMNS.length}`,
+        cells.length < SETTLEMENT_COLUMN_NAMES.length ? "truncated" : "malformed",
+        `${cells.length} cells, expected ${SETTLEMENT_COLUMN_NAMES.length}`,
         line,
       );
     }
-    const cell = (name: (typeof SETTLEMENT_COLUMNS)[number]) =>
-      cells[SETTLEMENT_COLUMNS.indexOf(name)] as string;
+    const row = settlementReportRecord(cells);
+    const cell = (name: SettlementColumnName) => row[name];
     const type = cell("TransactionType");
     if (!isTransactionType(type)) {
       throw new SettlementFileError(
@@ -312,7 +295,7 @@ export function parseSettlementFile(bytes: Uint8Array, ledgerCurrency: string): 
         "TransactionPostedDate",
       );
     }
-    const money = (name: (typeof SETTLEMENT_COLUMNS)[number]): number => {
+    const money = (name: SettlementColumnName): number => {
       const value = parseSettlementAmount(cell(name), currency);
       if (value === undefined) {
         throw new SettlementFileError(

@@ -1,10 +1,20 @@
 import { createHash } from "node:crypto";
+import {
+  SETTLEMENT_COLUMN_NAMES,
+  SETTLEMENT_PREAMBLE_KEYS,
+  SETTLEMENT_REPORT_TITLE,
+  type SettlementPreambleKey,
+  type SettlementReportRecord,
+  type SettlementTransactionType,
+  settlementReportCells,
+} from "../../amazon/settlement-report.js";
 import { formatDecimal } from "../../core/money.js";
 
 /**
  * The settlement flat file (reference/accounting.md §1.6): UTF-8 with BOM, LF, every field
  * double-quoted, a five-line preamble, a 15-column header with a trailing comma, then one row
- * per balance movement. Pure and deterministic: the same input gives the same bytes.
+ * per balance movement. The columns are `amazon/settlement-report.ts`'s table, which the gateway's
+ * parser reads by as well. Pure and deterministic: the same input gives the same bytes.
  */
 
 export interface FeeRate {
@@ -59,7 +69,10 @@ export interface SettlementInput {
   readonly feeModel: FeeModel;
 }
 
-export type SettlementRowType = "Capture" | "Refund" | "Transfer" | "Debt";
+export type SettlementRowType = Extract<
+  SettlementTransactionType,
+  "Capture" | "Refund" | "Transfer" | "Debt"
+>;
 
 /** One body row, money signed from the merchant's view (credit positive), in minor units. */
 export interface SettlementRow {
@@ -75,24 +88,6 @@ export interface SettlementRow {
   readonly percentageFee: number;
   readonly fixedFee: number;
 }
-
-export const SETTLEMENT_COLUMNS = [
-  "TransactionPostedDate",
-  "SettlementId",
-  "AmazonTransactionId",
-  "SellerReferenceId",
-  "TransactionType",
-  "AmazonOrderReferenceId",
-  "SellerOrderId",
-  "StoreName",
-  "CurrencyCode",
-  "TransactionDescription",
-  "TransactionAmount",
-  "TransactionPercentageFee",
-  "TransactionFixedFee",
-  "TotalTransactionFee",
-  "NetTransactionAmount",
-] as const;
 
 function rateOf(model: FeeModel, currency: string): FeeRate {
   return model.rates[currency] ?? model.rates.default;
@@ -164,37 +159,42 @@ function compareText(a: string, b: string): number {
 
 /** The file's text without the byte order mark; {@link encodeSettlementFile} gives the bytes. */
 export function renderSettlementFile(input: SettlementInput): string {
+  const preamble: Record<SettlementPreambleKey, string> = {
+    SellerId: input.sellerId,
+    SettlementStartDate: settlementDate(input.start),
+    SettlementEndDate: settlementDate(input.end),
+  };
   const lines = [
-    `${quote("Amazon Payments Advanced")},`,
-    `${quote("Settlement Report")},`,
-    line(["SellerId", input.sellerId]),
-    line(["SettlementStartDate", settlementDate(input.start)]),
-    line(["SettlementEndDate", settlementDate(input.end)]),
-    `${line([...SETTLEMENT_COLUMNS])},`,
+    ...SETTLEMENT_REPORT_TITLE.map((title) => `${quote(title)},`),
+    ...SETTLEMENT_PREAMBLE_KEYS.map((key) => line([key, preamble[key]])),
+    `${line(SETTLEMENT_COLUMN_NAMES)},`,
   ];
   for (const row of settlementRows(input)) {
-    const fee = row.percentageFee + row.fixedFee;
-    lines.push(
-      line([
-        settlementDate(row.postedAt),
-        input.settlementId,
-        row.amazonTransactionId,
-        row.sellerReferenceId,
-        row.type,
-        row.chargePermissionId,
-        row.sellerOrderId,
-        input.storeName,
-        row.currency,
-        row.description,
-        settlementAmount(row.amount, row.currency),
-        settlementAmount(row.percentageFee, row.currency),
-        settlementAmount(row.fixedFee, row.currency),
-        settlementAmount(fee, row.currency),
-        settlementAmount(row.amount + fee, row.currency),
-      ]),
-    );
+    lines.push(line(settlementReportCells(settlementRecord(input, row))));
   }
   return `${lines.join("\n")}\n`;
+}
+
+/** One body row as the file's text cells, by column name. */
+function settlementRecord(input: SettlementInput, row: SettlementRow): SettlementReportRecord {
+  const fee = row.percentageFee + row.fixedFee;
+  return {
+    TransactionPostedDate: settlementDate(row.postedAt),
+    SettlementId: input.settlementId,
+    AmazonTransactionId: row.amazonTransactionId,
+    SellerReferenceId: row.sellerReferenceId,
+    TransactionType: row.type,
+    AmazonOrderReferenceId: row.chargePermissionId,
+    SellerOrderId: row.sellerOrderId,
+    StoreName: input.storeName,
+    CurrencyCode: row.currency,
+    TransactionDescription: row.description,
+    TransactionAmount: settlementAmount(row.amount, row.currency),
+    TransactionPercentageFee: settlementAmount(row.percentageFee, row.currency),
+    TransactionFixedFee: settlementAmount(row.fixedFee, row.currency),
+    TotalTransactionFee: settlementAmount(fee, row.currency),
+    NetTransactionAmount: settlementAmount(row.amount + fee, row.currency),
+  };
 }
 
 const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
