@@ -83,14 +83,14 @@ export function notifyBody(context: AnswerContext, notification: ShopNotificatio
   }
 }
 
-/** The `ChargebackNotification` (docs/async.md): the chargeback's id, the payment's totals. */
-export function chargebackNotifyBody(
+/** What every notify of one of Amazon's notices starts with: whose, which action, its reading. */
+function noticeHead(
   context: AnswerContext,
   payment: Payment,
   action: PaymentAction,
-): string {
-  const reading = noticeReadingOf("chargeback");
-  const values = {
+  reading: ReturnType<typeof noticeReadingOf>,
+) {
+  return {
     mid: context.merchant.merchantId,
     PayID: payment.payId,
     XID: action.xid,
@@ -98,6 +98,17 @@ export function chargebackNotifyBody(
     Status: reading.status,
     Description: reading.code.description,
     Code: reading.code.code,
+  };
+}
+
+/** The `ChargebackNotification` (docs/async.md): the chargeback's id, the payment's totals. */
+export function chargebackNotifyBody(
+  context: AnswerContext,
+  payment: Payment,
+  action: PaymentAction,
+): string {
+  const values = {
+    ...noticeHead(context, payment, action, noticeReadingOf("chargeback")),
     ChargebackID: action.amazonId,
     chargeid: payment.amazon.chargeId,
     chargepermissionid: payment.amazon.chargePermissionId,
@@ -127,13 +138,7 @@ export function recurringEndNotifyBody(
 ): string {
   const reading = noticeReadingOf("permissionClosed", action.reasonCode);
   const values = {
-    mid: context.merchant.merchantId,
-    PayID: payment.payId,
-    XID: action.xid,
-    TransID: action.transId,
-    Status: reading.status,
-    Description: reading.code.description,
-    Code: reading.code.code,
+    ...noticeHead(context, payment, action, reading),
     CodeExt: reading.codeExt,
     ErrorText: reading.errorText,
     chargepermissionid: action.amazonId,
@@ -149,15 +154,8 @@ export function recurringExpiryNotifyBody(
   payment: Payment,
   action: PaymentAction,
 ): string {
-  const reading = noticeReadingOf("permissionExpiring");
   const values = {
-    mid: context.merchant.merchantId,
-    PayID: payment.payId,
-    XID: action.xid,
-    TransID: action.transId,
-    Status: reading.status,
-    Description: reading.code.description,
-    Code: reading.code.code,
+    ...noticeHead(context, payment, action, noticeReadingOf("permissionExpiring")),
     chargepermissionid: action.amazonId,
     ExpiresAt: action.expiresAt === undefined ? undefined : `${action.expiresAt.slice(0, 19)}Z`,
     NotificationType: "ExpiryNotification",
