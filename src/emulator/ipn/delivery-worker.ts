@@ -39,7 +39,11 @@ export interface IpnDeliveryOptions {
   defaultSignatureVersion?: SnsSignatureVersion;
   /** Per-request timeout (connect, headers, body) in real milliseconds. Default 15 s (SNS's). */
   timeoutMs?: number;
-  /** Real milliseconds between outbox polls. Default 250. */
+  /**
+   * Real milliseconds between outbox polls. Default 2 s: a commit that enqueues IPNs wakes the
+   * worker at once (`wake`), so the poll only finds what that misses — retries falling due, lapsed
+   * leases, rows another process sharing the database enqueued — and costs little while idle.
+   */
   pollIntervalMs?: number;
   /** Most notifications in flight at once. Default 16. */
   concurrency?: number;
@@ -71,7 +75,12 @@ interface ClaimedRow {
   ipn_url: string | null;
   region: string;
   ipn_signature_version: SnsSignatureVersion | null;
+  /** The emulated clock's offset from real time when the row was claimed, milliseconds. */
+  offset_ms: string | number | null;
 }
+
+/** The stored emulated clock offset as an interval, added to a real time inside a statement. */
+const EMULATED_OFFSET = "coalesce((select offset_ms from clock), 0) * interval '1 millisecond'";
 
 export class IpnDeliveryWorker {
   readonly #options: IpnDeliveryOptions;
@@ -86,6 +95,7 @@ export class IpnDeliveryWorker {
   #timer: NodeJS.Timeout | undefined;
   #polling: Promise<void> | undefined;
   #pollAgain = false;
+  #backlog = false;
   #stopped = false;
 
   constructor(options: IpnDeliveryOptions) {
@@ -101,7 +111,7 @@ export class IpnDeliveryWorker {
   /** Polls the outbox until {@link stop}. */
   start(): void {
     if (this.#timer || this.#stopped) return;
-    this.#timer = setInterval(() => this.wake(), this.#options.pollIntervalMs ?? 250);
+    this.#timer = setInterval(() => this.wake(), this.#options.pollIntervalMs ?? 2_000);
     this.#timer.unref();
     this.wake();
   }
@@ -146,33 +156,42 @@ export class IpnDeliveryWorker {
 
   async #poll(): Promise<void> {
     const room = this.#concurrency - this.#inFlight.size;
-    if (room <= 0) return;
+    // With no room, or every room taken, more may be due: look again as soon as a send ends
+    // instead of at the next poll.
+    if (room <= 0) {
+      this.#backlog = true;
+      return;
+    }
     const rows = await this.#claim(room);
+    if (rows.length === room) this.#backlog = true;
     for (const row of rows) {
       const work = this.#deliver(row)
         .catch(() => undefined)
-        .finally(() => this.#inFlight.delete(work));
+        .finally(() => {
+          this.#inFlight.delete(work);
+          if (this.#backlog) {
+            this.#backlog = false;
+            this.wake();
+          }
+        });
       this.#inFlight.add(work);
     }
   }
 
-  async #emulatedNow(): Promise<number> {
-    const [row] = await this.#options.db.query<{ offset_ms: string | number }>("select offset_ms from clock");
-    return this.#realClock.now() + Number(row?.offset_ms ?? 0);
-  }
-
   async #claim(limit: number): Promise<ClaimedRow[]> {
     const now = this.#realClock.now();
-    const emulatedNow = await this.#emulatedNow();
     // The lease outlasts the longest send (a duplicate is two sends) so no one else takes it.
     const leaseUntil = now + 2 * this.#timeoutMs + 5_000;
+    // The emulated now is the real now plus the stored offset, added here in the statement (the
+    // offset read with the rows it selects, one statement instead of a clock read before it);
+    // the claimed rows carry the offset on, so sealing and settling need no read of their own.
     return this.#options.db.query<ClaimedRow>(
       `with due as (
          select id from ipn_outbox
           where delivered_at is null and outcome is null
             -- New rows take the database's now() at insert; compare with it too, or a row
             -- inserted in the same millisecond as this claim would wait for the next poll.
-            and next_attempt_at <= greatest($1::timestamptz, now())
+            and next_attempt_at <= greatest($1::timestamptz + ${EMULATED_OFFSET}, now())
             and (lease_until is null or lease_until <= $2::timestamptz)
           order by id
           limit $3
@@ -183,8 +202,9 @@ export class IpnDeliveryWorker {
          from due, merchants m
         where o.id = due.id and m.merchant_id = o.merchant_id
        returning o.id::text as id, o.merchant_id, o.object_type, o.object_id, o.charge_permission_id,
-                 o.notification_type, o.attempts, o.envelope, m.ipn_url, m.region, m.ipn_signature_version`,
-      [iso(emulatedNow), iso(now), limit, iso(leaseUntil)],
+                 o.notification_type, o.attempts, o.envelope, m.ipn_url, m.region, m.ipn_signature_version,
+                 (select offset_ms from clock) as offset_ms`,
+      [iso(now), iso(now), limit, iso(leaseUntil)],
     );
   }
 
@@ -238,20 +258,18 @@ export class IpnDeliveryWorker {
         },
         messageId: this.#randomId(),
         topicArn,
-        timestamp: await this.#emulatedNow(),
+        timestamp: this.#realClock.now() + Number(row.offset_ms ?? 0),
         signatureVersion: row.ipn_signature_version ?? this.#options.defaultSignatureVersion ?? "2",
         signingCertUrl: `${origin}/__sns/cert.pem`,
         unsubscribeUrl: `${origin}/__sns/unsubscribe?SubscriptionArn=${encodeURIComponent(subscriptionArnFor(topicArn))}`,
         privateKey: this.#options.identity.privateKey,
       }),
     );
-    await this.#options.db.query(
-      "update ipn_outbox set envelope = $2 where id = $1::bigint and envelope is null",
-      [row.id, envelope],
-    );
+    // One statement: the first envelope stored wins (a worker whose lease lapsed may have sealed
+    // one meanwhile), and the one stored is what goes out.
     const [stored] = await this.#options.db.query<{ envelope: string }>(
-      "select envelope from ipn_outbox where id = $1::bigint",
-      [row.id],
+      "update ipn_outbox set envelope = coalesce(envelope, $2) where id = $1::bigint returning envelope",
+      [row.id, envelope],
     );
     return stored?.envelope ?? envelope;
   }
@@ -294,9 +312,9 @@ export class IpnDeliveryWorker {
       const delay = this.#schedule[row.attempts] ?? 0;
       await db.query(
         `update ipn_outbox set attempts = attempts + 1, lease_until = null, last_status = $2, last_error = $3,
-                next_attempt_at = $4::timestamptz
+                next_attempt_at = $4::timestamptz + ${EMULATED_OFFSET}
           where id = $1::bigint`,
-        [...params, iso((await this.#emulatedNow()) + delay)],
+        [...params, iso(this.#realClock.now() + delay)],
       );
     } else {
       await db.query(
