@@ -29,11 +29,10 @@ import { SettleJob } from "../payments/settle-job.js";
 import type { Database } from "../store/database.js";
 import type { AmazonLinks, EmulatorEndpoint } from "./amazon-link.js";
 import { ipnIntakePage } from "./ipn/intake.js";
-import { recordIpnReceived } from "./ipn/received.js";
+import { receiveIpnPayments } from "./ipn/received.js";
 import type { MerchantDirectory } from "./merchant-directory.js";
-import { gatewayPaymentStore } from "./store/payment-store.js";
+import { gatewayPaymentStore, recordOf } from "./store/payment-store.js";
 import { findPaymentsByTransId } from "./store/payments.js";
-import { paymentsOfAmazonObject } from "./store/settlements.js";
 import { createRecurringSide, type RecurringSide } from "./subscriptions/side.js";
 
 export interface PaygateSetupOptions {
@@ -145,14 +144,12 @@ export function setUpPaygate(app: FastifyInstance, options: PaygateSetupOptions)
     findMerchant: (merchantId) => options.merchants.find(merchantId),
     verifierFor: (merchant) =>
       merchant.amazon.environment === "emulator" ? emulatorVerifier : amazonVerifier,
-    paymentsOf: (merchantId, ipn) =>
-      paymentsOfAmazonObject(options.db, merchantId, {
-        ...(ipn.ObjectType === "CHARGE" ? { chargeId: ipn.ObjectId } : {}),
-        chargePermissionId: ipn.ChargePermissionId,
-      }),
-    settle: (merchantId, payId, context) => settleJob.settle(merchantId, payId, context),
-    recordReceived: (merchantId, received) =>
-      recordIpnReceived(options.db, merchantId, received, options.clock.now()),
+    receive: async (merchantId, received) =>
+      (await receiveIpnPayments(options.db, merchantId, received, options.clock.now())).map((stored) => ({
+        payId: stored.payment.payId,
+        loaded: recordOf(stored),
+      })),
+    settle: (merchantId, { payId, loaded }, context) => settleJob.settle(merchantId, payId, context, loaded),
     permissionChanged: (merchantId, chargePermissionId) =>
       recurring.permissionChanged(merchantId, chargePermissionId),
     confirmSubscription: async (url) => {

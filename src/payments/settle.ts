@@ -58,9 +58,13 @@ export async function settlePending(
   deps: PaymentDeps,
   merchantId: string,
   payId: string,
-  options: { readonly chargeChanged?: boolean } = {},
+  options: {
+    readonly chargeChanged?: boolean;
+    /** The payment as the caller just read it (the IPN intake's lookup); else it is loaded here. */
+    readonly loaded?: PaymentRecord;
+  } = {},
 ): Promise<Settlement> {
-  const record = await deps.store.load(merchantId, payId);
+  const record = options.loaded ?? (await deps.store.load(merchantId, payId));
   if (record === undefined) return NOTHING;
   const chargeId = record.payment.amazon.chargeId;
   const pending = record.payment.actions.filter(

@@ -23,8 +23,8 @@ function options(overrides: Partial<IpnIntakeOptions> = {}) {
   const base: IpnIntakeOptions = {
     findMerchant: async (id) => (id === "shop" ? (merchant as unknown as Merchant) : undefined),
     verifierFor: () => async (body) => JSON.parse(body),
-    paymentsOf: async () => ["p1", "p2"],
-    settle: async (_merchantId, payId) => {
+    receive: async () => [{ payId: "p1" }, { payId: "p2" }],
+    settle: async (_merchantId, { payId }) => {
       settled.push(payId);
       return 1;
     },
@@ -98,7 +98,7 @@ describe("receiveIpn", () => {
     );
     assert.equal(answer.kind === "answer" && answer.status, 200);
     assert.deepEqual(chargeback.settled, []);
-    const unknown = options({ paymentsOf: async () => [] });
+    const unknown = options({ receive: async () => [] });
     assert.equal((await receiveIpn(unknown.options, "shop", notification())).kind, "answer");
     assert.deepEqual(unknown.settled, []);
   });

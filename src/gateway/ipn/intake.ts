@@ -16,6 +16,7 @@
 import { SnsVerificationError, type SnsVerifier } from "../../amazon/sns-verify.js";
 import type { Logger } from "../../log.js";
 import type { PageOutcome, PaygatePage } from "../../paygate/routes.js";
+import type { PaymentRecord } from "../../payments/ports.js";
 import type { Merchant } from "../merchant-directory.js";
 
 /** The IPN inside the SNS `Message` (§10). */
@@ -29,16 +30,28 @@ export interface IpnMessage {
   readonly NotificationVersion?: string;
 }
 
+/** A payment an IPN concerns, with the record `receive` read (handed back to `settle`). */
+export interface IpnPayment {
+  readonly payId: string;
+  readonly loaded?: PaymentRecord | undefined;
+}
+
 export interface IpnIntakeOptions {
   readonly findMerchant: (merchantId: string) => Promise<Merchant | undefined>;
   /** The verifier for the merchant's environment (emulator merchants trust the emulator's certificate). */
   readonly verifierFor: (merchant: Merchant) => SnsVerifier;
-  /** The merchant's payments the IPN's object belongs to. */
-  readonly paymentsOf: (merchantId: string, ipn: IpnMessage) => Promise<readonly string[]>;
+  /**
+   * Finds the merchant's payments the IPN's object belongs to and keeps the verified IPN with
+   * them (the payment timeline, `received.ts`), at once.
+   */
+  readonly receive: (
+    merchantId: string,
+    received: { readonly messageId: string; readonly ipn: IpnMessage },
+  ) => Promise<readonly IpnPayment[]>;
   /** Asks Amazon and records what it decided; throws when Amazon cannot be asked. */
   readonly settle: (
     merchantId: string,
-    payId: string,
+    payment: IpnPayment,
     context: { readonly chargeChanged: boolean },
   ) => Promise<number>;
   /**
@@ -46,11 +59,6 @@ export interface IpnIntakeOptions {
    * (docs/recurring.md); throws when Amazon cannot be asked.
    */
   readonly permissionChanged?: (merchantId: string, chargePermissionId: string) => Promise<void>;
-  /** Keeps a verified IPN with the payments it concerns (the payment timeline, `received.ts`). */
-  readonly recordReceived?: (
-    merchantId: string,
-    received: { readonly messageId: string; readonly ipn: IpnMessage; readonly payIds: readonly string[] },
-  ) => Promise<void>;
   /** GET of a genuine SNS `SubscribeURL`. */
   readonly confirmSubscription: (url: string) => Promise<void>;
   readonly logger: Logger;
@@ -132,16 +140,16 @@ export async function receiveIpn(
       return answer(503, "try again later");
     }
   }
-  const payIds = await options.paymentsOf(merchant.merchantId, ipn);
-  await options.recordReceived?.(merchant.merchantId, { messageId: message.MessageId, ipn, payIds });
-  if (payIds.length === 0) {
+  const payments = await options.receive(merchant.merchantId, { messageId: message.MessageId, ipn });
+  const payIds = payments.map((payment) => payment.payId);
+  if (payments.length === 0) {
     logger.info(about, "IPN about an object no payment of this merchant has; acknowledged");
     return answer(200, "OK");
   }
   try {
     let applied = 0;
-    for (const payId of payIds) {
-      applied += await options.settle(merchant.merchantId, payId, {
+    for (const payment of payments) {
+      applied += await options.settle(merchant.merchantId, payment, {
         chargeChanged: ipn.ObjectType === "CHARGE",
       });
     }

@@ -95,7 +95,8 @@ export function gatewayPaymentStore(db: Database, clock: Clock): PaymentStore {
   };
 }
 
-function recordOf(stored: StoredPayment): PaymentRecord {
+/** A stored payment as the steps see it. */
+export function recordOf(stored: StoredPayment): PaymentRecord {
   return {
     payment: stored.payment,
     context: stored.context as unknown as CheckoutContext,
