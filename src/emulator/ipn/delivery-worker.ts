@@ -79,6 +79,11 @@ interface ClaimedRow {
   offset_ms: string | number | null;
 }
 
+type DeliveryPlan =
+  | { readonly kind: "dropped"; readonly row: ClaimedRow }
+  | { readonly kind: "abandoned"; readonly row: ClaimedRow; readonly error: string | undefined }
+  | { readonly kind: "send"; readonly row: ClaimedRow; readonly target: URL };
+
 /** The stored emulated clock offset as an interval, added to a real time inside a statement. */
 const EMULATED_OFFSET = "coalesce((select offset_ms from clock), 0) * interval '1 millisecond'";
 
@@ -164,8 +169,19 @@ export class IpnDeliveryWorker {
     }
     const rows = await this.#claim(room);
     if (rows.length === room) this.#backlog = true;
-    for (const row of rows) {
-      const work = this.#deliver(row)
+    // Each row's fate is decided in claim order before anything is sent (the fault switches
+    // count in that order); the rows that will be sent and have no envelope yet are sealed
+    // together, in one statement per poll instead of one per notification.
+    const plans = rows.map((row) => this.#plan(row));
+    const sealing = this.#seal(
+      plans.flatMap((plan) => (plan.kind === "send" && plan.row.envelope === null ? [plan.row] : [])),
+    );
+    for (const plan of plans) {
+      const delivery =
+        plan.kind === "send"
+          ? sealing.then((envelopes) => this.#deliver(plan, envelopes.get(plan.row.id) ?? plan.row.envelope))
+          : this.#deliver(plan, null);
+      const work = delivery
         .catch(() => undefined)
         .finally(() => {
           this.#inFlight.delete(work);
@@ -208,18 +224,27 @@ export class IpnDeliveryWorker {
     );
   }
 
-  async #deliver(row: ClaimedRow): Promise<void> {
-    if (this.#options.faults?.takeIpnDrop()) {
+  /** Dropped by a fault, abandoned (no usable IPN URL), or to be sent to `target`. */
+  #plan(row: ClaimedRow): DeliveryPlan {
+    if (this.#options.faults?.takeIpnDrop()) return { kind: "dropped", row };
+    const target = row.ipn_url ? parseUrl(row.ipn_url) : undefined;
+    const refusal = !target ? "merchant has no usable IPN URL" : refuseTarget(target);
+    if (!target || refusal) return { kind: "abandoned", row, error: refusal };
+    return { kind: "send", row, target };
+  }
+
+  async #deliver(plan: DeliveryPlan, envelope: string | null): Promise<void> {
+    const { row } = plan;
+    if (plan.kind === "dropped") {
       await this.#settle(row, "dropped", { error: "dropped by fault injection" });
       return;
     }
-    const target = row.ipn_url ? parseUrl(row.ipn_url) : undefined;
-    const refusal = !target ? "merchant has no usable IPN URL" : refuseTarget(target);
-    if (!target || refusal) {
-      await this.#settle(row, "abandoned", { error: refusal });
+    if (plan.kind === "abandoned") {
+      await this.#settle(row, "abandoned", { error: plan.error });
       return;
     }
-    const envelope = row.envelope ?? (await this.#seal(row));
+    if (envelope === null) throw new Error(`IPN ${row.id} has no envelope`);
+    const { target } = plan;
     const sends = this.#options.faults?.takeIpnDuplicate() ? 2 : 1;
     let result: SendResult = { ok: false, error: "not sent" };
     for (let i = 0; i < sends; i += 1) {
@@ -241,11 +266,29 @@ export class IpnDeliveryWorker {
     }
   }
 
-  /** Builds and stores the signed envelope once, so retries resend identical bytes (as SNS does). */
-  async #seal(row: ClaimedRow): Promise<string> {
+  /**
+   * Builds and stores each row's signed envelope once, so retries resend identical bytes (as SNS
+   * does); answers the stored envelope per row id. One statement for all rows: the first envelope
+   * stored wins (a worker whose lease lapsed may have sealed one meanwhile), and the one stored is
+   * what goes out.
+   */
+  async #seal(rows: readonly ClaimedRow[]): Promise<Map<string, string>> {
+    if (rows.length === 0) return new Map();
+    const envelopes = rows.map((row) => this.#envelopeOf(row));
+    const stored = await this.#options.db.query<{ id: string; envelope: string }>(
+      `update ipn_outbox o set envelope = coalesce(o.envelope, sealed.envelope)
+         from unnest($1::text[], $2::text[]) as sealed (id, envelope)
+        where o.id = sealed.id::bigint
+       returning o.id::text as id, o.envelope`,
+      [rows.map((row) => row.id), envelopes],
+    );
+    return new Map(stored.map((row) => [row.id, row.envelope]));
+  }
+
+  #envelopeOf(row: ClaimedRow): string {
     const topicArn = topicArnFor(row.merchant_id, row.region);
     const origin = this.#options.publicOrigin();
-    const envelope = JSON.stringify(
+    return JSON.stringify(
       signIpnEnvelope({
         ipn: {
           MerchantID: row.merchant_id,
@@ -265,13 +308,6 @@ export class IpnDeliveryWorker {
         privateKey: this.#options.identity.privateKey,
       }),
     );
-    // One statement: the first envelope stored wins (a worker whose lease lapsed may have sealed
-    // one meanwhile), and the one stored is what goes out.
-    const [stored] = await this.#options.db.query<{ envelope: string }>(
-      "update ipn_outbox set envelope = coalesce(envelope, $2) where id = $1::bigint returning envelope",
-      [row.id, envelope],
-    );
-    return stored?.envelope ?? envelope;
   }
 
   async #send(target: URL, envelope: string): Promise<SendResult> {
