@@ -29,7 +29,7 @@ import { SettleJob } from "../payments/settle-job.js";
 import type { Database } from "../store/database.js";
 import type { AmazonLinks, EmulatorEndpoint } from "./amazon-link.js";
 import { ipnIntakePage } from "./ipn/intake.js";
-import { receiveIpnPayments } from "./ipn/received.js";
+import { keepIpnReceived, receiveIpnPayments } from "./ipn/received.js";
 import type { MerchantDirectory } from "./merchant-directory.js";
 import { gatewayPaymentStore, recordOf } from "./store/payment-store.js";
 import { findPaymentsByTransId } from "./store/payments.js";
@@ -144,11 +144,24 @@ export function setUpPaygate(app: FastifyInstance, options: PaygateSetupOptions)
     findMerchant: (merchantId) => options.merchants.find(merchantId),
     verifierFor: (merchant) =>
       merchant.amazon.environment === "emulator" ? emulatorVerifier : amazonVerifier,
-    receive: async (merchantId, received) =>
-      (await receiveIpnPayments(options.db, merchantId, received, options.clock.now())).map((stored) => ({
-        payId: stored.payment.payId,
-        loaded: recordOf(stored),
-      })),
+    receive: async (merchantId, received) => {
+      const found = await receiveIpnPayments(options.db, merchantId, received, options.clock.now());
+      if (!found.waitsForPermission) {
+        return {
+          payments: found.payments.map((stored) => ({
+            payId: stored.payment.payId,
+            loaded: recordOf(stored),
+          })),
+        };
+      }
+      // The permission's subscriptions change first; the payments are read again after that.
+      const payIds = found.payments.map((stored) => stored.payment.payId);
+      return {
+        payments: payIds.map((payId) => ({ payId })),
+        keepAfterPermission: () =>
+          keepIpnReceived(options.db, merchantId, received, payIds, options.clock.now()),
+      };
+    },
     settle: (merchantId, { payId, loaded }, context) => settleJob.settle(merchantId, payId, context, loaded),
     permissionChanged: (merchantId, chargePermissionId) =>
       recurring.permissionChanged(merchantId, chargePermissionId),

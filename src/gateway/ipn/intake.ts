@@ -36,6 +36,17 @@ export interface IpnPayment {
   readonly loaded?: PaymentRecord | undefined;
 }
 
+/** What `receive` found. */
+export interface ReceivedIpn {
+  readonly payments: readonly IpnPayment[];
+  /**
+   * Set for a `CHARGE_PERMISSION` IPN about a permission with Kasse subscriptions: the IPN is not
+   * kept yet, since `permissionChanged` comes first (and may fail: 503, Amazon sends it again);
+   * this keeps it afterwards. Otherwise `receive` kept it already.
+   */
+  readonly keepAfterPermission?: (() => Promise<void>) | undefined;
+}
+
 export interface IpnIntakeOptions {
   readonly findMerchant: (merchantId: string) => Promise<Merchant | undefined>;
   /** The verifier for the merchant's environment (emulator merchants trust the emulator's certificate). */
@@ -47,7 +58,7 @@ export interface IpnIntakeOptions {
   readonly receive: (
     merchantId: string,
     received: { readonly messageId: string; readonly ipn: IpnMessage },
-  ) => Promise<readonly IpnPayment[]>;
+  ) => Promise<ReceivedIpn>;
   /** Asks Amazon and records what it decided; throws when Amazon cannot be asked. */
   readonly settle: (
     merchantId: string,
@@ -55,7 +66,8 @@ export interface IpnIntakeOptions {
     context: { readonly chargeChanged: boolean },
   ) => Promise<number>;
   /**
-   * A `CHARGE_PERMISSION` IPN: the recurring side re-reads the permission for its subscriptions
+   * A `CHARGE_PERMISSION` IPN about a permission with subscriptions (`receive` says so with
+   * `keepAfterPermission`): the recurring side re-reads the permission for its subscriptions
    * (docs/recurring.md); throws when Amazon cannot be asked.
    */
   readonly permissionChanged?: (merchantId: string, chargePermissionId: string) => Promise<void>;
@@ -132,15 +144,19 @@ export async function receiveIpn(
     logger.info(about, "IPN about a chargeback; not handled by Kasse yet");
     return answer(200, "OK");
   }
-  if (ipn.ObjectType === "CHARGE_PERMISSION" && options.permissionChanged) {
-    try {
-      await options.permissionChanged(merchant.merchantId, ipn.ObjectId);
-    } catch (error) {
-      logger.warn({ ...about, err: error }, "IPN: the permission could not be read; Amazon will retry");
-      return answer(503, "try again later");
+  const received = await options.receive(merchant.merchantId, { messageId: message.MessageId, ipn });
+  if (received.keepAfterPermission !== undefined) {
+    if (ipn.ObjectType === "CHARGE_PERMISSION" && options.permissionChanged) {
+      try {
+        await options.permissionChanged(merchant.merchantId, ipn.ObjectId);
+      } catch (error) {
+        logger.warn({ ...about, err: error }, "IPN: the permission could not be read; Amazon will retry");
+        return answer(503, "try again later");
+      }
     }
+    await received.keepAfterPermission();
   }
-  const payments = await options.receive(merchant.merchantId, { messageId: message.MessageId, ipn });
+  const { payments } = received;
   const payIds = payments.map((payment) => payment.payId);
   if (payments.length === 0) {
     logger.info(about, "IPN about an object no payment of this merchant has; acknowledged");
