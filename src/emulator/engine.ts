@@ -23,6 +23,7 @@ import { Refunds } from "./engine/refunds.js";
 import { sweepTimers } from "./engine/timers.js";
 import { type Work, WorkRunner } from "./engine/work.js";
 import type { IdSource } from "./ids.js";
+import { KeyDirectory } from "./store/key-directory.js";
 
 export type { Answer, ApiContext, Work } from "./engine/work.js";
 
@@ -50,6 +51,8 @@ export class EmulatorEngine {
   readonly charges: Charges;
   readonly refunds: Refunds;
   readonly buyers: Buyers;
+  /** Registered public keys with their merchants, shared by API authentication and button checks. */
+  readonly keys: KeyDirectory;
   /** What the buyer pages and shortcuts drive. */
   readonly buyerSide: BuyerEngine;
   /** What the buyer's Amazon account page drives. */
@@ -67,7 +70,8 @@ export class EmulatorEngine {
     this.chargePermissions = new ChargePermissions(this.#records, this.#runner);
     this.charges = new Charges(this.#records, options.ids);
     this.refunds = new Refunds(this.#records, options.ids);
-    this.buyers = new Buyers(options.db, options.ids, this.#runner);
+    this.keys = new KeyDirectory(options.db);
+    this.buyers = new Buyers(options.db, options.ids, this.#runner, this.keys);
     const sessions = this.checkoutSessions;
     const buyers = this.buyers;
     this.buyerSide = {

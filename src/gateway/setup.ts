@@ -32,11 +32,10 @@ import { SettleJob } from "../payments/settle-job.js";
 import type { Database } from "../store/database.js";
 import type { AmazonLinks, EmulatorEndpoint } from "./amazon-link.js";
 import { ipnIntakePage } from "./ipn/intake.js";
-import { recordIpnReceived } from "./ipn/received.js";
+import { keepIpnReceived, receiveIpnPayments } from "./ipn/received.js";
 import type { MerchantDirectory } from "./merchant-directory.js";
-import { gatewayPaymentStore } from "./store/payment-store.js";
+import { gatewayPaymentStore, recordOf } from "./store/payment-store.js";
 import { findPaymentsByTransId } from "./store/payments.js";
-import { paymentsOfAmazonObject } from "./store/settlements.js";
 import { createRecurringSide, type RecurringSide } from "./subscriptions/side.js";
 
 export interface PaygateSetupOptions {
@@ -154,18 +153,29 @@ export function setUpPaygate(app: FastifyInstance, options: PaygateSetupOptions)
     findMerchant: (merchantId) => options.merchants.find(merchantId),
     verifierFor: (merchant) =>
       merchant.amazon.environment === "emulator" ? emulatorVerifier : amazonVerifier,
-    paymentsOf: (merchantId, ipn) =>
-      paymentsOfAmazonObject(options.db, merchantId, {
-        ...(ipn.ObjectType === "CHARGE" ? { chargeId: ipn.ObjectId } : {}),
-        chargePermissionId: ipn.ChargePermissionId,
-      }),
-    settle: (merchantId, payId, context) => settleJob.settle(merchantId, payId, context),
-    recordReceived: (merchantId, received) =>
-      recordIpnReceived(options.db, merchantId, received, options.clock.now()),
-    permissionChanged: async (merchantId, chargePermissionId) => {
-      // Kasse's subscriptions on it pause (dunning); the shop hears of a closed recurring
-      // permission in any case (docs/async.md "Amazon's notices").
-      await recurring.permissionChanged(merchantId, chargePermissionId);
+    receive: async (merchantId, received) => {
+      const found = await receiveIpnPayments(options.db, merchantId, received, options.clock.now());
+      if (!found.waitsForPermission) {
+        return {
+          payments: found.payments.map((stored) => ({
+            payId: stored.payment.payId,
+            loaded: recordOf(stored),
+          })),
+        };
+      }
+      // The permission's subscriptions change first; the payments are read again after that.
+      const payIds = found.payments.map((stored) => stored.payment.payId);
+      return {
+        payments: payIds.map((payId) => ({ payId })),
+        keepAfterPermission: () =>
+          keepIpnReceived(options.db, merchantId, received, payIds, options.clock.now()),
+      };
+    },
+    settle: (merchantId, { payId, loaded }, context) => settleJob.settle(merchantId, payId, context, loaded),
+    permissionChanged: (merchantId, chargePermissionId) =>
+      recurring.permissionChanged(merchantId, chargePermissionId),
+    // The shop hears of a closed recurring permission in any case (docs/async.md "Amazon's notices").
+    permissionNotice: async (merchantId, chargePermissionId) => {
       await recordPermissionClosed(deps, merchantId, chargePermissionId);
     },
     chargeback: (merchantId, ipn) =>
@@ -173,6 +183,8 @@ export function setUpPaygate(app: FastifyInstance, options: PaygateSetupOptions)
         chargebackId: ipn.ObjectId,
         chargePermissionId: ipn.ChargePermissionId,
       }),
+    recordReceived: (merchantId, { payIds, ...received }) =>
+      keepIpnReceived(options.db, merchantId, received, payIds, options.clock.now()),
     confirmSubscription: async (url) => {
       const target = new URL(url);
       const response = await request(target, { dispatcher: snsHttp.forUrl(target) });

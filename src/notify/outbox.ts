@@ -86,11 +86,20 @@ export async function recordAttempt(
   now: number,
 ): Promise<boolean> {
   const status = result.delivered ? "delivered" : result.nextAttemptAt === undefined ? "failed" : "pending";
+  // The attempt with the shop's answer goes into notification_attempts (the payment timeline of
+  // the JSON API) in the same statement: one round trip, and no attempt without its settlement.
   const rows = await db.query<{ attempts: number }>(
-    `UPDATE notifications SET status = $3, attempts = attempts + 1, next_attempt_at = $4, lease_until = NULL,
-       lease_token = NULL, last_error = $5, updated_at = $6
-     WHERE merchant_id = $1 AND notification_id = $2 AND lease_token = $7 AND status = 'pending'
-     RETURNING attempts`,
+    `WITH settled AS (
+       UPDATE notifications SET status = $3, attempts = attempts + 1, next_attempt_at = $4, lease_until = NULL,
+         lease_token = NULL, last_error = $5, updated_at = $6
+       WHERE merchant_id = $1 AND notification_id = $2 AND lease_token = $7 AND status = 'pending'
+       RETURNING merchant_id, notification_id, attempts
+     ), attempt AS (
+       INSERT INTO notification_attempts (merchant_id, notification_id, attempt, delivered, http_status, error, attempted_at)
+       SELECT merchant_id, notification_id, attempts, $8::boolean, $9::integer, $5, $6 FROM settled
+       ON CONFLICT DO NOTHING
+     )
+     SELECT attempts FROM settled`,
     [
       notification.merchantId,
       notification.notificationId,
@@ -99,25 +108,11 @@ export async function recordAttempt(
       result.error ?? null,
       now,
       notification.leaseToken,
-    ],
-  );
-  const recorded = rows[0];
-  if (recorded === undefined) return false;
-  // Every attempt with the shop's answer, for the payment timeline of the JSON API.
-  await db.query(
-    `INSERT INTO notification_attempts (merchant_id, notification_id, attempt, delivered, http_status, error, attempted_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
-    [
-      notification.merchantId,
-      notification.notificationId,
-      recorded.attempts,
       result.delivered,
       result.httpStatus ?? null,
-      result.error ?? null,
-      now,
     ],
   );
-  return true;
+  return rows[0] !== undefined;
 }
 
 /** A notification as the admin API shows it (no body: it is encrypted for the shop anyway). */

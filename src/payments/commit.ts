@@ -11,8 +11,11 @@ import {
   type Committed,
   ConcurrentUpdateError,
   type FinishedCall,
+  type OutgoingNotification,
+  type PaymentChange,
   type PaymentDeps,
   type PaymentRecord,
+  type RenderNotification,
   type Replay,
 } from "./ports.js";
 
@@ -35,16 +38,18 @@ export interface Decision<T> {
 }
 
 /**
- * Writes a change: the notifications are rendered by the door's notifier first (so the outbox
- * holds exactly what the state change said), then everything is committed at once.
+ * The change as the store writes it, its notifications rendered by the door's notifier (so the
+ * outbox holds exactly what the state change said); `undefined` when there is nothing to write.
  */
-export async function commit(deps: PaymentDeps, change: StepChange): Promise<Committed | undefined> {
-  const notifications = change.notifications ?? [];
+function storedChange(
+  change: StepChange,
+  renderers: ReadonlyMap<string, RenderNotification | undefined>,
+): PaymentChange | undefined {
   const owner = change.record;
-  const rendered = [];
-  for (const notification of notifications) {
-    const door = owner?.context.shop ?? {};
-    const message = await deps.notifier.messageOf(notification.payment.merchantId, door, notification);
+  const door = owner?.context.shop ?? {};
+  const rendered: OutgoingNotification[] = [];
+  for (const notification of change.notifications ?? []) {
+    const message = renderers.get(notification.payment.merchantId)?.(door, notification);
     if (message !== undefined) rendered.push({ event: notification.event, message });
   }
   if (
@@ -56,20 +61,44 @@ export async function commit(deps: PaymentDeps, change: StepChange): Promise<Com
   ) {
     return undefined;
   }
-  const committed = await deps.store.commit({
+  return {
     ...(owner === undefined ? {} : { record: owner }),
     ...(change.replay === undefined ? {} : { replay: change.replay }),
     ...(change.call === undefined ? {} : { call: change.call }),
     ...(change.finished === undefined ? {} : { finished: change.finished }),
     notifications: rendered,
-  });
-  if (rendered.length > 0) deps.notifier.wake();
+  };
+}
+
+/** The notifier's renderers for these merchants, asked before any transaction. */
+async function renderersFor(
+  deps: PaymentDeps,
+  merchantIds: Iterable<string>,
+): Promise<Map<string, RenderNotification | undefined>> {
+  const renderers = new Map<string, RenderNotification | undefined>();
+  for (const merchantId of merchantIds) {
+    if (!renderers.has(merchantId)) renderers.set(merchantId, await deps.notifier.rendererFor(merchantId));
+  }
+  return renderers;
+}
+
+/** Writes a change (a new payment, a recurring charge): rendered, then committed at once. */
+export async function commit(deps: PaymentDeps, change: StepChange): Promise<Committed | undefined> {
+  const notifications = change.notifications ?? [];
+  const renderers = await renderersFor(
+    deps,
+    notifications.map((notification) => notification.payment.merchantId),
+  );
+  const stored = storedChange(change, renderers);
+  if (stored === undefined) return undefined;
+  const committed = await deps.store.commit(stored);
+  if ((stored.notifications?.length ?? 0) > 0) deps.notifier.wake();
   return committed;
 }
 
 /**
- * Loads the payment, decides and commits; decides again on a concurrent save. `decide` gets
- * `undefined` for a payment the merchant does not have.
+ * Loads the payment, decides and commits, in one transaction of the store; decides again on a
+ * concurrent save. `decide` gets `undefined` for a payment the merchant does not have.
  */
 export async function changePayment<T>(
   deps: PaymentDeps,
@@ -77,11 +106,18 @@ export async function changePayment<T>(
   payId: string,
   decide: (record: PaymentRecord | undefined) => Decision<T>,
 ): Promise<{ readonly result: T; readonly committed?: Committed | undefined }> {
+  const renderers = await renderersFor(deps, [merchantId]);
   for (let attempt = 1; ; attempt++) {
-    const decision = decide(await deps.store.load(merchantId, payId));
+    let notified = false;
     try {
-      const committed = decision.change === undefined ? undefined : await commit(deps, decision.change);
-      return { result: decision.result, committed };
+      const done = await deps.store.change(merchantId, payId, (current) => {
+        const decision = decide(current);
+        const change = decision.change === undefined ? undefined : storedChange(decision.change, renderers);
+        notified = (change?.notifications?.length ?? 0) > 0;
+        return { result: decision.result, change };
+      });
+      if (notified) deps.notifier.wake();
+      return done;
     } catch (error) {
       if (!(error instanceof ConcurrentUpdateError) || attempt >= CONFLICT_ATTEMPTS) throw error;
     }

@@ -171,6 +171,19 @@ export interface PaymentStore {
    */
   commit(change: PaymentChange): Promise<Committed>;
   /**
+   * Loads the payment and writes what `decide` makes of it, in one transaction (`undefined`: a
+   * payment the merchant does not have; no change: nothing is written). `decide` runs inside the
+   * transaction and must not wait on I/O. Throws as {@link commit} does.
+   */
+  change<T>(
+    merchantId: string,
+    payId: string,
+    decide: (record: PaymentRecord | undefined) => {
+      readonly result: T;
+      readonly change?: PaymentChange | undefined;
+    },
+  ): Promise<{ readonly result: T; readonly committed?: Committed | undefined }>;
+  /**
    * How a planned call ended, on its own (the reconciliation job closing a call settled by
    * another path); a step writes it with its outcome (`PaymentChange.finished`).
    */
@@ -213,15 +226,19 @@ export interface PaymentStore {
 
 /**
  * Turns a shop notification into the door's message (Paygate: the encrypted URLNotify body for
- * the shop's URLNotify); `undefined` when the door has nobody to tell. Runs before the commit
- * that writes it, so the message is exactly what the state change said.
+ * the shop's URLNotify); `undefined` when the door has nobody to tell. Rendered while the change
+ * that writes it is decided, so the message is exactly what the state change said.
  */
+export type RenderNotification = (door: DoorData, notification: ShopNotification) => DoorMessage | undefined;
+
 export interface Notifier {
-  messageOf(
-    merchantId: string,
-    door: DoorData,
-    notification: ShopNotification,
-  ): Promise<DoorMessage | undefined>;
+  /**
+   * The merchant's renderer (`undefined`: a merchant the door does not know, nobody to tell).
+   * Asked before the step's transaction: what it needs (the merchant's keys) is read here, so
+   * rendering inside the transaction does no I/O (PGlite has one connection: a read outside an
+   * open transaction would wait for it forever).
+   */
+  rendererFor(merchantId: string): Promise<RenderNotification | undefined>;
   /** Notifications were committed: deliver them now. */
   wake(): void;
 }

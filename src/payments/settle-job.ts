@@ -7,7 +7,7 @@ import type { Clock } from "../core/clock.js";
 import type { Logger } from "../log.js";
 import { cutCallsGivenUp } from "../metrics.js";
 import { PeriodicTask } from "../notify/periodic.js";
-import type { CutCall, DueSettlement, PaymentDeps } from "./ports.js";
+import type { CutCall, DueSettlement, PaymentDeps, PaymentRecord } from "./ports.js";
 import { resumeCutAction, settlePending } from "./settle.js";
 
 /**
@@ -195,15 +195,17 @@ export class SettleJob {
 
   /**
    * Settles one payment now (an IPN, or a due check); whatever it records restarts the backoff
-   * for what is still pending.
+   * for what is still pending. `loaded`: the payment as the caller just read it (an IPN's lookup).
    */
   async settle(
     merchantId: string,
     payId: string,
     context: { readonly attempts?: number; readonly chargeChanged?: boolean } = {},
+    loaded?: PaymentRecord,
   ): Promise<number> {
     const result = await settlePending(this.#deps, merchantId, payId, {
       ...(context.chargeChanged === undefined ? {} : { chargeChanged: context.chargeChanged }),
+      ...(loaded === undefined ? {} : { loaded }),
     });
     if (result.applied > 0) {
       await this.#deps.store.resetSettlementSchedule(merchantId, payId);

@@ -91,6 +91,15 @@ export class FakeStore implements PaymentStore {
     return { version, ...(stored === undefined ? {} : { call: stored }) };
   }
 
+  async change<T>(
+    merchantId: string,
+    payId: string,
+    decide: (record: PaymentRecord | undefined) => { result: T; change?: PaymentChange | undefined },
+  ): Promise<{ result: T; committed?: Committed | undefined }> {
+    const { result, change } = decide(await this.load(merchantId, payId));
+    return change === undefined ? { result } : { result, committed: await this.commit(change) };
+  }
+
   async finishCall(merchantId: string, idempotencyKey: string, state: string, reasonCode?: string) {
     const call = this.calls.get(`${merchantId}/${idempotencyKey}`);
     if (call !== undefined) this.calls.set(`${merchantId}/${idempotencyKey}`, { ...call, state, reasonCode });
@@ -208,7 +217,7 @@ export function fakes(options: { readonly link?: Partial<AmazonLink> } = {}): Fa
       amazonFor: async (merchantId) => (merchantId === MERCHANT ? link : undefined),
       notifier: {
         // The door's message is the notification itself, so tests read back what was committed.
-        messageOf: async (_merchantId, door, notification) => ({
+        rendererFor: async () => (door, notification) => ({
           url: String(door.urlNotify ?? ""),
           body: JSON.stringify(notification),
         }),

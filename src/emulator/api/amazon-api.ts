@@ -13,8 +13,9 @@ import { AmazonError } from "../errors.js";
 import { FAULT_REASONS, type FaultKind, type Faults } from "../faults.js";
 import type { Environment } from "../state/common.js";
 import { simulationFor } from "../state/simulation.js";
+import type { KeyDirectory } from "../store/key-directory.js";
 import { findIdempotency, lockIdempotencyKey, saveIdempotency } from "../store/repository.js";
-import { authenticateRequest, KeyDirectory } from "./authenticate.js";
+import { authenticateRequest } from "./authenticate.js";
 import { type ApiOperation, matchPath } from "./operation.js";
 
 export interface AmazonApiOptions {
@@ -54,7 +55,7 @@ export async function amazonApi(app: FastifyInstance, options: AmazonApiOptions)
   app.addContentTypeParser("*", { parseAs: "string", bodyLimit: 1024 * 1024 }, (_request, body, done) =>
     done(null, body),
   );
-  const keys = new KeyDirectory(options.db);
+  const keys = options.engine.keys;
   const handler = (request: FastifyRequest, reply: FastifyReply) => handle(options, keys, request, reply);
   for (const [prefix] of PREFIXES) {
     app.route({ method: ["GET", "POST", "PATCH", "DELETE", "PUT"], url: `${prefix}*`, handler });

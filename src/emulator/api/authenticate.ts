@@ -8,10 +8,10 @@ import { createPublicKey, type KeyObject } from "node:crypto";
 import { parseAuthorization } from "../../amazon/canonical.js";
 import { verifyRequestSignature } from "../../amazon/signer.js";
 import { type Clock, parseAmazonTimestamp } from "../../core/clock.js";
-import type { Queryable } from "../../store/database.js";
 import { AmazonError } from "../errors.js";
 import type { Environment } from "../state/common.js";
-import { findMerchant, findPublicKey, type MerchantRow, type PublicKeyRow } from "../store/repository.js";
+import type { KeyDirectory } from "../store/key-directory.js";
+import type { MerchantRow } from "../store/repository.js";
 
 /** Older signature dates are refused (skew tolerance unconfirmed, §2.2: 15 min). */
 export const MAXIMUM_DATE_AGE_MS = 15 * 60_000;
@@ -30,34 +30,6 @@ export interface Authenticated {
   readonly merchant: MerchantRow;
   readonly environment: Environment;
   readonly publicKeyId: string;
-}
-
-/** How many registered keys a process remembers (the oldest is forgotten first). */
-const KNOWN_KEYS = 10_000;
-
-/**
- * The registered public keys with their merchants. Nothing updates or deletes a key or a
- * merchant (both tables are insert-only), so a key once found stays as it was: each process
- * keeps what it found and asks the database only about key ids it has not seen (an unknown id
- * is asked again every time, since it may be registered meanwhile, by another process too).
- */
-export class KeyDirectory {
-  readonly #known = new Map<string, { key: PublicKeyRow; merchant: MerchantRow | undefined }>();
-
-  constructor(private readonly db: Queryable) {}
-
-  async find(
-    publicKeyId: string,
-  ): Promise<{ key: PublicKeyRow; merchant: MerchantRow | undefined } | undefined> {
-    const known = this.#known.get(publicKeyId);
-    if (known !== undefined) return known;
-    const key = await findPublicKey(this.db, publicKeyId);
-    if (key === undefined) return undefined;
-    const found = { key, merchant: await findMerchant(this.db, key.merchantId) };
-    if (this.#known.size >= KNOWN_KEYS) this.#known.delete(this.#known.keys().next().value as string);
-    this.#known.set(publicKeyId, found);
-    return found;
-  }
 }
 
 const keyCache = new Map<string, KeyObject>();

@@ -10,7 +10,8 @@ import { AmazonError, notFound } from "../errors.js";
 import type { IdSource } from "../ids.js";
 import { DAY, type Environment, type Region } from "../state/common.js";
 import { choiceDetails } from "../state/wallet-choice.js";
-import { findMerchant, findPublicKey, loadObject, type Queryable, saveObject } from "../store/repository.js";
+import type { KeyDirectory } from "../store/key-directory.js";
+import { findMerchant, loadObject, type Queryable, saveObject } from "../store/repository.js";
 import type { Answer, ApiContext, Work, WorkRunner } from "./work.js";
 
 interface BuyerTokenRecord {
@@ -40,6 +41,7 @@ export class Buyers {
     private readonly db: Queryable,
     private readonly ids: IdSource,
     private readonly runner: WorkRunner,
+    private readonly keys: KeyDirectory,
   ) {}
 
   async getBuyer(work: Work, context: ApiContext, token: string): Promise<Answer> {
@@ -104,10 +106,9 @@ export class Buyers {
   }
 
   async findButtonKey(publicKeyId: string): Promise<ButtonKey | undefined> {
-    const key = await findPublicKey(this.db, publicKeyId);
-    if (key === undefined) return undefined;
-    const merchant = await findMerchant(this.db, key.merchantId);
-    if (merchant === undefined) return undefined;
+    const found = await this.keys.find(publicKeyId);
+    if (found?.merchant === undefined) return undefined;
+    const { key, merchant } = found;
     return {
       merchantId: key.merchantId,
       environment: key.environment,

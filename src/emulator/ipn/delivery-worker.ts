@@ -44,7 +44,11 @@ export interface IpnDeliveryOptions {
   defaultSignatureVersion?: SnsSignatureVersion;
   /** Per-request timeout (connect, headers, body) in real milliseconds. Default 15 s (SNS's). */
   timeoutMs?: number;
-  /** Real milliseconds between outbox polls. Default 250. */
+  /**
+   * Real milliseconds between outbox polls. Default 2 s: a commit that enqueues IPNs wakes the
+   * worker at once (`wake`), so the poll only finds what that misses — retries falling due, lapsed
+   * leases, rows another process sharing the database enqueued — and costs little while idle.
+   */
   pollIntervalMs?: number;
   /** Most notifications in flight at once. Default 16. */
   concurrency?: number;
@@ -76,7 +80,18 @@ interface ClaimedRow {
   ipn_url: string | null;
   region: string;
   ipn_signature_version: SnsSignatureVersion | null;
+  /** The emulated clock's offset from real time when the row was claimed, milliseconds. */
+  offset_ms: string | number | null;
 }
+
+type DeliveryPlan =
+  | { readonly kind: "delayed"; readonly row: ClaimedRow; readonly delayMs: number }
+  | { readonly kind: "dropped"; readonly row: ClaimedRow }
+  | { readonly kind: "abandoned"; readonly row: ClaimedRow; readonly error: string | undefined }
+  | { readonly kind: "send"; readonly row: ClaimedRow; readonly target: URL };
+
+/** The stored emulated clock offset as an interval, added to a real time inside a statement. */
+const EMULATED_OFFSET = "coalesce((select offset_ms from clock), 0) * interval '1 millisecond'";
 
 export class IpnDeliveryWorker {
   readonly #options: IpnDeliveryOptions;
@@ -91,6 +106,7 @@ export class IpnDeliveryWorker {
   #timer: NodeJS.Timeout | undefined;
   #polling: Promise<void> | undefined;
   #pollAgain = false;
+  #backlog = false;
   #stopped = false;
 
   constructor(options: IpnDeliveryOptions) {
@@ -106,7 +122,7 @@ export class IpnDeliveryWorker {
   /** Polls the outbox until {@link stop}. */
   start(): void {
     if (this.#timer || this.#stopped) return;
-    this.#timer = setInterval(() => this.wake(), this.#options.pollIntervalMs ?? 250);
+    this.#timer = setInterval(() => this.wake(), this.#options.pollIntervalMs ?? 2_000);
     this.#timer.unref();
     this.wake();
   }
@@ -151,33 +167,53 @@ export class IpnDeliveryWorker {
 
   async #poll(): Promise<void> {
     const room = this.#concurrency - this.#inFlight.size;
-    if (room <= 0) return;
+    // With no room, or every room taken, more may be due: look again as soon as a send ends
+    // instead of at the next poll.
+    if (room <= 0) {
+      this.#backlog = true;
+      return;
+    }
     const rows = await this.#claim(room);
-    for (const row of rows) {
-      const work = this.#deliver(row)
+    if (rows.length === room) this.#backlog = true;
+    // Each row's fate is decided in claim order before anything is sent (the fault switches
+    // count in that order); the rows that will be sent and have no envelope yet are sealed
+    // together, in one statement per poll instead of one per notification.
+    const plans = rows.map((row) => this.#plan(row));
+    const sealing = this.#seal(
+      plans.flatMap((plan) => (plan.kind === "send" && plan.row.envelope === null ? [plan.row] : [])),
+    );
+    for (const plan of plans) {
+      const delivery =
+        plan.kind === "send"
+          ? sealing.then((envelopes) => this.#deliver(plan, envelopes.get(plan.row.id) ?? plan.row.envelope))
+          : this.#deliver(plan, null);
+      const work = delivery
         .catch(() => undefined)
-        .finally(() => this.#inFlight.delete(work));
+        .finally(() => {
+          this.#inFlight.delete(work);
+          if (this.#backlog) {
+            this.#backlog = false;
+            this.wake();
+          }
+        });
       this.#inFlight.add(work);
     }
   }
 
-  async #emulatedNow(): Promise<number> {
-    const [row] = await this.#options.db.query<{ offset_ms: string | number }>("select offset_ms from clock");
-    return this.#realClock.now() + Number(row?.offset_ms ?? 0);
-  }
-
   async #claim(limit: number): Promise<ClaimedRow[]> {
     const now = this.#realClock.now();
-    const emulatedNow = await this.#emulatedNow();
     // The lease outlasts the longest send (a duplicate is two sends) so no one else takes it.
     const leaseUntil = now + 2 * this.#timeoutMs + 5_000;
+    // The emulated now is the real now plus the stored offset, added here in the statement (the
+    // offset read with the rows it selects, one statement instead of a clock read before it);
+    // the claimed rows carry the offset on, so sealing and settling need no read of their own.
     return this.#options.db.query<ClaimedRow>(
       `with due as (
          select id from ipn_outbox
           where delivered_at is null and outcome is null
             -- New rows take the database's now() at insert; compare with it too, or a row
             -- inserted in the same millisecond as this claim would wait for the next poll.
-            and next_attempt_at <= greatest($1::timestamptz, now())
+            and next_attempt_at <= greatest($1::timestamptz + ${EMULATED_OFFSET}, now())
             and (lease_until is null or lease_until <= $2::timestamptz)
           order by id
           limit $3
@@ -188,32 +224,43 @@ export class IpnDeliveryWorker {
          from due, merchants m
         where o.id = due.id and m.merchant_id = o.merchant_id
        returning o.id::text as id, o.merchant_id, o.object_type, o.object_id, o.charge_permission_id,
-                 o.notification_type, o.attempts, o.envelope, m.ipn_url, m.region, m.ipn_signature_version`,
-      [iso(emulatedNow), iso(now), limit, iso(leaseUntil)],
+                 o.notification_type, o.attempts, o.envelope, m.ipn_url, m.region, m.ipn_signature_version,
+                 (select offset_ms from clock) as offset_ms`,
+      [iso(now), iso(now), limit, iso(leaseUntil)],
     );
   }
 
-  async #deliver(row: ClaimedRow): Promise<void> {
+  /** Held back or dropped by a fault, abandoned (no usable IPN URL), or to be sent to `target`. */
+  #plan(row: ClaimedRow): DeliveryPlan {
     const delayMs = row.attempts === 0 ? (this.#options.faults?.takeIpnDelay(row.id) ?? 0) : 0;
-    if (delayMs > 0) {
+    if (delayMs > 0) return { kind: "delayed", row, delayMs };
+    if (this.#options.faults?.takeIpnDrop()) return { kind: "dropped", row };
+    const target = row.ipn_url ? parseUrl(row.ipn_url) : undefined;
+    const refusal = !target ? "merchant has no usable IPN URL" : refuseTarget(target);
+    if (!target || refusal) return { kind: "abandoned", row, error: refusal };
+    return { kind: "send", row, target };
+  }
+
+  async #deliver(plan: DeliveryPlan, envelope: string | null): Promise<void> {
+    const { row } = plan;
+    if (plan.kind === "delayed") {
       // Held back by its lease: nobody claims it before the delay is over.
       await this.#options.db.query(
         "update ipn_outbox set lease_until = $2::timestamptz where id = $1::bigint",
-        [row.id, iso(this.#realClock.now() + delayMs)],
+        [row.id, iso(this.#realClock.now() + plan.delayMs)],
       );
       return;
     }
-    if (this.#options.faults?.takeIpnDrop()) {
+    if (plan.kind === "dropped") {
       await this.#settle(row, "dropped", { error: "dropped by fault injection" });
       return;
     }
-    const target = row.ipn_url ? parseUrl(row.ipn_url) : undefined;
-    const refusal = !target ? "merchant has no usable IPN URL" : refuseTarget(target);
-    if (!target || refusal) {
-      await this.#settle(row, "abandoned", { error: refusal });
+    if (plan.kind === "abandoned") {
+      await this.#settle(row, "abandoned", { error: plan.error });
       return;
     }
-    const envelope = row.envelope ?? (await this.#seal(row));
+    if (envelope === null) throw new Error(`IPN ${row.id} has no envelope`);
+    const { target } = plan;
     const sends = this.#options.faults?.takeIpnDuplicate() ? 2 : 1;
     let result: SendResult = { ok: false, error: "not sent" };
     for (let i = 0; i < sends; i += 1) {
@@ -235,11 +282,29 @@ export class IpnDeliveryWorker {
     }
   }
 
-  /** Builds and stores the signed envelope once, so retries resend identical bytes (as SNS does). */
-  async #seal(row: ClaimedRow): Promise<string> {
+  /**
+   * Builds and stores each row's signed envelope once, so retries resend identical bytes (as SNS
+   * does); answers the stored envelope per row id. One statement for all rows: the first envelope
+   * stored wins (a worker whose lease lapsed may have sealed one meanwhile), and the one stored is
+   * what goes out.
+   */
+  async #seal(rows: readonly ClaimedRow[]): Promise<Map<string, string>> {
+    if (rows.length === 0) return new Map();
+    const envelopes = rows.map((row) => this.#envelopeOf(row));
+    const stored = await this.#options.db.query<{ id: string; envelope: string }>(
+      `update ipn_outbox o set envelope = coalesce(o.envelope, sealed.envelope)
+         from unnest($1::text[], $2::text[]) as sealed (id, envelope)
+        where o.id = sealed.id::bigint
+       returning o.id::text as id, o.envelope`,
+      [rows.map((row) => row.id), envelopes],
+    );
+    return new Map(stored.map((row) => [row.id, row.envelope]));
+  }
+
+  #envelopeOf(row: ClaimedRow): string {
     const topicArn = topicArnFor(row.merchant_id, row.region);
     const origin = this.#options.publicOrigin();
-    const envelope = JSON.stringify(
+    return JSON.stringify(
       signIpnEnvelope({
         ipn: {
           MerchantID: row.merchant_id,
@@ -252,22 +317,13 @@ export class IpnDeliveryWorker {
         },
         messageId: this.#randomId(),
         topicArn,
-        timestamp: await this.#emulatedNow(),
+        timestamp: this.#realClock.now() + Number(row.offset_ms ?? 0),
         signatureVersion: row.ipn_signature_version ?? this.#options.defaultSignatureVersion ?? "2",
         signingCertUrl: `${origin}/__sns/cert.pem`,
         unsubscribeUrl: `${origin}/__sns/unsubscribe?SubscriptionArn=${encodeURIComponent(subscriptionArnFor(topicArn))}`,
         privateKey: this.#options.identity.privateKey,
       }),
     );
-    await this.#options.db.query(
-      "update ipn_outbox set envelope = $2 where id = $1::bigint and envelope is null",
-      [row.id, envelope],
-    );
-    const [stored] = await this.#options.db.query<{ envelope: string }>(
-      "select envelope from ipn_outbox where id = $1::bigint",
-      [row.id],
-    );
-    return stored?.envelope ?? envelope;
   }
 
   async #send(target: URL, envelope: string): Promise<SendResult> {
@@ -308,9 +364,9 @@ export class IpnDeliveryWorker {
       const delay = this.#schedule[row.attempts] ?? 0;
       await db.query(
         `update ipn_outbox set attempts = attempts + 1, lease_until = null, last_status = $2, last_error = $3,
-                next_attempt_at = $4::timestamptz
+                next_attempt_at = $4::timestamptz + ${EMULATED_OFFSET}
           where id = $1::bigint`,
-        [...params, iso((await this.#emulatedNow()) + delay)],
+        [...params, iso(this.#realClock.now() + delay)],
       );
     } else {
       await db.query(

@@ -23,8 +23,8 @@ function options(overrides: Partial<IpnIntakeOptions> = {}) {
   const base: IpnIntakeOptions = {
     findMerchant: async (id) => (id === "shop" ? (merchant as unknown as Merchant) : undefined),
     verifierFor: () => async (body) => JSON.parse(body),
-    paymentsOf: async () => ["p1", "p2"],
-    settle: async (_merchantId, payId) => {
+    receive: async () => ({ payments: [{ payId: "p1" }, { payId: "p2" }] }),
+    settle: async (_merchantId, { payId }) => {
       settled.push(payId);
       return 1;
     },
@@ -71,6 +71,36 @@ describe("receiveIpn", () => {
     assert.equal(answer.kind === "answer" && answer.status, 503);
   });
 
+  it("a permission with subscriptions: re-read before the IPN is kept; unreadable, 503 and nothing kept", async () => {
+    const permissionIpn = notification({
+      ...IPN,
+      ObjectType: "CHARGE_PERMISSION",
+      ObjectId: IPN.ChargePermissionId,
+    });
+    for (const readable of [true, false]) {
+      const steps: string[] = [];
+      const { options: intake, settled } = options({
+        receive: async () => ({
+          payments: [{ payId: "p1" }],
+          keepAfterPermission: async () => {
+            steps.push("kept");
+          },
+        }),
+        permissionChanged: async (_merchantId, chargePermissionId) => {
+          steps.push(`read ${chargePermissionId}`);
+          if (!readable) throw new Error("connect ECONNREFUSED");
+        },
+      });
+      const answer = await receiveIpn(intake, "shop", permissionIpn);
+      assert.equal(answer.kind === "answer" && answer.status, readable ? 200 : 503);
+      assert.deepEqual(
+        steps,
+        readable ? [`read ${IPN.ChargePermissionId}`, "kept"] : [`read ${IPN.ChargePermissionId}`],
+      );
+      assert.deepEqual(settled, readable ? ["p1"] : []);
+    }
+  });
+
   it("an unavailable signing certificate is 503, a bad signature 403, both settle nothing", async () => {
     for (const [reason, status] of [
       ["certificate-unavailable", 503],
@@ -98,7 +128,7 @@ describe("receiveIpn", () => {
     );
     assert.equal(answer.kind === "answer" && answer.status, 200);
     assert.deepEqual(chargeback.settled, []);
-    const unknown = options({ paymentsOf: async () => [] });
+    const unknown = options({ receive: async () => ({ payments: [] }) });
     assert.equal((await receiveIpn(unknown.options, "shop", notification())).kind, "answer");
     assert.deepEqual(unknown.settled, []);
   });

@@ -18,6 +18,7 @@
 import { SnsVerificationError, type SnsVerifier } from "../../amazon/sns-verify.js";
 import type { Logger } from "../../log.js";
 import type { PageOutcome, PaygatePage } from "../../paygate/routes.js";
+import type { PaymentRecord } from "../../payments/ports.js";
 import type { Merchant } from "../merchant-directory.js";
 
 /** The IPN inside the SNS `Message` (§10). */
@@ -31,20 +32,44 @@ export interface IpnMessage {
   readonly NotificationVersion?: string;
 }
 
+/** A payment an IPN concerns, with the record `receive` read (handed back to `settle`). */
+export interface IpnPayment {
+  readonly payId: string;
+  readonly loaded?: PaymentRecord | undefined;
+}
+
+/** What `receive` found. */
+export interface ReceivedIpn {
+  readonly payments: readonly IpnPayment[];
+  /**
+   * Set for a `CHARGE_PERMISSION` IPN about a permission with Kasse subscriptions: the IPN is not
+   * kept yet, since `permissionChanged` comes first (and may fail: 503, Amazon sends it again);
+   * this keeps it afterwards. Otherwise `receive` kept it already.
+   */
+  readonly keepAfterPermission?: (() => Promise<void>) | undefined;
+}
+
 export interface IpnIntakeOptions {
   readonly findMerchant: (merchantId: string) => Promise<Merchant | undefined>;
   /** The verifier for the merchant's environment (emulator merchants trust the emulator's certificate). */
   readonly verifierFor: (merchant: Merchant) => SnsVerifier;
-  /** The merchant's payments the IPN's object belongs to. */
-  readonly paymentsOf: (merchantId: string, ipn: IpnMessage) => Promise<readonly string[]>;
+  /**
+   * Finds the merchant's payments the IPN's object belongs to and keeps the verified IPN with
+   * them (the payment timeline, `received.ts`), at once.
+   */
+  readonly receive: (
+    merchantId: string,
+    received: { readonly messageId: string; readonly ipn: IpnMessage },
+  ) => Promise<ReceivedIpn>;
   /** Asks Amazon and records what it decided; throws when Amazon cannot be asked. */
   readonly settle: (
     merchantId: string,
-    payId: string,
+    payment: IpnPayment,
     context: { readonly chargeChanged: boolean },
   ) => Promise<number>;
   /**
-   * A `CHARGE_PERMISSION` IPN: the recurring side re-reads the permission for its subscriptions
+   * A `CHARGE_PERMISSION` IPN about a permission with subscriptions (`receive` says so with
+   * `keepAfterPermission`): the recurring side re-reads the permission for its subscriptions
    * (docs/recurring.md); throws when Amazon cannot be asked.
    */
   readonly permissionChanged?: (merchantId: string, chargePermissionId: string) => Promise<void>;
@@ -56,11 +81,17 @@ export interface IpnIntakeOptions {
     merchantId: string,
     ipn: IpnMessage,
   ) => Promise<{ readonly payId: string | undefined }>;
-  /** Keeps a verified IPN with the payments it concerns (the payment timeline, `received.ts`). */
+  /** Keeps a chargeback's IPN with its payment (the payment timeline, `received.ts`). */
   readonly recordReceived?: (
     merchantId: string,
     received: { readonly messageId: string; readonly ipn: IpnMessage; readonly payIds: readonly string[] },
   ) => Promise<void>;
+  /**
+   * A `CHARGE_PERMISSION` IPN: records a recurring permission's close by the buyer or Amazon on
+   * its payment, so the shop hears of it even when it runs the subscription itself (docs/async.md
+   * "Amazon's notices"); throws when Amazon cannot be asked.
+   */
+  readonly permissionNotice?: (merchantId: string, chargePermissionId: string) => Promise<void>;
   /** GET of a genuine SNS `SubscribeURL`. */
   readonly confirmSubscription: (url: string) => Promise<void>;
   readonly logger: Logger;
@@ -142,24 +173,36 @@ export async function receiveIpn(
     );
     return answer(200, "OK");
   }
-  if (ipn.ObjectType === "CHARGE_PERMISSION" && options.permissionChanged) {
+  if (ipn.ObjectType === "CHARGE_PERMISSION" && options.permissionNotice) {
     try {
-      await options.permissionChanged(merchant.merchantId, ipn.ObjectId);
+      await options.permissionNotice(merchant.merchantId, ipn.ObjectId);
     } catch (error) {
       logger.warn({ ...about, err: error }, "IPN: the permission could not be read; Amazon will retry");
       return answer(503, "try again later");
     }
   }
-  const payIds = await options.paymentsOf(merchant.merchantId, ipn);
-  await options.recordReceived?.(merchant.merchantId, { messageId: message.MessageId, ipn, payIds });
-  if (payIds.length === 0) {
+  const received = await options.receive(merchant.merchantId, { messageId: message.MessageId, ipn });
+  if (received.keepAfterPermission !== undefined) {
+    if (ipn.ObjectType === "CHARGE_PERMISSION" && options.permissionChanged) {
+      try {
+        await options.permissionChanged(merchant.merchantId, ipn.ObjectId);
+      } catch (error) {
+        logger.warn({ ...about, err: error }, "IPN: the permission could not be read; Amazon will retry");
+        return answer(503, "try again later");
+      }
+    }
+    await received.keepAfterPermission();
+  }
+  const { payments } = received;
+  const payIds = payments.map((payment) => payment.payId);
+  if (payments.length === 0) {
     logger.info(about, "IPN about an object no payment of this merchant has; acknowledged");
     return answer(200, "OK");
   }
   try {
     let applied = 0;
-    for (const payId of payIds) {
-      applied += await options.settle(merchant.merchantId, payId, {
+    for (const payment of payments) {
+      applied += await options.settle(merchant.merchantId, payment, {
         chargeChanged: ipn.ObjectType === "CHARGE",
       });
     }

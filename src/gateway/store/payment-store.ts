@@ -7,7 +7,13 @@
  */
 import type { Clock } from "../../core/clock.js";
 import { type AmazonCall, isAmazonOperation, RESUMABLE_OPERATIONS } from "../../payments/amazon-calls.js";
-import type { CheckoutContext, PaymentRecord, PaymentStore } from "../../payments/ports.js";
+import type {
+  CheckoutContext,
+  Committed,
+  PaymentChange,
+  PaymentRecord,
+  PaymentStore,
+} from "../../payments/ports.js";
 import type { Database, Queryable } from "../../store/database.js";
 import { firstNotifyUnanswered } from "./notifications.js";
 import {
@@ -36,50 +42,14 @@ export function gatewayPaymentStore(db: Database, clock: Clock): PaymentStore {
     },
     findPermissionOwner: (merchantId, chargePermissionId) =>
       findPermissionOwner(db, merchantId, chargePermissionId),
-    async commit(change) {
-      const { record, call, replay } = change;
-      const merchantId = record?.payment.merchantId ?? call?.merchantId ?? replay?.merchantId ?? "";
-      const payId = record?.payment.payId ?? call?.payId ?? replay?.payId ?? "";
-      const committed = await db.transaction((tx) =>
-        commitPaymentChange(
-          tx,
-          {
-            ...(record?.version === undefined ? {} : { stored: { version: record.version } }),
-            ...(record === undefined
-              ? {}
-              : { payment: record.payment, context: record.context as unknown as Record<string, unknown> }),
-            ...(call === undefined
-              ? {}
-              : {
-                  operation: {
-                    merchantId: call.merchantId,
-                    idempotencyKey: call.idempotencyKey,
-                    payId: call.payId,
-                    xid: call.xid,
-                    sequence: call.sequence,
-                    action: call.action,
-                    amazonOperation: call.call.operation,
-                    request: call.call.request,
-                  },
-                }),
-            ...(replay === undefined ? {} : { reqId: replay }),
-            ...(change.finished === undefined ? {} : { finished: change.finished }),
-            notifications: (change.notifications ?? []).map((notification) => ({
-              merchantId,
-              payId,
-              event: notification.event,
-              payload: { url: notification.message.url, body: notification.message.body },
-            })),
-          },
-          clock.now(),
-        ),
-      );
-      const stored = committed.operation;
-      return {
-        version: committed.version,
-        ...(call === undefined || stored === undefined ? {} : { call: { ...call, call: callOf(stored) } }),
-      };
-    },
+    commit: (change) => db.transaction((tx) => writeChange(tx, change, clock.now())),
+    change: (merchantId, payId, decide) =>
+      db.transaction(async (tx) => {
+        const stored = await loadPayment(tx, merchantId, payId);
+        const { result, change } = decide(stored === undefined ? undefined : recordOf(stored));
+        if (change === undefined) return { result };
+        return { result, committed: await writeChange(tx, change, clock.now()) };
+      }),
     async finishCall(merchantId, idempotencyKey, state, reasonCode) {
       await finishOperation(
         db,
@@ -103,7 +73,52 @@ export function gatewayPaymentStore(db: Database, clock: Clock): PaymentStore {
   };
 }
 
-function recordOf(stored: StoredPayment): PaymentRecord {
+/** Writes one change in the open transaction `tx` (`PaymentStore.commit` and `change`). */
+async function writeChange(tx: Queryable, change: PaymentChange, now: number): Promise<Committed> {
+  const { record, call, replay } = change;
+  const merchantId = record?.payment.merchantId ?? call?.merchantId ?? replay?.merchantId ?? "";
+  const payId = record?.payment.payId ?? call?.payId ?? replay?.payId ?? "";
+  const committed = await commitPaymentChange(
+    tx,
+    {
+      ...(record?.version === undefined ? {} : { stored: { version: record.version } }),
+      ...(record === undefined
+        ? {}
+        : { payment: record.payment, context: record.context as unknown as Record<string, unknown> }),
+      ...(call === undefined
+        ? {}
+        : {
+            operation: {
+              merchantId: call.merchantId,
+              idempotencyKey: call.idempotencyKey,
+              payId: call.payId,
+              xid: call.xid,
+              sequence: call.sequence,
+              action: call.action,
+              amazonOperation: call.call.operation,
+              request: call.call.request,
+            },
+          }),
+      ...(replay === undefined ? {} : { reqId: replay }),
+      ...(change.finished === undefined ? {} : { finished: change.finished }),
+      notifications: (change.notifications ?? []).map((notification) => ({
+        merchantId,
+        payId,
+        event: notification.event,
+        payload: { url: notification.message.url, body: notification.message.body },
+      })),
+    },
+    now,
+  );
+  const stored = committed.operation;
+  return {
+    version: committed.version,
+    ...(call === undefined || stored === undefined ? {} : { call: { ...call, call: callOf(stored) } }),
+  };
+}
+
+/** A stored payment as the steps see it. */
+export function recordOf(stored: StoredPayment): PaymentRecord {
   return {
     payment: stored.payment,
     context: stored.context as unknown as CheckoutContext,

@@ -138,6 +138,25 @@ export async function findPaymentByRefundId(
   return stored?.payment.actions.some((action) => action.amazonId === refundId) ? stored : undefined;
 }
 
+/**
+ * The merchant's payments an Amazon object belongs to (IPN intake): a charge by its id, else —
+ * and for refunds and charge permissions — every payment on the charge permission.
+ */
+export async function findPaymentsOfAmazonObject(
+  db: Queryable,
+  merchantId: string,
+  object: { readonly chargeId?: string; readonly chargePermissionId: string },
+): Promise<StoredPayment[]> {
+  const rows = await db.query<PaymentRow>(
+    `SELECT ${COLUMNS} FROM payments
+     WHERE merchant_id = $1 AND (charge_id = $2 OR ($2::text IS NULL AND charge_permission_id = $3))
+     ORDER BY created_at LIMIT 100`,
+    [merchantId, object.chargeId ?? null, object.chargePermissionId],
+  );
+  if (rows.length > 0 || object.chargeId === undefined) return rows.map(paymentOf);
+  return findPaymentsOfAmazonObject(db, merchantId, { chargePermissionId: object.chargePermissionId });
+}
+
 /** Payments of a merchant with this TransID, newest first (`inquire24.aspx`; TransIDs may repeat). */
 export async function findPaymentsByTransId(
   db: Queryable,

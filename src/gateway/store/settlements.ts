@@ -61,22 +61,3 @@ export async function resetSettlementSchedule(
     [merchantId, payId],
   );
 }
-
-/**
- * The merchant's payments an Amazon object belongs to (IPN intake): a charge by its id, else —
- * and for refunds and charge permissions — every payment on the charge permission.
- */
-export async function paymentsOfAmazonObject(
-  db: Queryable,
-  merchantId: string,
-  object: { readonly chargeId?: string; readonly chargePermissionId: string },
-): Promise<string[]> {
-  const rows = await db.query<{ pay_id: string }>(
-    `SELECT pay_id FROM payments
-     WHERE merchant_id = $1 AND (charge_id = $2 OR ($2::text IS NULL AND charge_permission_id = $3))
-     ORDER BY created_at LIMIT 100`,
-    [merchantId, object.chargeId ?? null, object.chargePermissionId],
-  );
-  if (rows.length > 0 || object.chargeId === undefined) return rows.map((row) => row.pay_id);
-  return paymentsOfAmazonObject(db, merchantId, { chargePermissionId: object.chargePermissionId });
-}

@@ -30,11 +30,13 @@ import { answerContextOf, shopOf } from "./shop.js";
  */
 export function paygateNotifier(findMerchant: FindMerchant, wake: () => void): Notifier {
   return {
-    async messageOf(merchantId, door, notification) {
+    async rendererFor(merchantId) {
       const merchant = await findMerchant(merchantId);
       if (merchant === undefined) return undefined;
-      const shop = shopOf(door);
-      return { url: shop.urlNotify, body: notifyBody(answerContextOf(merchant, shop), notification) };
+      return (door, notification) => {
+        const shop = shopOf(door);
+        return { url: shop.urlNotify, body: notifyBody(answerContextOf(merchant, shop), notification) };
+      };
     },
     wake,
   };
