@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { type Database, openDatabase, openSharedPglite, splitStatements } from "./database.js";
+import { createPgliteDirectory } from "./pglite-fresh.js";
 import { openTestDatabase } from "./test-database.js";
 
 const migrationsDir = await mkdtemp(join(tmpdir(), "kasse-migrations-"));
@@ -76,6 +77,35 @@ describe("pglite data directory", () => {
     const rows = await second.query<{ balance: number }>("SELECT balance FROM accounts");
     await second.close();
     assert.deepEqual(rows, [{ balance: 42 }]);
+  });
+
+  it("makes a new directory below a missing parent, and one that exists empty, leaving nothing beside them", async () => {
+    const root = await mkdtemp(join(tmpdir(), "kasse-pgfresh-"));
+    dirs.push(root);
+    const missing = join(root, "missing", "gateway");
+    const empty = join(root, "empty", "gateway");
+    await mkdir(empty, { recursive: true });
+    for (const dataDir of [missing, empty]) {
+      const db = await openDatabase({ migrationsDir, dataDir });
+      await db.query("INSERT INTO accounts VALUES ('x', 1)");
+      await db.close();
+    }
+    assert.deepEqual(await readdir(join(root, "missing")), ["gateway"]);
+    assert.deepEqual(await readdir(join(root, "empty")), ["gateway"]);
+    assert.ok((await readdir(missing)).includes("PG_VERSION"));
+  });
+
+  it("reports a failed initialisation with PGlite's reason and leaves no half-made directory", async () => {
+    const root = await mkdtemp(join(tmpdir(), "kasse-pgfail-"));
+    dirs.push(root);
+    const dataDir = join(root, "gateway");
+    await mkdir(dataDir);
+    await assert.rejects(
+      createPgliteDirectory(dataDir, ["-c", "shared_buffers=not-a-size"]),
+      /initialising the PGlite data directory .* failed \(exit 1\): PGlite failed/,
+    );
+    assert.deepEqual(await readdir(root), ["gateway"]);
+    assert.deepEqual(await readdir(dataDir), []);
   });
 });
 

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
 import { dbTransactions } from "../metrics.js";
+import { createPgliteDirectory } from "./pglite-fresh.js";
 import { pgliteTemplate } from "./pglite-template.js";
 
 /** What a query runs on: the database itself or an open transaction. */
@@ -65,15 +66,21 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 const PGLITE_SETTINGS = ["-c", "shared_buffers=16MB"];
 
 async function createPglite(dataDir: string | undefined): Promise<PGlite> {
-  const fresh = dataDir === undefined || !existsSync(join(dataDir, "PG_VERSION"));
-  if (dataDir !== undefined) await mkdir(dataDir, { recursive: true });
+  const startParams = [...PGlite.defaultStartParams, ...PGLITE_SETTINGS];
   // initdb costs seconds; loading a dump of a freshly initialised cluster costs a fraction of that.
-  const loadDataDir = fresh ? await pgliteTemplate() : undefined;
+  // An in-memory database loads it here; a new data directory is made by a child process, so this
+  // one's WebAssembly heap stays the size of a reopened directory's (pglite-fresh.ts).
+  let loadDataDir: Blob | undefined;
+  if (dataDir === undefined) loadDataDir = await pgliteTemplate();
+  else if (!existsSync(join(dataDir, "PG_VERSION"))) {
+    await mkdir(dataDir, { recursive: true });
+    await createPgliteDirectory(dataDir, startParams);
+  }
   return PGlite.create({
     ...(dataDir !== undefined ? { dataDir } : {}),
     ...(loadDataDir ? { loadDataDir } : {}),
     parsers: { [INT8_OID]: parseInt8 },
-    startParams: [...PGlite.defaultStartParams, ...PGLITE_SETTINGS],
+    startParams,
   });
 }
 
