@@ -8,10 +8,12 @@ import type { Server as TlsServer } from "node:tls";
 import { fileURLToPath } from "node:url";
 import { setUpAccounting } from "../accounting/setup.js";
 import { registerApi } from "../api/index.js";
+import { WebhookStore, webhookNotifier } from "../api/webhooks.js";
 import { type Clock, systemClock } from "../core/clock.js";
 import type { HttpLimits } from "../http/operations.js";
 import { type CertificatePem, httpsServerOptions } from "../http/tls.js";
 import type { Logger } from "../log.js";
+import { webhookChannel } from "../notify/webhook-outbox.js";
 import { type Database, openDatabase } from "../store/database.js";
 import { sessionAuthenticator } from "../web/session-auth.js";
 import { BackOfficeSessions } from "../web/sessions.js";
@@ -156,8 +158,12 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       ...(options.emulator ? { emulator: options.emulator } : {}),
     },
   });
+  // The JSON API's webhooks: a second door on the payment steps' events, delivered by the same
+  // notify worker as URLNotify (docs/async.md).
+  const webhooks = new WebhookStore(db, secrets);
   notifier = setUpPaygate(app, {
     db,
+    doors: [{ notifier: webhookNotifier(webhooks, clock), channel: webhookChannel(db, webhooks.signer) }],
     clock,
     logger: options.logger,
     merchants,
@@ -176,7 +182,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     ...(options.subscriptionClock ? { subscriptionClock: options.subscriptionClock } : {}),
   });
   const side = notifier;
-  const api = registerApi(app, {
+  registerApi(app, {
     db,
     clock,
     logger: options.logger,
@@ -193,11 +199,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     }),
     // The back office's pages call the JSON API with their session cookie (and X-CSRF-Token).
     authenticators: [sessionAuthenticator(backOfficeSessions)],
-    webhooks: {
-      ...(options.notifyRetryScheduleMs ? { retryScheduleMs: options.notifyRetryScheduleMs } : {}),
-      ...(options.notifyTimeoutMs ? { timeoutMs: options.notifyTimeoutMs } : {}),
-      ...(options.pollIntervalMs ? { pollIntervalMs: options.pollIntervalMs } : {}),
-    },
+    webhooks,
   });
   try {
     await app.listen({ host: options.host, port: options.port });
@@ -210,7 +212,6 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   url = `${options.tls === "none" ? "http" : "https"}://${urlHost(options.host)}:${port}`;
   notifier.start();
   accounting.job.start();
-  api.start();
   return {
     url,
     publicUrl: publicUrl(),
@@ -224,7 +225,6 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       (app.server as unknown as TlsServer).setSecureContext(httpsServerOptions(certificate));
     },
     close: async () => {
-      await api.stop();
       await notifier.stop();
       await accounting.close();
       await app.close();

@@ -35,7 +35,7 @@ export interface Decision<T> {
 }
 
 /**
- * Writes a change: the notifications are rendered by the door's notifier first (so the outbox
+ * Writes a change: the notifications are rendered by every door's notifier first (so each outbox
  * holds exactly what the state change said), then everything is committed at once.
  */
 export async function commit(deps: PaymentDeps, change: StepChange): Promise<Committed | undefined> {
@@ -44,8 +44,8 @@ export async function commit(deps: PaymentDeps, change: StepChange): Promise<Com
   const rendered = [];
   for (const notification of notifications) {
     const door = owner?.context.shop ?? {};
-    const message = await deps.notifier.messageOf(notification.payment.merchantId, door, notification);
-    if (message !== undefined) rendered.push({ event: notification.event, message });
+    const messages = await deps.notifier.messagesOf(notification.payment.merchantId, door, notification);
+    for (const message of messages) rendered.push({ event: notification.event, message });
   }
   if (
     owner === undefined &&

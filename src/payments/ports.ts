@@ -8,6 +8,7 @@ import type { Clock } from "../core/clock.js";
 import type { BuyerDetails, DoorData, ShopNotification } from "../core/outcome.js";
 import type { Payment, PaymentEvent, TxType } from "../core/payment.js";
 import type { Logger } from "../log.js";
+import type { OutboxMessage } from "../notify/messages.js";
 import type { AmazonConnection, PlannedCall } from "./amazon-calls.js";
 
 /** A merchant's Amazon Pay account as the steps use it. */
@@ -66,11 +67,11 @@ export interface PaymentRecord {
   readonly version?: number | undefined;
 }
 
-/** The door's message for a notification (Paygate: the URLNotify POST), opaque to the steps. */
-export interface DoorMessage {
-  readonly url: string;
-  readonly body: string;
-}
+/**
+ * A door's message for a notification, opaque to the steps: the Paygate door's URLNotify POST or
+ * the JSON API door's webhook to one endpoint — each a row of its outbox (src/notify).
+ */
+export type DoorMessage = OutboxMessage;
 
 /** A rendered notification, keyed by its event (the outbox holds one per payment, XID and event). */
 export interface OutgoingNotification {
@@ -207,18 +208,38 @@ export interface PaymentStore {
 }
 
 /**
- * Turns a shop notification into the door's message (Paygate: the encrypted URLNotify body for
- * the shop's URLNotify); `undefined` when the door has nobody to tell. Runs before the commit
- * that writes it, so the message is exactly what the state change said.
+ * One door's side of the notifier port: a shop notification (a domain event) as that door's
+ * messages — Paygate: the encrypted URLNotify body for the shop's URLNotify; the JSON API: one
+ * signed-at-send webhook per active endpoint. None when the door has nobody to tell. Runs before
+ * the commit that writes them, so each message is exactly what the state change said.
  */
-export interface Notifier {
-  messageOf(
+export interface DoorNotifier {
+  messagesOf(
     merchantId: string,
     door: DoorData,
     notification: ShopNotification,
-  ): Promise<DoorMessage | undefined>;
+  ): Promise<readonly DoorMessage[]>;
+}
+
+/**
+ * The steps' notifier port: every door with a subscriber gets each event ({@link notifyDoors});
+ * the messages are committed with the state change, then the one delivery worker is woken.
+ */
+export interface Notifier extends DoorNotifier {
   /** Notifications were committed: deliver them now. */
   wake(): void;
+}
+
+/** The notifier port over the doors: each event goes to every door, in order. */
+export function notifyDoors(doors: readonly DoorNotifier[], wake: () => void): Notifier {
+  return {
+    async messagesOf(merchantId, door, notification) {
+      const messages: DoorMessage[] = [];
+      for (const each of doors) messages.push(...(await each.messagesOf(merchantId, door, notification)));
+      return messages;
+    },
+    wake,
+  };
 }
 
 export interface PaymentDeps {

@@ -208,10 +208,9 @@ export function fakes(options: { readonly link?: Partial<AmazonLink> } = {}): Fa
       amazonFor: async (merchantId) => (merchantId === MERCHANT ? link : undefined),
       notifier: {
         // The door's message is the notification itself, so tests read back what was committed.
-        messageOf: async (_merchantId, door, notification) => ({
-          url: String(door.urlNotify ?? ""),
-          body: JSON.stringify(notification),
-        }),
+        messagesOf: async (_merchantId, door, notification) => [
+          { channel: "urlnotify", url: String(door.urlNotify ?? ""), body: JSON.stringify(notification) },
+        ],
         wake: () => {
           wakes += 1;
         },

@@ -64,12 +64,15 @@ export function gatewayPaymentStore(db: Database, clock: Clock): PaymentStore {
                 }),
             ...(replay === undefined ? {} : { reqId: replay }),
             ...(change.finished === undefined ? {} : { finished: change.finished }),
-            notifications: (change.notifications ?? []).map((notification) => ({
-              merchantId,
-              payId,
-              event: notification.event,
-              payload: { url: notification.message.url, body: notification.message.body },
-            })),
+            // Each door's outbox: URLNotify rows and one webhook delivery per endpoint.
+            notifications: (change.notifications ?? []).flatMap(({ event, message }) =>
+              message.channel === "urlnotify"
+                ? [{ merchantId, payId, event, payload: { url: message.url, body: message.body } }]
+                : [],
+            ),
+            webhooks: (change.notifications ?? []).flatMap(({ message }) =>
+              message.channel === "webhook" ? [{ merchantId, payId, message }] : [],
+            ),
           },
           clock.now(),
         ),
