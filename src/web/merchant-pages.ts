@@ -13,10 +13,9 @@ import {
   verifyKeyAtAmazon,
 } from "../amazon/private-key.js";
 import type { Clock } from "../core/clock.js";
-import { AMAZON_ID, generatedKey, ipnUrlOf } from "../gateway/admin-merchants.js";
-import type { EmulatorEndpoint } from "../gateway/amazon-link.js";
-import type { MerchantDirectory, MerchantSummary } from "../gateway/merchant-directory.js";
-import type { SecretBox } from "../gateway/secrets.js";
+import { AMAZON_ID, generatedKey, ipnUrlOf } from "../merchants/credentials.js";
+import type { MerchantDirectory, MerchantSummary } from "../merchants/directory.js";
+import type { EmulatorEndpoint, SecretSealer } from "../merchants/ports.js";
 import type { Database } from "../store/database.js";
 import { readForm } from "./form.js";
 import { html, type SafeHtml } from "./html.js";
@@ -43,7 +42,7 @@ export interface MerchantPagesOptions {
   readonly db: Database;
   readonly clock: Clock;
   readonly merchants: MerchantDirectory;
-  readonly secrets: SecretBox;
+  readonly secrets: SecretSealer;
   readonly publicUrl: () => string;
   readonly emulator?: EmulatorEndpoint;
   readonly audit: Audit;

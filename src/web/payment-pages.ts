@@ -9,7 +9,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import type { MerchantDirectory } from "../gateway/merchant-directory.js";
+import type { MerchantDirectory } from "../merchants/directory.js";
 import { readForm } from "./form.js";
 import { html, type SafeHtml } from "./html.js";
 import type { MessageKey, Translate } from "./i18n.js";
