@@ -91,10 +91,22 @@ export function verifySignature(
     .some(([, value]) => timingSafeEqual(Buffer.from(value as string, "hex"), expected));
 }
 
+/**
+ * How long a merchant's active endpoints are taken from memory: every payment step asks before
+ * its commit, and the answer changes rarely. This process's own changes drop the entry at once;
+ * another process's reach it within this time (as the merchant directory's cache).
+ */
+export const ENDPOINT_CACHE_MS = 1_000;
+
 export class WebhookStore {
+  readonly #active = new Map<string, { readonly endpoints: readonly string[]; readonly readAt: number }>();
+  /** Counts this process's endpoint changes: a read begun before one is not cached after it. */
+  #changes = 0;
+
   constructor(
     private readonly db: Database,
     private readonly box: SecretSealer,
+    private readonly monotonicNow: () => number = () => performance.now(),
   ) {}
 
   /** A new endpoint; it gets the events from now on. The secret is returned this once. */
@@ -111,6 +123,7 @@ export class WebhookStore {
        RETURNING ${COLUMNS}`,
       [merchantId, endpointId, url, this.box.seal(secret, label(merchantId, endpointId)), now],
     );
+    this.#forget(merchantId);
     return { ...viewOf(rows[0] as EndpointRow, now), secret };
   }
 
@@ -151,6 +164,7 @@ export class WebhookStore {
        RETURNING ${COLUMNS}`,
       [merchantId, endpointId, now],
     );
+    this.#forget(merchantId);
     await this.db.query(
       `UPDATE webhook_deliveries SET status = 'failed', last_error = 'endpoint disabled', updated_at = $3
        WHERE merchant_id = $1 AND endpoint_id = $2 AND status = 'pending'`,
@@ -174,13 +188,24 @@ export class WebhookStore {
     return [open(row.secret_enc), ...(previousValid ? [open(row.previous_secret_enc as string)] : [])];
   }
 
-  /** The endpoints that get events now. */
-  async activeEndpoints(merchantId: string): Promise<string[]> {
+  /** The endpoints that get events now (from memory for {@link ENDPOINT_CACHE_MS}). */
+  async activeEndpoints(merchantId: string): Promise<readonly string[]> {
+    const cached = this.#active.get(merchantId);
+    if (cached && this.monotonicNow() - cached.readAt < ENDPOINT_CACHE_MS) return cached.endpoints;
+    const readAt = this.monotonicNow();
+    const changes = this.#changes;
     const rows = await this.db.query<{ endpoint_id: string }>(
       "SELECT endpoint_id FROM webhook_endpoints WHERE merchant_id = $1 AND active ORDER BY created_at, endpoint_id",
       [merchantId],
     );
-    return rows.map((row) => row.endpoint_id);
+    const endpoints = rows.map((row) => row.endpoint_id);
+    if (changes === this.#changes) this.#active.set(merchantId, { endpoints, readAt });
+    return endpoints;
+  }
+
+  #forget(merchantId: string): void {
+    this.#changes += 1;
+    this.#active.delete(merchantId);
   }
 
   /** The notify worker's signer: the endpoint's URL and the signature header for one attempt. */
