@@ -7,6 +7,8 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { request } from "undici";
+import { verifySignature } from "../src/api/webhooks.js";
 import type { ShopCredentials } from "../src/paygate/client.js";
 import { readAnswer } from "../src/paygate/client.js";
 import {
@@ -19,7 +21,16 @@ import {
   recurringChargeNotify,
   recurringExpiryNotify,
 } from "../src/paygate/tables.js";
-import { browse, buyer, call, createShop, SHOP, startWorld, type World } from "./paygate-support.js";
+import {
+  ADMIN_TOKEN,
+  browse,
+  buyer,
+  call,
+  createShop,
+  SHOP,
+  startWorld,
+  type World,
+} from "./paygate-support.js";
 import {
   chargeAgain,
   notifyOf,
@@ -178,6 +189,57 @@ describe("RTF=R: merchant-initiated charges", () => {
     );
     assert.equal(capture.code, "00000000");
     assert.equal(capture.values.AmountCap, "1290");
+  });
+
+  it("tells the JSON API's webhook endpoints too: the charge arrives as a signed webhook, once", async () => {
+    const hooked = await createShop(world, "shop-recurring-hooks");
+    const created = await request(
+      `${world.gateway.url}/api/v1/merchants/shop-recurring-hooks/webhook-endpoints`,
+      {
+        method: "POST",
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
+        body: JSON.stringify({ url: `${world.notify.url}/recurring-hooks` }),
+        dispatcher: world.agent,
+      },
+    );
+    const endpoint = (await created.body.json()) as { secret: string };
+    assert.equal(created.statusCode, 201, JSON.stringify(endpoint));
+    const initial = await subscribe(world, hooked, "R-R-H");
+    const charged = await chargeAgain(world, hooked, initial.chargePermissionId, "R-R-H-c1");
+    assert.equal(charged.code, "00000000");
+    const payId = charged.values.PayID as string;
+    await notifyOf(world, hooked, recurringChargeNotify, { PayID: payId });
+
+    // Bounded wait (500 × 20 ms) for the charge's webhook; the initial checkout's comes too.
+    const hooks = () => world.notify.received.filter((item) => item.path === "/recurring-hooks");
+    const ofCharge = () => hooks().filter((item) => JSON.parse(item.body).data.payId === payId);
+    for (let i = 0; i < 500 && ofCharge().length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    const [hook] = ofCharge();
+    assert.ok(hook, `no webhook of the RTF=R charge; got ${hooks().map((item) => item.body)}`);
+    const event = JSON.parse(hook.body);
+    assert.equal(event.type, "payment.recurring_charge.succeeded");
+    assert.deepEqual(event.data, {
+      merchantId: "shop-recurring-hooks",
+      payId,
+      xid: event.data.xid,
+      transId: "R-R-H-c1",
+      amount: 990,
+      currency: "EUR",
+      reasonCode: null,
+    });
+    assert.equal(
+      verifySignature(hook.signature ?? "", hook.body, endpoint.secret, Math.floor(Date.now() / 1000)),
+      true,
+    );
+    assert.ok(
+      hooks().some(
+        (item) =>
+          JSON.parse(item.body).type === "payment.authorization.succeeded" &&
+          JSON.parse(item.body).data.payId === initial.payId,
+      ),
+      "the initial checkout's completion",
+    );
+    assert.equal(ofCharge().length, 1, "once");
   });
 
   it("respects Amazon's monthly limit (PeriodicAmountExceeded)", async () => {

@@ -17,9 +17,9 @@ import { DAY_MS, FakeReports, SELLER, settlementFile } from "../accounting/test-
 import { ManualClock } from "../core/clock.js";
 import { apiGateway } from "../gateway/api-ports.js";
 import { GATEWAY_MIGRATIONS_DIR } from "../gateway/index.js";
-import { MerchantDirectory } from "../gateway/merchant-directory.js";
 import { SecretBox } from "../gateway/secrets.js";
 import { silentLogger } from "../log.js";
+import { MerchantDirectory } from "../merchants/directory.js";
 import type { Payments } from "../payments/index.js";
 import type { Database } from "../store/database.js";
 import { openTestDatabase } from "../store/test-database.js";

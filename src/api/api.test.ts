@@ -16,7 +16,6 @@ import Fastify, { type FastifyInstance } from "fastify";
 import { ManualClock } from "../core/clock.js";
 import type { Payment, PaymentAction } from "../core/payment.js";
 import { apiGateway } from "../gateway/api-ports.js";
-import { MerchantDirectory } from "../gateway/merchant-directory.js";
 import { SecretBox } from "../gateway/secrets.js";
 import { enqueueNotification } from "../gateway/store/notifications.js";
 import { planOperation } from "../gateway/store/operations.js";
@@ -29,6 +28,7 @@ import {
   setSubscriptionStatus,
 } from "../gateway/subscriptions/store.js";
 import { silentLogger } from "../log.js";
+import { MerchantDirectory } from "../merchants/directory.js";
 import { recordAttempt } from "../notify/outbox.js";
 import type { Payments } from "../payments/index.js";
 import type { Database } from "../store/database.js";

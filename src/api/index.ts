@@ -22,7 +22,6 @@ import type { Authenticator } from "./principal.js";
 import { DEFAULT_REQUEST_LOG, noteSubject, RequestLog, type RequestLogOptions } from "./request-log.js";
 import { type ApiRoute, fastifyPath } from "./route.js";
 import { typeboxValidatorCompiler } from "./validation.js";
-import { WebhookDelivery } from "./webhook-delivery.js";
 import { webhookRoutes } from "./webhook-routes.js";
 import { WebhookStore } from "./webhooks.js";
 
@@ -42,21 +41,14 @@ export interface ApiDeps {
    */
   readonly authenticators?: readonly Authenticator[];
   readonly requestLog?: RequestLogOptions;
-  /** Webhook delivery: the URLNotify retry schedule and timeout unless a test shortens them. */
-  readonly webhooks?: {
-    readonly retryScheduleMs?: readonly number[];
-    readonly pollIntervalMs?: number;
-    readonly timeoutMs?: number;
-  };
+  /**
+   * The webhook endpoints, shared with the composition root, which hands `webhookNotifier` of the
+   * same store to the payment steps and its `signer` to the notify worker (webhooks.ts); default
+   * a store over `db` (routes only: nothing is delivered).
+   */
+  readonly webhooks?: WebhookStore;
   /** The document's `info.version`. */
   readonly version?: string;
-}
-
-/** The API's background side: webhook delivery. */
-export interface ApiSide {
-  readonly webhooks: WebhookDelivery;
-  start(): void;
-  stop(): Promise<void>;
 }
 
 function apiRoutes(
@@ -87,23 +79,19 @@ function apiRoutes(
   return routes;
 }
 
-/** Registers `/api/v1` on the app; start the returned side once the app listens, stop it on close. */
-export function registerApi(app: FastifyInstance, deps: ApiDeps): ApiSide {
+/**
+ * Registers `/api/v1` on the app. The door has no background side of its own: its webhooks are
+ * delivered by the gateway's notify worker.
+ */
+export function registerApi(app: FastifyInstance, deps: ApiDeps): void {
   const requestLog = new RequestLog(deps.db, deps.requestLog ?? DEFAULT_REQUEST_LOG);
-  const store = new WebhookStore(deps.db, deps.gateway.secrets);
-  const delivery = new WebhookDelivery({
-    db: deps.db,
-    clock: deps.clock,
-    logger: deps.logger,
-    store,
-    ...deps.webhooks,
-  });
+  const store = deps.webhooks ?? new WebhookStore(deps.db, deps.gateway.secrets);
   const authenticators: readonly Authenticator[] = [
     adminTokenAuthenticator((authorization) => deps.gateway.isAdminToken(authorization)),
     apiKeyAuthenticator(deps.db, deps.clock),
     ...(deps.authenticators ?? []),
   ];
-  const routes = apiRoutes(deps, requestLog, { store, wake: () => delivery.wake() });
+  const routes = apiRoutes(deps, requestLog, { store, wake: () => deps.gateway.wakeNotifications() });
   const publicPaths = new Set(routes.filter((route) => route.public).map((route) => fastifyPath(route.path)));
 
   app.register(
@@ -173,9 +161,4 @@ export function registerApi(app: FastifyInstance, deps: ApiDeps): ApiSide {
     },
     { prefix: API_PREFIX },
   );
-  return {
-    webhooks: delivery,
-    start: () => delivery.start(),
-    stop: () => delivery.stop(),
-  };
 }

@@ -45,11 +45,10 @@ export interface SubscriptionPort {
   ): Promise<SubscriptionView | undefined>;
 }
 
-/** Seals and opens a secret bound to a label (the gateway's master key). */
-export interface SecretSealer {
-  seal(plaintext: string, label: string): string;
-  open(sealed: string, label: string): string;
-}
+import type { SecretSealer } from "../merchants/ports.js";
+
+/** Seals and opens a secret bound to a label (the gateway's master key): the merchants module's port. */
+export type { SecretSealer };
 
 /**
  * Accounting (docs/accounting.md) as the API calls it: the same application functions the admin

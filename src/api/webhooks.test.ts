@@ -1,7 +1,8 @@
 /**
  * Webhooks over a real store and a real HTTP receiver on loopback: the signature scheme (the
- * receiver's check as docs/api.md shows it), events taken from the URLNotify outbox once per
- * endpoint, retries on the schedule, and a rolled secret that signs beside the old one during
+ * receiver's check as docs/api.md shows it), each domain event rendered by the door's notifier
+ * and committed by the payment steps' commit as one delivery per endpoint, sent by the notify
+ * worker with retries on the schedule, and a rolled secret that signs beside the old one during
  * the grace period only.
  */
 import assert from "node:assert/strict";
@@ -11,15 +12,18 @@ import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { ManualClock } from "../core/clock.js";
 import type { Payment } from "../core/payment.js";
-import { MerchantDirectory } from "../gateway/merchant-directory.js";
 import { SecretBox } from "../gateway/secrets.js";
-import { enqueueNotification } from "../gateway/store/notifications.js";
-import { insertPayment } from "../gateway/store/payments.js";
+import { gatewayPaymentStore } from "../gateway/store/payment-store.js";
 import { silentLogger } from "../log.js";
+import { MerchantDirectory } from "../merchants/directory.js";
+import { webhookChannel } from "../notify/webhook-outbox.js";
+import { NotifyWorker } from "../notify/worker.js";
+import { commit } from "../payments/commit.js";
+import { type CheckoutContext, notifyDoors, type PaymentDeps } from "../payments/ports.js";
 import type { Database } from "../store/database.js";
 import { openTestDatabase } from "../store/test-database.js";
-import { listDeliveries, WebhookDelivery } from "./webhook-delivery.js";
-import { signatureHeader, verifySignature, WebhookStore } from "./webhooks.js";
+import { listDeliveries } from "./webhook-delivery.js";
+import { signatureHeader, verifySignature, WebhookStore, webhookNotifier } from "./webhooks.js";
 
 const MIGRATIONS = fileURLToPath(new URL("../store/migrations/", import.meta.url));
 
@@ -89,7 +93,13 @@ describe("webhook delivery", () => {
     await db.close();
   });
 
-  async function paymentEvent(payId: string, type: "capture" | "credit", amount: number) {
+  /** A state change with its event, committed as a payment step commits it (the door renders it). */
+  async function paymentEvent(
+    store: WebhookStore,
+    payId: string,
+    type: "capture" | "credit",
+    amount: number,
+  ) {
     const xid = randomBytes(16).toString("hex");
     const payment: Payment = {
       payId,
@@ -107,12 +117,17 @@ describe("webhook delivery", () => {
       amazon: {},
       actions: [{ xid, kind: type, sequence: 1, transId: "W-1", amount, state: "succeeded" }],
     };
-    await insertPayment(db, payment, {}, clock.now());
-    await enqueueNotification(
-      db,
-      { merchantId: "shop-w", payId, event: { xid, type }, payload: { url: "x", body: "y" } },
-      clock.now(),
-    );
+    const action = payment.actions[0] as Payment["actions"][number];
+    const deps = {
+      store: gatewayPaymentStore(db, clock),
+      notifier: notifyDoors([webhookNotifier(store, clock)], () => undefined),
+    } as unknown as PaymentDeps;
+    await commit(deps, {
+      record: { payment, context: {} as CheckoutContext },
+      notifications: [
+        { kind: type, payment, action, event: { type, result: "OK", xid, transId: "W-1", amount } },
+      ],
+    });
   }
 
   /** Polls (bounded: 200 × 20 ms) until the worker got there. */
@@ -123,7 +138,7 @@ describe("webhook delivery", () => {
 
   it("delivers each outbox event once per endpoint, signed, retrying on the schedule", async () => {
     const store = new WebhookStore(db, secrets);
-    await paymentEvent("0".repeat(32), "capture", 100); // before the endpoint: not delivered
+    await paymentEvent(store, "0".repeat(32), "capture", 100); // before the endpoint: not delivered
     const endpoint = await store.create("shop-w", url, clock.now());
     assert.match(endpoint.secret, /^whsec_/);
     const listed = await store.list("shop-w", clock.now());
@@ -133,13 +148,13 @@ describe("webhook delivery", () => {
       false,
     );
 
-    await paymentEvent("1".repeat(32), "capture", 4990);
+    await paymentEvent(store, "1".repeat(32), "capture", 4990);
     failures.push(503);
-    const worker = new WebhookDelivery({
+    const worker = new NotifyWorker({
       db,
       clock,
       logger: silentLogger(),
-      store,
+      channels: [webhookChannel(db, store.signer)],
       retryScheduleMs: [0, 0],
       pollIntervalMs: 10,
     });
@@ -175,7 +190,7 @@ describe("webhook delivery", () => {
       // A roll: both secrets sign during the grace period, then only the new one.
       const rolled = await store.rollSecret("shop-w", endpoint.endpointId, 60_000, clock.now());
       assert.ok(rolled);
-      await paymentEvent("2".repeat(32), "credit", 1000);
+      await paymentEvent(store, "2".repeat(32), "credit", 1000);
       worker.wake();
       await until(() => received.length === 2);
       const second = received[1] as { body: string; signature: string };
@@ -183,7 +198,7 @@ describe("webhook delivery", () => {
       assert.equal(verifySignature(second.signature, second.body, endpoint.secret, clock.now() / 1000), true);
       assert.equal(verifySignature(second.signature, second.body, rolled.secret, clock.now() / 1000), true);
       clock.advance(61_000);
-      await paymentEvent("3".repeat(32), "credit", 500);
+      await paymentEvent(store, "3".repeat(32), "credit", 500);
       worker.wake();
       await until(() => received.length === 3);
       const third = received[2] as { body: string; signature: string };

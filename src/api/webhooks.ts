@@ -3,21 +3,21 @@
  * secrets, and the events they get — the same domain events the Paygate door renders as
  * URLNotify (completion, capture and refund results), as JSON.
  *
- * Webhooks are a second consumer of the URLNotify outbox: the flows write one `notifications`
- * row per event in the transaction of the state change; each endpoint takes the rows after its
- * `cursor` into `webhook_deliveries` (one per endpoint and event, so nothing is taken twice).
- * Outbox ids are handed out before commit, so a row may become visible after a higher one: the
- * cursor only moves past rows older than {@link SETTLED_MS}, and younger ones are looked at again
- * (the unique key makes that harmless).
+ * Webhooks are this door's side of the payment steps' notifier port ({@link webhookNotifier}):
+ * each domain event becomes one JSON body per active endpoint, written by the step's commit into
+ * `webhook_deliveries` in the transaction of the state change (beside the Paygate door's
+ * URLNotify row), and delivered by the one notify worker (src/notify) on the URLNotify schedule;
+ * {@link WebhookStore.signer} signs each attempt with the endpoint's secrets at send time.
  */
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
-import type { PaymentAction } from "../core/payment.js";
-import type { Database, Queryable } from "../store/database.js";
+import type { Clock } from "../core/clock.js";
+import type { ShopNotification } from "../core/outcome.js";
+import type { WebhookMessage } from "../notify/messages.js";
+import type { WebhookSigner } from "../notify/webhook-outbox.js";
+import type { DoorNotifier } from "../payments/ports.js";
+import type { Database } from "../store/database.js";
 import type { SecretSealer } from "./ports.js";
 
-/** Rows younger than this may still have lower-numbered rows in flight in other transactions. */
-const SETTLED_MS = 60_000;
-const TAKE_BATCH = 200;
 export const SECRET_PREFIX = "whsec_";
 /** A signature's timestamp may be this far from the receiver's clock (docs/api.md). */
 export const SIGNATURE_TOLERANCE_S = 300;
@@ -39,13 +39,12 @@ interface EndpointRow {
   secret_enc: string;
   previous_secret_enc: string | null;
   previous_until: number | string | null;
-  cursor: number | string;
   active: boolean;
   created_at: number | string;
 }
 
 const COLUMNS =
-  "merchant_id, endpoint_id, url, secret_enc, previous_secret_enc, previous_until, cursor, active, created_at";
+  "merchant_id, endpoint_id, url, secret_enc, previous_secret_enc, previous_until, active, created_at";
 
 const iso = (epoch: number | string) => new Date(Number(epoch)).toISOString();
 const label = (merchantId: string, endpointId: string) => `webhook:${merchantId}:${endpointId}`;
@@ -92,10 +91,22 @@ export function verifySignature(
     .some(([, value]) => timingSafeEqual(Buffer.from(value as string, "hex"), expected));
 }
 
+/**
+ * How long a merchant's active endpoints are taken from memory: every payment step asks before
+ * its commit, and the answer changes rarely. This process's own changes drop the entry at once;
+ * another process's reach it within this time (as the merchant directory's cache).
+ */
+export const ENDPOINT_CACHE_MS = 1_000;
+
 export class WebhookStore {
+  readonly #active = new Map<string, { readonly endpoints: readonly string[]; readonly readAt: number }>();
+  /** Counts this process's endpoint changes: a read begun before one is not cached after it. */
+  #changes = 0;
+
   constructor(
     private readonly db: Database,
     private readonly box: SecretSealer,
+    private readonly monotonicNow: () => number = () => performance.now(),
   ) {}
 
   /** A new endpoint; it gets the events from now on. The secret is returned this once. */
@@ -107,12 +118,12 @@ export class WebhookStore {
     const endpointId = `we_${randomBytes(8).toString("hex")}`;
     const secret = newSecret();
     const rows = await this.db.query<EndpointRow>(
-      `INSERT INTO webhook_endpoints (merchant_id, endpoint_id, url, secret_enc, cursor, created_at, updated_at)
-       VALUES ($1, $2, $3, $4,
-         (SELECT COALESCE(max(notification_id), 0) FROM notifications WHERE merchant_id = $1), $5, $5)
+      `INSERT INTO webhook_endpoints (merchant_id, endpoint_id, url, secret_enc, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $5)
        RETURNING ${COLUMNS}`,
       [merchantId, endpointId, url, this.box.seal(secret, label(merchantId, endpointId)), now],
     );
+    this.#forget(merchantId);
     return { ...viewOf(rows[0] as EndpointRow, now), secret };
   }
 
@@ -153,6 +164,7 @@ export class WebhookStore {
        RETURNING ${COLUMNS}`,
       [merchantId, endpointId, now],
     );
+    this.#forget(merchantId);
     await this.db.query(
       `UPDATE webhook_deliveries SET status = 'failed', last_error = 'endpoint disabled', updated_at = $3
        WHERE merchant_id = $1 AND endpoint_id = $2 AND status = 'pending'`,
@@ -176,98 +188,106 @@ export class WebhookStore {
     return [open(row.secret_enc), ...(previousValid ? [open(row.previous_secret_enc as string)] : [])];
   }
 
-  /** Takes new outbox events into each active endpoint's deliveries; the number taken. */
-  async takeEvents(now: number): Promise<number> {
-    const endpoints = await this.db.query<{ merchant_id: string; endpoint_id: string }>(
-      "SELECT merchant_id, endpoint_id FROM webhook_endpoints WHERE active",
+  /** The endpoints that get events now (from memory for {@link ENDPOINT_CACHE_MS}). */
+  async activeEndpoints(merchantId: string): Promise<readonly string[]> {
+    const cached = this.#active.get(merchantId);
+    if (cached && this.monotonicNow() - cached.readAt < ENDPOINT_CACHE_MS) return cached.endpoints;
+    const readAt = this.monotonicNow();
+    const changes = this.#changes;
+    const rows = await this.db.query<{ endpoint_id: string }>(
+      "SELECT endpoint_id FROM webhook_endpoints WHERE merchant_id = $1 AND active ORDER BY created_at, endpoint_id",
+      [merchantId],
     );
-    let taken = 0;
-    for (const endpoint of endpoints) {
-      taken += await this.db.transaction((tx) => takeForEndpoint(tx, endpoint, now));
-    }
-    return taken;
+    const endpoints = rows.map((row) => row.endpoint_id);
+    if (changes === this.#changes) this.#active.set(merchantId, { endpoints, readAt });
+    return endpoints;
   }
+
+  #forget(merchantId: string): void {
+    this.#changes += 1;
+    this.#active.delete(merchantId);
+  }
+
+  /** The notify worker's signer: the endpoint's URL and the signature header for one attempt. */
+  readonly signer: WebhookSigner = async (merchantId, endpointId, body, now) => {
+    const secrets = await this.signingSecrets(merchantId, endpointId, now);
+    if (secrets === undefined) return undefined;
+    const [endpoint] = await this.db.query<{ url: string }>(
+      "SELECT url FROM webhook_endpoints WHERE merchant_id = $1 AND endpoint_id = $2",
+      [merchantId, endpointId],
+    );
+    if (endpoint === undefined) return undefined;
+    return { url: endpoint.url, signature: signatureHeader(secrets, body, Math.floor(now / 1000)) };
+  };
 }
 
-interface EventRow {
-  notification_id: number | string;
-  pay_id: string;
-  xid: string;
-  event: "completion" | "capture" | "credit";
-  created_at: number | string;
+/**
+ * Webhook `type` prefixes per kind of domain event (docs/api.md). Amazon's notices (chargeback,
+ * permission closed or expiring) have no webhook type yet: the door renders nothing for them.
+ */
+const EVENT_NAMES: Readonly<Partial<Record<ShopNotification["kind"], string>>> = {
+  completion: "payment.authorization",
+  capture: "payment.capture",
+  credit: "payment.refund",
+  recurringCharge: "payment.recurring_charge",
+};
+
+/** The event's `id`: the same for every endpoint, one per payment, XID and event (as the outbox's key). */
+export function webhookEventId(notification: ShopNotification): string {
+  return `evt_${notification.event.xid}_${notification.event.type}`;
 }
 
-const EVENT_NAMES = { completion: "authorization", capture: "capture", credit: "refund" } as const;
+/** The JSON body of a domain event. */
+export function webhookBody(
+  notification: ShopNotification,
+  createdAt: number,
+): { type: string; body: string } | undefined {
+  const { payment, action, event } = notification;
+  const name = EVENT_NAMES[notification.kind];
+  if (name === undefined) return undefined;
+  const type = `${name}.${event.result === "OK" ? "succeeded" : "failed"}`;
+  const body = JSON.stringify({
+    id: webhookEventId(notification),
+    type,
+    createdAt: iso(createdAt),
+    data: {
+      merchantId: payment.merchantId,
+      payId: payment.payId,
+      xid: action.xid,
+      transId: action.transId,
+      amount: action.amount,
+      currency: payment.currency,
+      reasonCode: event.reasonCode ?? action.reasonCode ?? null,
+    },
+  });
+  return { type, body };
+}
 
-async function takeForEndpoint(
-  tx: Queryable,
-  endpoint: { readonly merchant_id: string; readonly endpoint_id: string },
-  now: number,
-): Promise<number> {
-  // The endpoint's row lock: two processes never take for one endpoint at once.
-  const [locked] = await tx.query<{ cursor: number | string }>(
-    `SELECT cursor FROM webhook_endpoints WHERE merchant_id = $1 AND endpoint_id = $2 AND active
-     FOR UPDATE SKIP LOCKED`,
-    [endpoint.merchant_id, endpoint.endpoint_id],
-  );
-  if (locked === undefined) return 0;
-  const cursor = Number(locked.cursor);
-  const rows = await tx.query<EventRow>(
-    `SELECT n.notification_id, n.pay_id, n.xid, n.event, n.created_at FROM notifications n
-     WHERE n.merchant_id = $1 AND n.notification_id > $2 AND n.event IN ('completion', 'capture', 'credit')
-       AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.merchant_id = n.merchant_id
-         AND d.endpoint_id = $3 AND d.event_id = n.notification_id::text)
-     ORDER BY n.notification_id LIMIT $4`,
-    [endpoint.merchant_id, cursor, endpoint.endpoint_id, TAKE_BATCH],
-  );
-  for (const row of rows) {
-    const [payment] = await tx.query<{ currency: string; actions: PaymentAction[] | string }>(
-      "SELECT currency, actions FROM payments WHERE merchant_id = $1 AND pay_id = $2",
-      [endpoint.merchant_id, row.pay_id],
-    );
-    const actions = typeof payment?.actions === "string" ? JSON.parse(payment.actions) : payment?.actions;
-    const action = (actions as PaymentAction[] | undefined)?.find((candidate) => candidate.xid === row.xid);
-    if (payment === undefined || action === undefined) continue;
-    const result = action.state === "failed" ? "failed" : "succeeded";
-    const type = `payment.${EVENT_NAMES[row.event]}.${result}`;
-    const body = JSON.stringify({
-      id: `evt_${row.notification_id}`,
-      type,
-      createdAt: iso(row.created_at),
-      data: {
-        merchantId: endpoint.merchant_id,
-        payId: row.pay_id,
-        xid: row.xid,
-        transId: action.transId,
-        amount: action.amount,
-        currency: payment.currency,
-        reasonCode: action.reasonCode ?? null,
-      },
-    });
-    await tx.query(
-      `INSERT INTO webhook_deliveries (merchant_id, endpoint_id, event_id, event_type, pay_id, body, next_attempt_at,
-         created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $7) ON CONFLICT DO NOTHING`,
-      [endpoint.merchant_id, endpoint.endpoint_id, String(row.notification_id), type, row.pay_id, body, now],
-    );
-  }
-  const full = rows.length === TAKE_BATCH;
-  const [settled] = await tx.query<{ id: number | string | null }>(
-    `SELECT max(notification_id) AS id FROM notifications
-     WHERE merchant_id = $1 AND notification_id > $2 AND created_at < $3 AND notification_id <= $4`,
-    [
-      endpoint.merchant_id,
-      cursor,
-      now - SETTLED_MS,
-      full ? Number(rows[rows.length - 1]?.notification_id) : Number.MAX_SAFE_INTEGER,
-    ],
-  );
-  if (settled?.id !== null && settled?.id !== undefined) {
-    await tx.query("UPDATE webhook_endpoints SET cursor = $3 WHERE merchant_id = $1 AND endpoint_id = $2", [
-      endpoint.merchant_id,
-      endpoint.endpoint_id,
-      Number(settled.id),
-    ]);
-  }
-  return rows.length;
+/**
+ * The JSON API door's side of the notifier port: each domain event as one webhook per endpoint
+ * the merchant has active (none: the door has nobody to tell).
+ */
+export function webhookNotifier(store: WebhookStore, clock: Clock): DoorNotifier {
+  return {
+    async rendererFor(merchantId) {
+      // The endpoints are read here, before the step's transaction; rendering does no I/O.
+      const endpoints = await store.activeEndpoints(merchantId);
+      if (endpoints.length === 0) return undefined;
+      return (_door, notification) => {
+        const rendered = webhookBody(notification, clock.now());
+        if (rendered === undefined) return [];
+        const { type, body } = rendered;
+        const eventId = webhookEventId(notification);
+        return endpoints.map(
+          (endpointId): WebhookMessage => ({
+            channel: "webhook",
+            endpointId,
+            eventId,
+            eventType: type,
+            body,
+          }),
+        );
+      };
+    },
+  };
 }

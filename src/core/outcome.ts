@@ -106,7 +106,8 @@ export interface ActionDone {
 
 /**
  * A shop notification (a domain event): what changed, committed with the payment in the same
- * transaction; the notifier port turns it into the door's message (Paygate: a URLNotify body).
+ * transaction; the notifier port turns it into each door's messages (Paygate: a URLNotify body;
+ * the JSON API: a webhook per endpoint).
  * - `completion`: a checkout's completion was decided (OK with the buyer's details, or FAILED);
  * - `capture`, `credit`: Amazon settled a capture or refund;
  * - `recurringCharge`: a merchant-initiated charge was decided (RTF=R);

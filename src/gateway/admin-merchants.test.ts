@@ -5,10 +5,10 @@ import { fileURLToPath } from "node:url";
 import type { FastifyInstance } from "fastify";
 import { ManualClock } from "../core/clock.js";
 import { silentLogger } from "../log.js";
+import { MerchantDirectory } from "../merchants/directory.js";
 import type { Database } from "../store/database.js";
 import { openTestDatabase } from "../store/test-database.js";
 import { createGatewayApp } from "./app.js";
-import { MerchantDirectory } from "./merchant-directory.js";
 import { SecretBox } from "./secrets.js";
 
 const MIGRATIONS = fileURLToPath(new URL("../store/migrations/", import.meta.url));

@@ -15,14 +15,15 @@ import {
   verifyKeyAtAmazon,
 } from "../amazon/private-key.js";
 import { isSupportedCurrency } from "../core/money.js";
-import type { EmulatorEndpoint } from "./amazon-link.js";
+import { AMAZON_ID, generatedKey, ipnUrlOf } from "../merchants/credentials.js";
 import {
   type AmazonEnvironment,
   type AmazonRegion,
   MERCHANT_ID,
   type MerchantDirectory,
   type MerchantSettings,
-} from "./merchant-directory.js";
+} from "../merchants/directory.js";
+import type { EmulatorEndpoint } from "./amazon-link.js";
 
 export interface MerchantAdminOptions {
   readonly merchants: MerchantDirectory;
@@ -51,16 +52,10 @@ class FieldError extends Error {
 
 const ENVIRONMENTS: readonly AmazonEnvironment[] = ["emulator", "sandbox", "live"];
 const REGIONS: readonly AmazonRegion[] = ["eu", "na", "jp"];
-/** Amazon ids arrive in the admin API only; bounded and printable so they are safe in URLs and logs. */
-export const AMAZON_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 /** Paygate keys are opaque byte strings; printable ASCII without space keeps them copy-pasteable. */
 const PAYGATE_KEY = /^[\x21-\x7e]+$/;
 /** Blowfish takes 4–56 key bytes; AES-CBC 16, 24 or 32 (reference §1.5, §1.6). */
 const AES_KEY_LENGTHS = [16, 24, 32];
-/** The region value of the IPN URL (`amazonAPAV2Notify.aspx?…&region=EU`, reference §1.1: only EU is confirmed). */
-const IPN_REGION: Readonly<Record<AmazonRegion, string>> = { eu: "EU", na: "US", jp: "JP" };
-
-const ALPHANUMERIC = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
 type Body = Record<string, unknown>;
 
@@ -88,11 +83,6 @@ function oneOf<T extends string>(value: string, allowed: readonly T[], field: st
   if (!allowed.includes(value as T))
     throw new FieldError(field, `${field} must be one of ${allowed.join(", ")}`);
   return value as T;
-}
-
-/** A random Paygate key of `length` alphanumerics (also the back office's key rotation). */
-export function generatedKey(length: number, random: (max: number) => number): string {
-  return Array.from({ length }, () => ALPHANUMERIC[random(ALPHANUMERIC.length)]).join("");
 }
 
 interface AmazonInput {
@@ -197,11 +187,6 @@ export function readMerchantInput(raw: unknown): MerchantInput {
     settings: readSettings(body.settings),
     ...(ledgerCurrency === undefined ? {} : { ledgerCurrency }),
   };
-}
-
-/** The IPN URL Amazon (or the emulator) is given for a merchant (CONTRACT.md). */
-export function ipnUrlOf(publicUrl: string, merchantId: string, region: AmazonRegion): string {
-  return `${publicUrl}/amazonAPAV2Notify.aspx?mid=${encodeURIComponent(merchantId)}&region=${IPN_REGION[region]}`;
 }
 
 interface EmulatorMerchant {

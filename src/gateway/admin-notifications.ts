@@ -7,9 +7,9 @@
  */
 import type { FastifyInstance, FastifyReply } from "fastify";
 import type { Clock } from "../core/clock.js";
+import type { MerchantDirectory } from "../merchants/directory.js";
 import { listNotifications, type NotificationView, resendNotification } from "../notify/outbox.js";
 import type { Database } from "../store/database.js";
-import type { MerchantDirectory } from "./merchant-directory.js";
 
 export interface NotificationAdminOptions {
   readonly db: Database;

@@ -10,8 +10,8 @@
  */
 import type { FastifyInstance, FastifyReply } from "fastify";
 import type { Clock } from "../core/clock.js";
+import type { MerchantDirectory } from "../merchants/directory.js";
 import type { Database } from "../store/database.js";
-import type { MerchantDirectory } from "./merchant-directory.js";
 import { listGivenUpOperations, type OperationRecord, restartOperation } from "./store/operations.js";
 
 export interface OperationAdminOptions {

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { generateKeyPairSync } from "node:crypto";
 import { describe, it } from "node:test";
+import type { Merchant } from "../merchants/directory.js";
 import { AmazonLinkError, AmazonLinks } from "./amazon-link.js";
-import type { Merchant } from "./merchant-directory.js";
 
 const { privateKey } = generateKeyPairSync("rsa", {
   modulusLength: 2048,

@@ -8,17 +8,10 @@ import type { KeyObject } from "node:crypto";
 import { AmazonPayClient, type AmazonPayClientOptions } from "../amazon/client.js";
 import { parsePrivateKey } from "../amazon/signer.js";
 import type { Clock } from "../core/clock.js";
-import type { Merchant } from "./merchant-directory.js";
+import type { Merchant } from "../merchants/directory.js";
+import type { EmulatorEndpoint } from "../merchants/ports.js";
 
-/** Where the built-in emulator listens and the certificate it presents. */
-export interface EmulatorEndpoint {
-  /** `https://host:port` */
-  readonly url: string;
-  /** PEM of the emulator's (self-signed) certificate. */
-  readonly ca: string;
-  /** The token its `/__admin` asks for, when it asks for one (docs/emulator.md). */
-  readonly adminToken?: string;
-}
+export type { EmulatorEndpoint } from "../merchants/ports.js";
 
 export interface AmazonLinkOptions {
   readonly emulator?: EmulatorEndpoint;

@@ -7,9 +7,9 @@ import { bookingsCsvDownload, datevDownload, previewInput } from "../accounting/
 import type { Accounting } from "../accounting/index.js";
 import type { AccountingPort, ApiGateway } from "../api/ports.js";
 import type { Clock } from "../core/clock.js";
+import type { MerchantDirectory } from "../merchants/directory.js";
 import type { Database } from "../store/database.js";
 import { isAuthorizedBearer } from "./admin-token.js";
-import type { MerchantDirectory } from "./merchant-directory.js";
 import type { SecretBox } from "./secrets.js";
 import { loadPayment } from "./store/payments.js";
 import { subscriptionJson } from "./subscriptions/admin-routes.js";

@@ -8,10 +8,13 @@ import type { Server as TlsServer } from "node:tls";
 import { fileURLToPath } from "node:url";
 import { setUpAccounting } from "../accounting/setup.js";
 import { registerApi } from "../api/index.js";
+import { WebhookStore, webhookNotifier } from "../api/webhooks.js";
 import { type Clock, systemClock } from "../core/clock.js";
 import type { HttpLimits } from "../http/operations.js";
 import { type CertificatePem, httpsServerOptions } from "../http/tls.js";
 import type { Logger } from "../log.js";
+import { MerchantDirectory } from "../merchants/directory.js";
+import { webhookChannel } from "../notify/webhook-outbox.js";
 import { type Database, openDatabase } from "../store/database.js";
 import { sessionAuthenticator } from "../web/session-auth.js";
 import { BackOfficeSessions } from "../web/sessions.js";
@@ -20,7 +23,6 @@ import { AmazonLinks, type EmulatorEndpoint } from "./amazon-link.js";
 import { apiGateway } from "./api-ports.js";
 import { createGatewayApp } from "./app.js";
 import { ensureMasterKeyCanary } from "./master-key-canary.js";
-import { MerchantDirectory } from "./merchant-directory.js";
 import { loadMasterKey, SecretBox } from "./secrets.js";
 import { type AsyncSide, setUpPaygate } from "./setup.js";
 import type { SubscriptionRunner } from "./subscriptions/runner.js";
@@ -157,8 +159,12 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       ...(options.emulator ? { emulator: options.emulator } : {}),
     },
   });
+  // The JSON API's webhooks: a second door on the payment steps' events, delivered by the same
+  // notify worker as URLNotify (docs/async.md).
+  const webhooks = new WebhookStore(db, secrets);
   notifier = setUpPaygate(app, {
     db,
+    doors: [{ notifier: webhookNotifier(webhooks, clock), channel: webhookChannel(db, webhooks.signer) }],
     clock,
     logger: options.logger,
     merchants,
@@ -177,7 +183,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     ...(options.subscriptionClock ? { subscriptionClock: options.subscriptionClock } : {}),
   });
   const side = notifier;
-  const api = registerApi(app, {
+  registerApi(app, {
     db,
     clock,
     logger: options.logger,
@@ -194,11 +200,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     }),
     // The back office's pages call the JSON API with their session cookie (and X-CSRF-Token).
     authenticators: [sessionAuthenticator(backOfficeSessions)],
-    webhooks: {
-      ...(options.notifyRetryScheduleMs ? { retryScheduleMs: options.notifyRetryScheduleMs } : {}),
-      ...(options.notifyTimeoutMs ? { timeoutMs: options.notifyTimeoutMs } : {}),
-      ...(options.pollIntervalMs ? { pollIntervalMs: options.pollIntervalMs } : {}),
-    },
+    webhooks,
   });
   try {
     await app.listen({ host: options.host, port: options.port });
@@ -211,7 +213,6 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   url = `${options.tls === "none" ? "http" : "https"}://${urlHost(options.host)}:${port}`;
   notifier.start();
   accounting.job.start();
-  api.start();
   return {
     url,
     publicUrl: publicUrl(),
@@ -225,7 +226,6 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       (app.server as unknown as TlsServer).setSecureContext(httpsServerOptions(certificate));
     },
     close: async () => {
-      await api.stop();
       await notifier.stop();
       await accounting.close();
       await app.close();

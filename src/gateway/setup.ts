@@ -1,9 +1,9 @@
 /**
  * The composition of the gateway process: the payment steps over the store, the merchants'
- * Amazon links and the Paygate door's notifier; the Paygate pages on the app, Amazon's IPN
- * intake, the URLNotify worker, the reconciliation job (docs/async.md) and Kasse's
- * subscriptions. `startGateway` calls {@link setUpPaygate} once, starts the background side once
- * it listens and stops it on close.
+ * Amazon links and the doors' notifiers (Paygate's URLNotify, the JSON API's webhooks); the
+ * Paygate pages on the app, Amazon's IPN intake, the notify worker, the reconciliation job
+ * (docs/async.md) and Kasse's subscriptions. `startGateway` calls {@link setUpPaygate} once,
+ * starts the background side once it listens and stops it on close.
  */
 import { randomBytes } from "node:crypto";
 import type { FastifyInstance } from "fastify";
@@ -15,7 +15,8 @@ import { createSnsVerifier } from "../amazon/sns-verify.js";
 import type { Clock } from "../core/clock.js";
 import { amazonCheckoutScript } from "../http/content-security.js";
 import type { Logger } from "../log.js";
-import { NotifyWorker } from "../notify/worker.js";
+import type { MerchantDirectory } from "../merchants/directory.js";
+import { NotifyWorker, type OutboxChannel } from "../notify/worker.js";
 import { amazonApaPage } from "../paygate/pages/amazon-apa.js";
 import { amazonReturnPages } from "../paygate/pages/buyer-return.js";
 import { capturePage } from "../paygate/pages/capture.js";
@@ -27,13 +28,12 @@ import { reversePage } from "../paygate/pages/reverse.js";
 import { registerPaygateRoutes } from "../paygate/routes.js";
 import { createPayments, type Payments } from "../payments/index.js";
 import { recordChargeback, recordPermissionClosed } from "../payments/notices.js";
-import type { AmazonLink, PaymentDeps } from "../payments/ports.js";
+import { type AmazonLink, type DoorNotifier, notifyDoors, type PaymentDeps } from "../payments/ports.js";
 import { SettleJob } from "../payments/settle-job.js";
 import type { Database } from "../store/database.js";
 import type { AmazonLinks, EmulatorEndpoint } from "./amazon-link.js";
 import { ipnIntakePage } from "./ipn/intake.js";
 import { keepIpnReceived, receiveIpnPayments } from "./ipn/received.js";
-import type { MerchantDirectory } from "./merchant-directory.js";
 import { gatewayPaymentStore, recordOf } from "./store/payment-store.js";
 import { findPaymentsByTransId } from "./store/payments.js";
 import { createRecurringSide, type RecurringSide } from "./subscriptions/side.js";
@@ -65,6 +65,11 @@ export interface PaygateSetupOptions {
   readonly newId?: () => string;
   /** The clock of Kasse's subscription schedules (tests drive due dates); default `clock`. */
   readonly subscriptionClock?: Clock;
+  /**
+   * The other doors that hear the payment steps' events beside Paygate's URLNotify, with their
+   * outboxes for the notify worker (the JSON API's webhooks).
+   */
+  readonly doors?: readonly { readonly notifier: DoorNotifier; readonly channel: OutboxChannel }[];
 }
 
 /** How old a signed IPN of Amazon may be; Timestamps more than 5 minutes ahead are refused too. */
@@ -73,7 +78,7 @@ export const IPN_MAX_AGE_MS = 24 * 3_600_000;
 /** Buttons are signed with AMZN-PAY-RSASSA-PSS: Paygate shops pass no algorithm (§5.0). */
 const BUTTON_ALGORITHM = SIGNATURE_ALGORITHMS["AMZN-PAY-RSASSA-PSS"];
 
-/** The gateway's background side: URLNotify delivery and the reconciliation of pending outcomes. */
+/** The gateway's background side: URLNotify and webhook delivery, the reconciliation of pending outcomes. */
 export interface AsyncSide {
   /** The payment steps, for the doors beyond Paygate (the JSON API's actions). */
   readonly payments: Payments;
@@ -89,7 +94,11 @@ export function setUpPaygate(app: FastifyInstance, options: PaygateSetupOptions)
   const findMerchant = (merchantId: string) => options.merchants.find(merchantId);
   const deps: PaymentDeps = {
     store: gatewayPaymentStore(options.db, options.clock),
-    notifier: paygateNotifier(findMerchant, () => worker?.wake()),
+    // Every door hears every event: Paygate renders URLNotify, the others their own messages.
+    notifier: notifyDoors(
+      [paygateNotifier(findMerchant), ...(options.doors ?? []).map((door) => door.notifier)],
+      () => worker?.wake(),
+    ),
     amazonFor: async (merchantId): Promise<AmazonLink | undefined> => {
       const merchant = await options.merchants.find(merchantId);
       if (merchant === undefined) return undefined;
@@ -117,6 +126,7 @@ export function setUpPaygate(app: FastifyInstance, options: PaygateSetupOptions)
     db: options.db,
     clock: options.clock,
     logger: options.logger,
+    channels: (options.doors ?? []).map((door) => door.channel),
     ...(options.notifyRetryScheduleMs ? { retryScheduleMs: options.notifyRetryScheduleMs } : {}),
     ...(options.notifyPollIntervalMs ? { pollIntervalMs: options.notifyPollIntervalMs } : {}),
     ...(options.notifyTimeoutMs ? { timeoutMs: options.notifyTimeoutMs } : {}),

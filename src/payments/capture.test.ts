@@ -43,7 +43,12 @@ describe("capture step", () => {
       store.notified().map((n) => [n.kind, n.event.result, n.event.amount]),
       [["capture", "OK", 60_00]],
     );
-    assert.equal(outcome?.notifications?.[0]?.message.url, "https://shop.example/notify");
+    assert.deepEqual(
+      outcome?.notifications?.map((n) =>
+        n.message.channel === "urlnotify" ? n.message.url : n.message.channel,
+      ),
+      ["https://shop.example/notify"],
+    );
     assert.equal(store.calls.get(`${MERCHANT}/${key}`)?.state, "succeeded");
     assert.equal(wakes(), 1);
   });

@@ -38,8 +38,9 @@ export interface Decision<T> {
 }
 
 /**
- * The change as the store writes it, its notifications rendered by the door's notifier (so the
- * outbox holds exactly what the state change said); `undefined` when there is nothing to write.
+ * The change as the store writes it, its notifications rendered by every door's renderer (so
+ * each outbox holds exactly what the state change said); `undefined` when there is nothing to
+ * write.
  */
 function storedChange(
   change: StepChange,
@@ -49,8 +50,8 @@ function storedChange(
   const door = owner?.context.shop ?? {};
   const rendered: OutgoingNotification[] = [];
   for (const notification of change.notifications ?? []) {
-    const message = renderers.get(notification.payment.merchantId)?.(door, notification);
-    if (message !== undefined) rendered.push({ event: notification.event, message });
+    const messages = renderers.get(notification.payment.merchantId)?.(door, notification) ?? [];
+    for (const message of messages) rendered.push({ event: notification.event, message });
   }
   if (
     owner === undefined &&

@@ -8,6 +8,7 @@ import type { Clock } from "../core/clock.js";
 import type { BuyerDetails, DoorData, ShopNotification } from "../core/outcome.js";
 import type { Payment, PaymentEvent, TxType } from "../core/payment.js";
 import type { Logger } from "../log.js";
+import type { OutboxMessage } from "../notify/messages.js";
 import type { AmazonConnection, PlannedCall } from "./amazon-calls.js";
 
 /** A merchant's Amazon Pay account as the steps use it. */
@@ -71,11 +72,11 @@ export interface PaymentRecord {
   readonly version?: number | undefined;
 }
 
-/** The door's message for a notification (Paygate: the URLNotify POST), opaque to the steps. */
-export interface DoorMessage {
-  readonly url: string;
-  readonly body: string;
-}
+/**
+ * A door's message for a notification, opaque to the steps: the Paygate door's URLNotify POST or
+ * the JSON API door's webhook to one endpoint — each a row of its outbox (src/notify).
+ */
+export type DoorMessage = OutboxMessage;
 
 /** A rendered notification, keyed by its event (the outbox holds one per payment, XID and event). */
 export interface OutgoingNotification {
@@ -225,22 +226,48 @@ export interface PaymentStore {
 }
 
 /**
- * Turns a shop notification into the door's message (Paygate: the encrypted URLNotify body for
- * the shop's URLNotify); `undefined` when the door has nobody to tell. Rendered while the change
- * that writes it is decided, so the message is exactly what the state change said.
+ * Turns a shop notification (a domain event) into one door's messages — Paygate: the encrypted
+ * URLNotify body for the shop's URLNotify; the JSON API: one signed-at-send webhook per active
+ * endpoint. None when the door has nobody to tell. Rendered while the change that writes it is
+ * decided, inside its transaction, so it does no I/O and each message is exactly what the state
+ * change said.
  */
-export type RenderNotification = (door: DoorData, notification: ShopNotification) => DoorMessage | undefined;
+export type RenderNotification = (door: DoorData, notification: ShopNotification) => readonly DoorMessage[];
 
-export interface Notifier {
+/** One door's side of the notifier port. */
+export interface DoorNotifier {
   /**
    * The merchant's renderer (`undefined`: a merchant the door does not know, nobody to tell).
-   * Asked before the step's transaction: what it needs (the merchant's keys) is read here, so
-   * rendering inside the transaction does no I/O (PGlite has one connection: a read outside an
-   * open transaction would wait for it forever).
+   * Asked before the step's transaction: what it needs (the merchant's keys, its active webhook
+   * endpoints) is read here, so rendering inside the transaction does no I/O (PGlite has one
+   * connection: a read outside an open transaction would wait for it forever).
    */
   rendererFor(merchantId: string): Promise<RenderNotification | undefined>;
+}
+
+/**
+ * The steps' notifier port: every door with a subscriber gets each event ({@link notifyDoors});
+ * the messages are committed with the state change, then the one delivery worker is woken.
+ */
+export interface Notifier extends DoorNotifier {
   /** Notifications were committed: deliver them now. */
   wake(): void;
+}
+
+/** The notifier port over the doors: each event goes to every door, in order. */
+export function notifyDoors(doors: readonly DoorNotifier[], wake: () => void): Notifier {
+  return {
+    async rendererFor(merchantId) {
+      const renderers: RenderNotification[] = [];
+      for (const each of doors) {
+        const renderer = await each.rendererFor(merchantId);
+        if (renderer !== undefined) renderers.push(renderer);
+      }
+      if (renderers.length === 0) return undefined;
+      return (door, notification) => renderers.flatMap((render) => render(door, notification));
+    },
+    wake,
+  };
 }
 
 export interface PaymentDeps {

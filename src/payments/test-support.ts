@@ -217,10 +217,9 @@ export function fakes(options: { readonly link?: Partial<AmazonLink> } = {}): Fa
       amazonFor: async (merchantId) => (merchantId === MERCHANT ? link : undefined),
       notifier: {
         // The door's message is the notification itself, so tests read back what was committed.
-        rendererFor: async () => (door, notification) => ({
-          url: String(door.urlNotify ?? ""),
-          body: JSON.stringify(notification),
-        }),
+        rendererFor: async () => (door, notification) => [
+          { channel: "urlnotify", url: String(door.urlNotify ?? ""), body: JSON.stringify(notification) },
+        ],
         wake: () => {
           wakes += 1;
         },

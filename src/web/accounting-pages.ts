@@ -20,8 +20,8 @@ import type { Accounting, Chart, ImportResult, Reconciliation } from "../account
 import { CHARTS } from "../accounting/index.js";
 import { canAct } from "../api/principal.js";
 import type { Clock } from "../core/clock.js";
-import type { MerchantDirectory } from "../gateway/merchant-directory.js";
 import { html, type SafeHtml } from "../http/html.js";
+import type { MerchantDirectory } from "../merchants/directory.js";
 import { readForm, uploadedFile } from "./form.js";
 import type { Translate } from "./i18n.js";
 import { BASE, csrfField, message, page } from "./layout.js";

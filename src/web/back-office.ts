@@ -9,10 +9,9 @@ import multipart from "@fastify/multipart";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Accounting } from "../accounting/index.js";
 import type { Clock } from "../core/clock.js";
-import type { EmulatorEndpoint } from "../gateway/amazon-link.js";
-import type { MerchantDirectory } from "../gateway/merchant-directory.js";
-import type { SecretBox } from "../gateway/secrets.js";
 import { html } from "../http/html.js";
+import type { MerchantDirectory } from "../merchants/directory.js";
+import type { EmulatorEndpoint, SecretSealer } from "../merchants/ports.js";
 import type { Database } from "../store/database.js";
 import { accountingRoutes } from "./accounting-pages.js";
 import { normalizeAccountId } from "./accounts.js";
@@ -43,7 +42,7 @@ export interface BackOfficeDeps {
   readonly clock: Clock;
   readonly merchants: MerchantDirectory;
   /** Seals the per-environment Amazon private keys, as the merchant directory seals its own. */
-  readonly secrets: SecretBox;
+  readonly secrets: SecretSealer;
   /** The gateway's public origin (IPN URL shown for Seller Central). */
   readonly publicUrl: () => string;
   readonly emulator?: EmulatorEndpoint;

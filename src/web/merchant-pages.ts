@@ -13,11 +13,10 @@ import {
   verifyKeyAtAmazon,
 } from "../amazon/private-key.js";
 import type { Clock } from "../core/clock.js";
-import { AMAZON_ID, generatedKey, ipnUrlOf } from "../gateway/admin-merchants.js";
-import type { EmulatorEndpoint } from "../gateway/amazon-link.js";
-import type { MerchantDirectory, MerchantSummary } from "../gateway/merchant-directory.js";
-import type { SecretBox } from "../gateway/secrets.js";
 import { html, type SafeHtml } from "../http/html.js";
+import { AMAZON_ID, generatedKey, ipnUrlOf } from "../merchants/credentials.js";
+import type { MerchantDirectory, MerchantSummary } from "../merchants/directory.js";
+import type { EmulatorEndpoint, SecretSealer } from "../merchants/ports.js";
 import type { Database } from "../store/database.js";
 import { readForm } from "./form.js";
 import type { MessageKey, Translate } from "./i18n.js";
@@ -43,7 +42,7 @@ export interface MerchantPagesOptions {
   readonly db: Database;
   readonly clock: Clock;
   readonly merchants: MerchantDirectory;
-  readonly secrets: SecretBox;
+  readonly secrets: SecretSealer;
   readonly publicUrl: () => string;
   readonly emulator?: EmulatorEndpoint;
   readonly audit: Audit;
@@ -87,6 +86,73 @@ function copyable(t: Translate, id: string, value: string): SafeHtml {
   return html`<div class="copy-row"><code id="${id}">${value}</code><button type="button" class="secondary" data-copy="${id}" data-copied="${t("amazon.copied")}">${t("amazon.copy")}</button></div>`;
 }
 
+/** The Amazon ids of a credentials form: element id suffix, form field, label. */
+const ID_FIELDS = [
+  { id: "storeId", name: "storeId", label: "amazon.storeId" },
+  { id: "merchantId", name: "amazonMerchantId", label: "amazon.merchantId" },
+  { id: "publicKeyId", name: "publicKeyId", label: "amazon.publicKeyId" },
+] as const satisfies ReadonlyArray<{ id: string; name: keyof StoredCredentials; label: MessageKey }>;
+
+const ENVIRONMENT_TITLES: Readonly<Record<CredentialEnvironment, string>> = {
+  emulator: "Emulator",
+  sandbox: "Sandbox",
+  live: "Live",
+};
+
+/** What one environment's section of the Amazon Pay tab shows. */
+interface CredentialsSection {
+  readonly environment: CredentialEnvironment;
+  /** The form's target (`…/amazon-pay`; `/test` and `/activate` below it). */
+  readonly action: string;
+  /** The merchant's payments use this environment now. */
+  readonly active: boolean;
+  readonly defaultRegion: Region;
+  readonly saved?: StoredCredentials | undefined;
+  /** What the user entered, after a refusal of this environment's form (never the key). */
+  readonly entered: Partial<Record<string, string>>;
+  readonly feedback?: Feedback | undefined;
+}
+
+/**
+ * One environment's credentials: the same form for emulator, sandbox and live (seeds 000/003:
+ * sandbox and live kept apart), its test and activate buttons once something is saved.
+ */
+function credentialsSection(context: ReturnType<typeof pageContext>, section: CredentialsSection): SafeHtml {
+  const { t } = context;
+  const { environment, action, saved, entered } = section;
+  const id = (name: string) => `${environment}-${name}`;
+  const region = (entered.region ?? saved?.region ?? section.defaultRegion) as Region;
+  const environmentField = html`${csrfField(context)}<input type="hidden" name="environment" value="${environment}">`;
+  const button = (path: string, name: string, label: MessageKey, disabled = false) =>
+    html`<form class="inline" method="post" action="${action}/${path}">${environmentField}<button type="submit" class="secondary" id="${id(name)}"${disabled ? html` disabled` : ""}>${t(label)}</button></form>`;
+  return html`<section class="card" id="${environment}" aria-labelledby="${id("title")}">
+<h2 id="${id("title")}">${ENVIRONMENT_TITLES[environment]}${section.active ? html` <span class="status">✓ ${t("amazon.active", { environment })}</span>` : ""}</h2>
+${section.feedback ? message(section.feedback.kind, section.feedback.text) : ""}
+<p class="muted" id="${id("saved")}">${saved ? t("amazon.saved", { storeId: saved.storeId, merchantId: saved.amazonMerchantId, publicKeyId: saved.publicKeyId }) : t("amazon.none")}</p>
+<form method="post" action="${action}" enctype="multipart/form-data" id="${id("form")}">
+${environmentField}
+<div class="grid">
+<div><label for="${id("region")}">${t("amazon.region")}</label><select id="${id("region")}" name="region">${REGIONS.map(
+    (option) =>
+      html`<option value="${option}"${option === region ? html` selected` : ""}>${option.toUpperCase()}</option>`,
+  )}</select></div>
+${ID_FIELDS.map(
+  (field) =>
+    html`<div><label for="${id(field.id)}">${t(field.label)}</label><input type="text" id="${id(field.id)}" name="${field.name}" value="${entered[field.name] ?? saved?.[field.name] ?? ""}" autocomplete="off" spellcheck="false"></div>`,
+)}
+</div>
+<label for="${id("privateKey")}">${t("amazon.privateKey")}</label><textarea id="${id("privateKey")}" name="privateKeyPem" autocomplete="off" spellcheck="false" placeholder="-----BEGIN PRIVATE KEY-----"></textarea>
+<label for="${id("privateKeyFile")}">${t("amazon.privateKeyFile")}</label><input type="file" id="${id("privateKeyFile")}" name="privateKeyFile" accept=".pem,application/x-pem-file,text/plain">
+<button type="submit" id="${id("save")}">${t("amazon.save")}</button></form>
+${
+  saved
+    ? html`${button("test", "test", "amazon.test")}
+${button("activate", "activate", "amazon.activate", section.active)}`
+    : ""
+}
+</section>`;
+}
+
 export async function merchantRoutes(app: FastifyInstance, options: MerchantPagesOptions): Promise<void> {
   const { merchants } = options;
   const environments = (): CredentialEnvironment[] =>
@@ -118,6 +184,33 @@ export async function merchantRoutes(app: FastifyInstance, options: MerchantPage
     const summary = await merchants.summary(merchantId);
     if (!summary) void sendError(request, reply, 404, office(request).t("error.notFound"));
     return summary;
+  }
+
+  /** The merchant, when the user may change its set-up; otherwise the refusal is sent. */
+  async function configurableOr404(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    merchantId: string,
+  ): Promise<MerchantSummary | undefined> {
+    if (!mayConfigure(request, reply, merchantId)) return undefined;
+    return merchantOr404(request, reply, merchantId);
+  }
+
+  /** A set-up route of one merchant: answered only when the user may configure it and it exists. */
+  function setUpRoute(
+    method: "GET" | "POST",
+    url: string,
+    handler: (request: FastifyRequest, reply: FastifyReply, summary: MerchantSummary) => unknown,
+  ): void {
+    app.route<{ Params: { merchantId: string } }>({
+      method,
+      url,
+      handler: async (request, reply) => {
+        const summary = await configurableOr404(request, reply, request.params.merchantId);
+        if (!summary) return reply;
+        return handler(request, reply, summary);
+      },
+    });
   }
 
   app.get("/merchants", async (request, reply) => {
@@ -163,44 +256,22 @@ export async function merchantRoutes(app: FastifyInstance, options: MerchantPage
   ) {
     const context = pageContext(request);
     const { t } = context;
-    const stored = new Map(
+    const stored = new Map<CredentialEnvironment, StoredCredentials>(
       (await listCredentials(options.db, summary.merchantId)).map((row) => [row.environment, row]),
     );
     const ipnUrl = ipnUrlOf(options.publicUrl(), summary.merchantId, summary.amazon.region);
     const action = `${BASE}/merchants/${encodeURIComponent(summary.merchantId)}/amazon-pay`;
-    const sections = environments().map((environment) => {
-      const saved = stored.get(environment);
-      const refill = entered.environment === environment ? entered : {};
-      const value = (key: "storeId" | "amazonMerchantId" | "publicKeyId") =>
-        refill[key] ?? saved?.[key] ?? "";
-      const region = (refill.region ?? saved?.region ?? summary.amazon.region) as Region;
-      const id = (name: string) => `${environment}-${name}`;
-      return html`<section class="card" id="${environment}" aria-labelledby="${id("title")}">
-<h2 id="${id("title")}">${environment === "emulator" ? "Emulator" : environment === "sandbox" ? "Sandbox" : "Live"}${summary.amazon.environment === environment ? html` <span class="status">✓ ${t("amazon.active", { environment })}</span>` : ""}</h2>
-${feedback[environment] ? message(feedback[environment].kind, feedback[environment].text) : ""}
-<p class="muted" id="${id("saved")}">${saved ? t("amazon.saved", { storeId: saved.storeId, merchantId: saved.amazonMerchantId, publicKeyId: saved.publicKeyId }) : t("amazon.none")}</p>
-<form method="post" action="${action}" enctype="multipart/form-data" id="${id("form")}">
-${csrfField(context)}<input type="hidden" name="environment" value="${environment}">
-<div class="grid">
-<div><label for="${id("region")}">${t("amazon.region")}</label><select id="${id("region")}" name="region">${REGIONS.map(
-        (option) =>
-          html`<option value="${option}"${option === region ? html` selected` : ""}>${option.toUpperCase()}</option>`,
-      )}</select></div>
-<div><label for="${id("storeId")}">${t("amazon.storeId")}</label><input type="text" id="${id("storeId")}" name="storeId" value="${value("storeId")}" autocomplete="off" spellcheck="false"></div>
-<div><label for="${id("merchantId")}">${t("amazon.merchantId")}</label><input type="text" id="${id("merchantId")}" name="amazonMerchantId" value="${value("amazonMerchantId")}" autocomplete="off" spellcheck="false"></div>
-<div><label for="${id("publicKeyId")}">${t("amazon.publicKeyId")}</label><input type="text" id="${id("publicKeyId")}" name="publicKeyId" value="${value("publicKeyId")}" autocomplete="off" spellcheck="false"></div>
-</div>
-<label for="${id("privateKey")}">${t("amazon.privateKey")}</label><textarea id="${id("privateKey")}" name="privateKeyPem" autocomplete="off" spellcheck="false" placeholder="-----BEGIN PRIVATE KEY-----"></textarea>
-<label for="${id("privateKeyFile")}">${t("amazon.privateKeyFile")}</label><input type="file" id="${id("privateKeyFile")}" name="privateKeyFile" accept=".pem,application/x-pem-file,text/plain">
-<button type="submit" id="${id("save")}">${t("amazon.save")}</button></form>
-${
-  saved
-    ? html`<form class="inline" method="post" action="${action}/test">${csrfField(context)}<input type="hidden" name="environment" value="${environment}"><button type="submit" class="secondary" id="${id("test")}">${t("amazon.test")}</button></form>
-<form class="inline" method="post" action="${action}/activate">${csrfField(context)}<input type="hidden" name="environment" value="${environment}"><button type="submit" class="secondary" id="${id("activate")}"${summary.amazon.environment === environment ? html` disabled` : ""}>${t("amazon.activate")}</button></form>`
-    : ""
-}
-</section>`;
-    });
+    const sections = environments().map((environment) =>
+      credentialsSection(context, {
+        environment,
+        action,
+        active: summary.amazon.environment === environment,
+        defaultRegion: summary.amazon.region as Region,
+        saved: stored.get(environment),
+        entered: entered.environment === environment ? entered : {},
+        feedback: feedback[environment],
+      }),
+    );
     const body = html`<h1>${summary.name}</h1>${tabs(t, summary.merchantId, "amazon")}
 <p>${t("amazon.intro")}</p>
 <section class="card"><h2>${t("amazon.ipnUrl")}</h2>${copyable(t, "ipn-url", ipnUrl)}
@@ -209,111 +280,97 @@ ${sections}`;
     return sendPage(reply, page(context, `${summary.name} · ${t("amazon.title")}`, body), {}, status);
   }
 
-  app.get<{ Params: { merchantId: string } }>("/merchants/:merchantId/amazon-pay", async (request, reply) => {
-    if (!mayConfigure(request, reply, request.params.merchantId)) return reply;
-    const summary = await merchantOr404(request, reply, request.params.merchantId);
-    if (!summary) return reply;
-    return amazonTab(request, reply, summary);
-  });
+  setUpRoute("GET", "/merchants/:merchantId/amazon-pay", (request, reply, summary) =>
+    amazonTab(request, reply, summary),
+  );
 
-  app.post<{ Params: { merchantId: string } }>(
-    "/merchants/:merchantId/amazon-pay",
-    async (request, reply) => {
-      const { merchantId } = request.params;
-      if (!mayConfigure(request, reply, merchantId)) return reply;
-      const summary = await merchantOr404(request, reply, merchantId);
-      if (!summary) return reply;
-      const { t } = office(request);
-      const form = await readForm(request);
-      const environment = form.environment as CredentialEnvironment;
-      const entered = { ...form, privateKeyPem: "", privateKeyFile: "" };
-      const refuse = (text: string, where: CredentialEnvironment = environment) =>
-        amazonTab(request, reply, summary, { [where]: { kind: "error", text } }, entered, 400);
-      if (!environments().includes(environment)) return refuse(t("amazon.field.environment"), "sandbox");
-      const region = REGIONS.find((candidate) => candidate === form.region) ?? summary.amazon.region;
-      const ids: Record<"storeId" | "amazonMerchantId" | "publicKeyId", string> = {
-        storeId: (form.storeId ?? "").trim(),
-        amazonMerchantId: (form.amazonMerchantId ?? "").trim(),
-        publicKeyId: (form.publicKeyId ?? "").trim(),
-      };
-      const labels = {
-        storeId: "amazon.storeId",
-        amazonMerchantId: "amazon.merchantId",
-        publicKeyId: "amazon.publicKeyId",
-      } as const;
-      for (const key of Object.keys(ids) as Array<keyof typeof ids>) {
-        if (ids[key] === "") return refuse(t("amazon.field.required", { field: t(labels[key]) }));
-        if (!AMAZON_ID.test(ids[key])) return refuse(t("amazon.field.format", { field: t(labels[key]) }));
-      }
-      // The upload wins over the text field when both are given: it cannot have lost its line breaks.
-      const pem = `${(form.privateKeyFile ?? form.privateKeyPem ?? "").replace(/\r\n?/g, "\n").trim()}\n`;
-      const check = checkPrivateKeyPem(pem);
-      if (!check.ok) {
-        await options.audit(request, {
-          action: "amazon.save",
-          merchantId,
-          target: environment,
-          outcome: "refused",
-          detail: { problem: check.code },
-        });
-        return refuse(
-          t(PEM_MESSAGES[check.code], { label: check.code === "certificate" ? "CERTIFICATE" : "PUBLIC KEY" }),
-        );
-      }
-      const result = await verify({ environment, region, publicKeyId: ids.publicKeyId, privateKeyPem: pem });
-      if (!result.ok && result.reason !== "unreachable") {
-        await options.audit(request, {
-          action: "amazon.save",
-          merchantId,
-          target: environment,
-          outcome: "refused",
-          detail: { amazon: result.reason },
-        });
-        return refuse(
-          result.reason === "key-mismatch"
-            ? t("pem.otherKey", { publicKeyId: ids.publicKeyId })
-            : t("pem.unknownKeyId", { publicKeyId: ids.publicKeyId, message: result.message }),
-        );
-      }
-      const row: StoredCredentials = {
-        environment,
-        region,
-        amazonMerchantId: ids.amazonMerchantId,
-        storeId: ids.storeId,
-        publicKeyId: ids.publicKeyId,
-        sealedPrivateKey: options.secrets.seal(pem, sealLabel(merchantId, environment)),
-        updatedAt: options.clock.now(),
-      };
-      await saveCredentials(options.db, merchantId, row);
-      // The active set is updated with it, so a key change reaches payments without a second step.
-      if (summary.amazon.environment === environment) {
-        await merchants.updateAmazon(
-          merchantId,
-          {
-            environment,
-            region,
-            merchantId: ids.amazonMerchantId,
-            storeId: ids.storeId,
-            publicKeyId: ids.publicKeyId,
-          },
-          pem,
-        );
-      }
+  setUpRoute("POST", "/merchants/:merchantId/amazon-pay", async (request, reply, summary) => {
+    const { merchantId } = summary;
+    const { t } = office(request);
+    const form = await readForm(request);
+    const environment = form.environment as CredentialEnvironment;
+    const entered = { ...form, privateKeyPem: "", privateKeyFile: "" };
+    const refuse = (text: string, where: CredentialEnvironment = environment) =>
+      amazonTab(request, reply, summary, { [where]: { kind: "error", text } }, entered, 400);
+    if (!environments().includes(environment)) return refuse(t("amazon.field.environment"), "sandbox");
+    const region = REGIONS.find((candidate) => candidate === form.region) ?? summary.amazon.region;
+    const ids: Record<"storeId" | "amazonMerchantId" | "publicKeyId", string> = {
+      storeId: (form.storeId ?? "").trim(),
+      amazonMerchantId: (form.amazonMerchantId ?? "").trim(),
+      publicKeyId: (form.publicKeyId ?? "").trim(),
+    };
+    for (const field of ID_FIELDS) {
+      const value = ids[field.name];
+      if (value === "") return refuse(t("amazon.field.required", { field: t(field.label) }));
+      if (!AMAZON_ID.test(value)) return refuse(t("amazon.field.format", { field: t(field.label) }));
+    }
+    // The upload wins over the text field when both are given: it cannot have lost its line breaks.
+    const pem = `${(form.privateKeyFile ?? form.privateKeyPem ?? "").replace(/\r\n?/g, "\n").trim()}\n`;
+    const check = checkPrivateKeyPem(pem);
+    /** A key refused (not a usable PEM, or not the Public-Key-ID's): audited with the reason. */
+    const refuseKey = async (detail: Readonly<Record<string, string>>, text: string) => {
       await options.audit(request, {
         action: "amazon.save",
         merchantId,
         target: environment,
-        outcome: "ok",
-        detail: { publicKeyId: ids.publicKeyId },
+        outcome: "refused",
+        detail,
       });
-      const feedback: Feedback = result.ok
-        ? { kind: "ok", text: t("amazon.savedOk") }
-        : { kind: "warn", text: t("amazon.savedUnchecked", { message: result.message }) };
-      return amazonTab(request, reply, (await merchants.summary(merchantId)) ?? summary, {
-        [environment]: feedback,
-      });
-    },
-  );
+      return refuse(text);
+    };
+    if (!check.ok) {
+      return refuseKey(
+        { problem: check.code },
+        t(PEM_MESSAGES[check.code], { label: check.code === "certificate" ? "CERTIFICATE" : "PUBLIC KEY" }),
+      );
+    }
+    const result = await verify({ environment, region, publicKeyId: ids.publicKeyId, privateKeyPem: pem });
+    if (!result.ok && result.reason !== "unreachable") {
+      return refuseKey(
+        { amazon: result.reason },
+        result.reason === "key-mismatch"
+          ? t("pem.otherKey", { publicKeyId: ids.publicKeyId })
+          : t("pem.unknownKeyId", { publicKeyId: ids.publicKeyId, message: result.message }),
+      );
+    }
+    const row: StoredCredentials = {
+      environment,
+      region,
+      amazonMerchantId: ids.amazonMerchantId,
+      storeId: ids.storeId,
+      publicKeyId: ids.publicKeyId,
+      sealedPrivateKey: options.secrets.seal(pem, sealLabel(merchantId, environment)),
+      updatedAt: options.clock.now(),
+    };
+    await saveCredentials(options.db, merchantId, row);
+    // The active set is updated with it, so a key change reaches payments without a second step.
+    if (summary.amazon.environment === environment) {
+      await merchants.updateAmazon(
+        merchantId,
+        {
+          environment,
+          region,
+          merchantId: ids.amazonMerchantId,
+          storeId: ids.storeId,
+          publicKeyId: ids.publicKeyId,
+        },
+        pem,
+      );
+    }
+    await options.audit(request, {
+      action: "amazon.save",
+      merchantId,
+      target: environment,
+      outcome: "ok",
+      detail: { publicKeyId: ids.publicKeyId },
+    });
+    const feedback: Feedback = result.ok
+      ? { kind: "ok", text: t("amazon.savedOk") }
+      : { kind: "warn", text: t("amazon.savedUnchecked", { message: result.message }) };
+    return amazonTab(request, reply, (await merchants.summary(merchantId)) ?? summary, {
+      [environment]: feedback,
+    });
+  });
 
   async function storedPem(merchantId: string, environment: CredentialEnvironment) {
     const row = (await listCredentials(options.db, merchantId)).find(
@@ -330,68 +387,56 @@ ${sections}`;
       : { kind: "error", text: t("amazon.testFailed", { message: result.message }) };
   }
 
-  app.post<{ Params: { merchantId: string } }>(
-    "/merchants/:merchantId/amazon-pay/test",
-    async (request, reply) => {
-      const { merchantId } = request.params;
-      if (!mayConfigure(request, reply, merchantId)) return reply;
-      const summary = await merchantOr404(request, reply, merchantId);
-      if (!summary) return reply;
-      const environment = (await readForm(request)).environment as CredentialEnvironment;
-      const stored = await storedPem(merchantId, environment);
-      if (!stored) return sendError(request, reply, 404, office(request).t("amazon.none"));
-      const result = await verify({
-        environment,
-        region: stored.row.region,
-        publicKeyId: stored.row.publicKeyId,
-        privateKeyPem: stored.pem,
-      });
-      await options.audit(request, {
-        action: "amazon.test",
-        merchantId,
-        target: environment,
-        outcome: result.ok ? "ok" : "failed",
-        detail: result.ok ? {} : { reason: result.reason },
-      });
-      return amazonTab(request, reply, summary, {
-        [environment]: describe(office(request).t, stored.row.publicKeyId, result),
-      });
-    },
-  );
+  setUpRoute("POST", "/merchants/:merchantId/amazon-pay/test", async (request, reply, summary) => {
+    const { merchantId } = summary;
+    const environment = (await readForm(request)).environment as CredentialEnvironment;
+    const stored = await storedPem(merchantId, environment);
+    if (!stored) return sendError(request, reply, 404, office(request).t("amazon.none"));
+    const result = await verify({
+      environment,
+      region: stored.row.region,
+      publicKeyId: stored.row.publicKeyId,
+      privateKeyPem: stored.pem,
+    });
+    await options.audit(request, {
+      action: "amazon.test",
+      merchantId,
+      target: environment,
+      outcome: result.ok ? "ok" : "failed",
+      detail: result.ok ? {} : { reason: result.reason },
+    });
+    return amazonTab(request, reply, summary, {
+      [environment]: describe(office(request).t, stored.row.publicKeyId, result),
+    });
+  });
 
-  app.post<{ Params: { merchantId: string } }>(
-    "/merchants/:merchantId/amazon-pay/activate",
-    async (request, reply) => {
-      const { merchantId } = request.params;
-      if (!mayConfigure(request, reply, merchantId)) return reply;
-      const summary = await merchantOr404(request, reply, merchantId);
-      if (!summary) return reply;
-      const environment = (await readForm(request)).environment as CredentialEnvironment;
-      const stored = await storedPem(merchantId, environment);
-      if (!stored) return sendError(request, reply, 404, office(request).t("amazon.none"));
-      const { row } = stored;
-      await merchants.updateAmazon(
-        merchantId,
-        {
-          environment,
-          region: row.region,
-          merchantId: row.amazonMerchantId,
-          storeId: row.storeId,
-          publicKeyId: row.publicKeyId,
-        },
-        stored.pem,
-      );
-      await options.audit(request, {
-        action: "amazon.activate",
-        merchantId,
-        target: environment,
-        outcome: "ok",
-      });
-      return amazonTab(request, reply, (await merchants.summary(merchantId)) ?? summary, {
-        [environment]: { kind: "ok", text: office(request).t("amazon.activated", { environment }) },
-      });
-    },
-  );
+  setUpRoute("POST", "/merchants/:merchantId/amazon-pay/activate", async (request, reply, summary) => {
+    const { merchantId } = summary;
+    const environment = (await readForm(request)).environment as CredentialEnvironment;
+    const stored = await storedPem(merchantId, environment);
+    if (!stored) return sendError(request, reply, 404, office(request).t("amazon.none"));
+    const { row } = stored;
+    await merchants.updateAmazon(
+      merchantId,
+      {
+        environment,
+        region: row.region,
+        merchantId: row.amazonMerchantId,
+        storeId: row.storeId,
+        publicKeyId: row.publicKeyId,
+      },
+      stored.pem,
+    );
+    await options.audit(request, {
+      action: "amazon.activate",
+      merchantId,
+      target: environment,
+      outcome: "ok",
+    });
+    return amazonTab(request, reply, (await merchants.summary(merchantId)) ?? summary, {
+      [environment]: { kind: "ok", text: office(request).t("amazon.activated", { environment }) },
+    });
+  });
 
   function paygateTab(
     request: FastifyRequest,
@@ -408,34 +453,25 @@ ${sections}`;
     return sendPage(reply, page(context, `${summary.name} · ${t("paygate.title")}`, body));
   }
 
-  app.get<{ Params: { merchantId: string } }>("/merchants/:merchantId/paygate", async (request, reply) => {
-    if (!mayConfigure(request, reply, request.params.merchantId)) return reply;
-    const summary = await merchantOr404(request, reply, request.params.merchantId);
-    if (!summary) return reply;
-    return paygateTab(request, reply, summary);
-  });
+  setUpRoute("GET", "/merchants/:merchantId/paygate", (request, reply, summary) =>
+    paygateTab(request, reply, summary),
+  );
 
-  app.post<{ Params: { merchantId: string } }>(
-    "/merchants/:merchantId/paygate/rotate",
-    async (request, reply) => {
-      const { merchantId } = request.params;
-      if (!mayConfigure(request, reply, merchantId)) return reply;
-      const summary = await merchantOr404(request, reply, merchantId);
-      if (!summary) return reply;
-      const { t } = office(request);
-      const keys = {
-        hmacKey: generatedKey(32, randomInt),
-        blowfishKey: generatedKey(16, randomInt),
-        ...(summary.aes ? { aesKey: generatedKey(32, randomInt) } : {}),
-      };
-      await merchants.updatePaygateKeys(merchantId, keys);
-      await options.audit(request, { action: "paygate.rotate", merchantId, outcome: "ok" });
-      const shown = html`${message("warn", t("paygate.shownOnce"))}<dl class="facts">
+  setUpRoute("POST", "/merchants/:merchantId/paygate/rotate", async (request, reply, summary) => {
+    const { merchantId } = summary;
+    const { t } = office(request);
+    const keys = {
+      hmacKey: generatedKey(32, randomInt),
+      blowfishKey: generatedKey(16, randomInt),
+      ...(summary.aes ? { aesKey: generatedKey(32, randomInt) } : {}),
+    };
+    await merchants.updatePaygateKeys(merchantId, keys);
+    await options.audit(request, { action: "paygate.rotate", merchantId, outcome: "ok" });
+    const shown = html`${message("warn", t("paygate.shownOnce"))}<dl class="facts">
 <dt>MerchantID</dt><dd>${copyable(t, "key-merchant", merchantId)}</dd>
 <dt>HMAC</dt><dd>${copyable(t, "key-hmac", keys.hmacKey)}</dd>
 <dt>Blowfish</dt><dd>${copyable(t, "key-blowfish", keys.blowfishKey)}</dd>
 ${keys.aesKey ? html`<dt>AES</dt><dd>${copyable(t, "key-aes", keys.aesKey)}</dd>` : ""}</dl>`;
-      return paygateTab(request, reply, summary, shown);
-    },
-  );
+    return paygateTab(request, reply, summary, shown);
+  });
 }

@@ -9,8 +9,8 @@
  */
 import { randomUUID } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import type { MerchantDirectory } from "../gateway/merchant-directory.js";
 import { html, type SafeHtml } from "../http/html.js";
+import type { MerchantDirectory } from "../merchants/directory.js";
 import { readForm } from "./form.js";
 import type { MessageKey, Translate } from "./i18n.js";
 import { BASE, csrfField, message, page } from "./layout.js";

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { SnsVerificationError } from "../../amazon/sns-verify.js";
 import { silentLogger } from "../../log.js";
-import type { Merchant } from "../merchant-directory.js";
+import type { Merchant } from "../../merchants/directory.js";
 import { type IpnIntakeOptions, readIpn, receiveIpn } from "./intake.js";
 
 const IPN = {

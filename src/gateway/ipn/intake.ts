@@ -17,9 +17,9 @@
  */
 import { SnsVerificationError, type SnsVerifier } from "../../amazon/sns-verify.js";
 import type { Logger } from "../../log.js";
+import type { Merchant } from "../../merchants/directory.js";
 import type { PageOutcome, PaygatePage } from "../../paygate/routes.js";
 import type { PaymentRecord } from "../../payments/ports.js";
-import type { Merchant } from "../merchant-directory.js";
 
 /** The IPN inside the SNS `Message` (§10). */
 export interface IpnMessage {

@@ -5,6 +5,7 @@
  * storage path of the payment steps (payment-store.ts `commit`).
  */
 import type { Payment } from "../../core/payment.js";
+import { enqueueWebhook, type WebhookToEnqueue } from "../../notify/webhook-outbox.js";
 import { ReqIdReplayError } from "../../payments/ports.js";
 import type { Queryable } from "../../store/database.js";
 import { enqueueNotification, type NotificationToEnqueue } from "./notifications.js";
@@ -22,6 +23,8 @@ export interface PaymentChange {
   readonly operation?: PlannedOperation;
   readonly reqId?: ReqIdClaim;
   readonly notifications?: readonly NotificationToEnqueue[];
+  /** The JSON API door's webhook deliveries of the same events (one per endpoint). */
+  readonly webhooks?: readonly WebhookToEnqueue[];
   /** How an earlier planned call ended (the outcome this change records came from it). */
   readonly finished?: {
     readonly merchantId: string;
@@ -63,6 +66,7 @@ export async function commitPaymentChange(
         : (await insertPayment(tx, change.payment, change.context ?? {}, now)).version;
   const operation = change.operation ? await planOperation(tx, change.operation, now) : undefined;
   for (const notification of change.notifications ?? []) await enqueueNotification(tx, notification, now);
+  for (const webhook of change.webhooks ?? []) await enqueueWebhook(tx, webhook, now);
   const { finished } = change;
   if (finished !== undefined) {
     await finishOperation(

@@ -1,7 +1,8 @@
 /**
  * The payment steps' `PaymentStore` port over the gateway's repositories: payments with
  * optimistic versions (a concurrent writer makes the transaction roll back), ReqId claims,
- * planned Amazon calls and the notification outbox, all written by one `commit` in one
+ * planned Amazon calls and the doors' outboxes (URLNotify rows, webhook deliveries), all written
+ * by one `commit` (or `change`, which loads the payment in the same transaction) in one
  * transaction (payment-changes.ts). The checkout context is the payment's `context` column; a
  * planned call is stored as its operation name and typed request.
  */
@@ -101,12 +102,15 @@ async function writeChange(tx: Queryable, change: PaymentChange, now: number): P
           }),
       ...(replay === undefined ? {} : { reqId: replay }),
       ...(change.finished === undefined ? {} : { finished: change.finished }),
-      notifications: (change.notifications ?? []).map((notification) => ({
-        merchantId,
-        payId,
-        event: notification.event,
-        payload: { url: notification.message.url, body: notification.message.body },
-      })),
+      // Each door's outbox: URLNotify rows and one webhook delivery per endpoint.
+      notifications: (change.notifications ?? []).flatMap(({ event, message }) =>
+        message.channel === "urlnotify"
+          ? [{ merchantId, payId, event, payload: { url: message.url, body: message.body } }]
+          : [],
+      ),
+      webhooks: (change.notifications ?? []).flatMap(({ message }) =>
+        message.channel === "webhook" ? [{ merchantId, payId, message }] : [],
+      ),
     },
     now,
   );

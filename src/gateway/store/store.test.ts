@@ -10,9 +10,9 @@ import {
   recordBuyerReturn,
   recordOutcome,
 } from "../../core/payment.js";
+import { findMerchantRecord, insertMerchant, listMerchantRecords } from "../../merchants/store.js";
 import type { Database } from "../../store/database.js";
 import { openTestDatabase } from "../../store/test-database.js";
-import { findMerchantRecord, insertMerchant, listMerchantRecords } from "./merchants.js";
 import { findOperation, finishOperation } from "./operations.js";
 import { commitPaymentChange, ReqIdReplayError } from "./payment-changes.js";
 import {

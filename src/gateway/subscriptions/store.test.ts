@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { nextStepAfter } from "../../core/recurring.js";
+import { insertMerchant } from "../../merchants/store.js";
 import type { Database } from "../../store/database.js";
 import { openTestDatabase } from "../../store/test-database.js";
-import { insertMerchant } from "../store/merchants.js";
 import {
   claimDueSubscriptions,
   findSubscription,

@@ -5,7 +5,7 @@
  */
 import type { ShopNotification } from "../../core/outcome.js";
 import type { Payment, PaymentAction } from "../../core/payment.js";
-import type { Notifier } from "../../payments/ports.js";
+import type { DoorNotifier } from "../../payments/ports.js";
 import type { AnswerValues } from "../answer.js";
 import { type PaygateCode, paygateCode } from "../codes.js";
 import { failureCode, noticeReadingOf, readingOf, recurringReadingOf } from "../outcome-codes.js";
@@ -25,20 +25,20 @@ import { recurringNotifyBody } from "./recurring-charge.js";
 import { answerContextOf, shopOf } from "./shop.js";
 
 /**
- * The payment steps' notifier port as the Paygate door implements it: a shop notification
- * becomes the URLNotify POST to the shop's URLNotify, with the merchant's keys.
+ * The Paygate door's side of the payment steps' notifier port: a shop notification becomes the
+ * URLNotify POST to the shop's URLNotify, with the merchant's keys.
  */
-export function paygateNotifier(findMerchant: FindMerchant, wake: () => void): Notifier {
+export function paygateNotifier(findMerchant: FindMerchant): DoorNotifier {
   return {
     async rendererFor(merchantId) {
       const merchant = await findMerchant(merchantId);
       if (merchant === undefined) return undefined;
       return (door, notification) => {
         const shop = shopOf(door);
-        return { url: shop.urlNotify, body: notifyBody(answerContextOf(merchant, shop), notification) };
+        const body = notifyBody(answerContextOf(merchant, shop), notification);
+        return [{ channel: "urlnotify", url: shop.urlNotify, body }];
       };
     },
-    wake,
   };
 }
 

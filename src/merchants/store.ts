@@ -1,9 +1,9 @@
 /**
  * Merchants in the store. Secrets (Paygate HMAC, Blowfish and AES keys, the Amazon private key)
- * are held sealed (`secrets.ts`); this module stores and returns the sealed text and never sees
+ * are held sealed (`directory.ts` seals them through the `SecretSealer` port); this module stores and returns the sealed text and never sees
  * a plaintext secret.
  */
-import type { Queryable } from "../../store/database.js";
+import type { Queryable } from "../store/database.js";
 
 export type AmazonEnvironment = "emulator" | "sandbox" | "live";
 export type AmazonRegion = "eu" | "na" | "jp";

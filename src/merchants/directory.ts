@@ -5,7 +5,7 @@
  */
 import type { Clock } from "../core/clock.js";
 import type { Database } from "../store/database.js";
-import type { SecretBox } from "./secrets.js";
+import type { SecretSealer } from "./ports.js";
 import {
   type AmazonLink,
   findMerchantRecord,
@@ -16,9 +16,9 @@ import {
   updateMerchantAmazon,
   updateMerchantPaygateKeys,
   updateMerchantSettings,
-} from "./store/merchants.js";
+} from "./store.js";
 
-export type { AmazonEnvironment, AmazonLink, AmazonRegion, MerchantSettings } from "./store/merchants.js";
+export type { AmazonEnvironment, AmazonLink, AmazonRegion, MerchantSettings } from "./store.js";
 
 /** A merchant with its secrets opened. Shape-compatible with the Paygate pages' `PaygateMerchant`. */
 export interface Merchant {
@@ -89,7 +89,7 @@ interface CachedMerchant {
 
 export class MerchantDirectory {
   readonly #db: Database;
-  readonly #box: SecretBox;
+  readonly #box: SecretSealer;
   readonly #clock: Clock;
   readonly #now: () => number;
   readonly #rows = new Map<string, CachedMerchant>();
@@ -98,7 +98,7 @@ export class MerchantDirectory {
 
   constructor(options: {
     readonly db: Database;
-    readonly secrets: SecretBox;
+    readonly secrets: SecretSealer;
     readonly clock: Clock;
     /** Monotonic milliseconds for the cache's age (not the domain clock, which tests move). */
     readonly monotonicNow?: () => number;

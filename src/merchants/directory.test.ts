@@ -3,11 +3,11 @@ import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { ManualClock } from "../core/clock.js";
+import { SecretBox } from "../gateway/secrets.js";
 import { dbTransactions } from "../metrics.js";
 import type { Database } from "../store/database.js";
 import { openTestDatabase } from "../store/test-database.js";
-import { MERCHANT_CACHE_MS, MerchantDirectory } from "./merchant-directory.js";
-import { SecretBox } from "./secrets.js";
+import { MERCHANT_CACHE_MS, MerchantDirectory } from "./directory.js";
 
 const MIGRATIONS = fileURLToPath(new URL("../store/migrations/", import.meta.url));
 const PEM = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({
