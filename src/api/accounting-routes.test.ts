@@ -41,12 +41,21 @@ const clock = new ManualClock(NOW);
 const reports = new FakeReports();
 const keys: Record<string, string> = {};
 
+interface Answer {
+  status: number;
+  type: string;
+  headers: Record<string, unknown>;
+  raw: Buffer;
+  // biome-ignore lint/suspicious/noExplicitAny: inspected field by field
+  body: any;
+}
+
 async function call(
   method: "GET" | "POST" | "PUT",
   url: string,
   token: string,
   payload?: unknown,
-): Promise<{ status: number; type: string; headers: Record<string, unknown>; raw: Buffer; body: any }> {
+): Promise<Answer> {
   const response = await app.inject({
     method,
     url,
@@ -68,7 +77,7 @@ function matches(schema: TSchema, value: unknown): void {
   assert.deepEqual(errors, [], JSON.stringify(value));
 }
 
-function assertProblem(answer: { status: number; type: string; body: any }, status: number, code: string) {
+function assertProblem(answer: Answer, status: number, code: string) {
   assert.equal(answer.status, status, JSON.stringify(answer.body));
   assert.match(answer.type, /^application\/problem\+json/);
   assert.equal(answer.body.code, code);
