@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { request } from "undici";
+import { verifySignature } from "../src/api/webhooks.js";
 import type { ShopCredentials } from "../src/paygate/client.js";
 import { chargebackNotify, completionResult } from "../src/paygate/tables.js";
 import {
@@ -58,6 +59,19 @@ describe("chargebacks", { timeout: 120_000 }, () => {
     const chargeId = completion.values.chargeid as string;
     assert.ok(chargeId);
 
+    // A webhook endpoint of the JSON API hears of it too.
+    const created = await request(
+      `${world.gateway.url}/api/v1/merchants/${shop.merchantId}/webhook-endpoints`,
+      {
+        method: "POST",
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
+        body: JSON.stringify({ url: `${world.notify.url}/chargeback-hooks` }),
+        dispatcher: world.agent,
+      },
+    );
+    const endpoint = (await created.body.json()) as { secret: string };
+    assert.equal(created.statusCode, 201, JSON.stringify(endpoint));
+
     const filed = await buyer(world, `/__admin/charges/${chargeId}/chargeback`);
     const chargebackId = filed.chargebackId as string;
     assert.match(chargebackId, /^S01-\d{7}-\d{7}-B\d{6}$/);
@@ -87,6 +101,35 @@ describe("chargebacks", { timeout: 120_000 }, () => {
     });
     assert.equal((await postIpn(world, shop.merchantId, JSON.stringify(again))).status, 200);
     assert.equal(await chargebackRows(payId), 1, "one chargeback notify for one chargeback");
+
+    // The webhook: type payment.chargeback, Amazon's chargeback id, signed, once.
+    const hooks = () => world.notify.received.filter((item) => item.path === "/chargeback-hooks");
+    for (let i = 0; i < 500 && hooks().length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(hooks().length, 1, "one webhook for one chargeback");
+    const [hook] = hooks();
+    const event = JSON.parse(hook?.body ?? "{}");
+    assert.equal(event.type, "payment.chargeback");
+    assert.equal(event.id, `evt_${notified.values.XID}_chargeback`);
+    assert.deepEqual(event.data, {
+      merchantId: shop.merchantId,
+      payId,
+      xid: notified.values.XID,
+      transId: "T-CB",
+      amount: event.data.amount,
+      currency: "EUR",
+      reasonCode: event.data.reasonCode,
+      amazonId: chargebackId,
+    });
+    assert.equal(
+      verifySignature(
+        hook?.signature ?? "",
+        hook?.body ?? "",
+        endpoint.secret,
+        Math.floor(Date.now() / 1000),
+      ),
+      true,
+    );
 
     // The JSON API's timeline: the chargeback as an entry with its notify, the IPNs beside it.
     const detail = await apiGet(`/payments/${payId}`);

@@ -12,6 +12,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import type { Clock } from "../core/clock.js";
 import type { ShopNotification } from "../core/outcome.js";
+import type { NoticeKind } from "../core/payment.js";
 import type { WebhookMessage } from "../notify/messages.js";
 import type { WebhookSigner } from "../notify/webhook-outbox.js";
 import type { DoorNotifier } from "../payments/ports.js";
@@ -221,16 +222,27 @@ export class WebhookStore {
   };
 }
 
-/**
- * Webhook `type` prefixes per kind of domain event (docs/api.md). Amazon's notices (chargeback,
- * permission closed or expiring) have no webhook type yet: the door renders nothing for them.
- */
-const EVENT_NAMES: Readonly<Partial<Record<ShopNotification["kind"], string>>> = {
+/** Webhook `type` prefixes of the steps' outcomes (docs/api.md): `.succeeded` or `.failed` follows. */
+const OUTCOME_TYPES: Readonly<Partial<Record<ShopNotification["kind"], string>>> = {
   completion: "payment.authorization",
   capture: "payment.capture",
   credit: "payment.refund",
   recurringCharge: "payment.recurring_charge",
 };
+
+/** Webhook `type`s of Amazon's notices: things that happened, neither succeeded nor failed. */
+const NOTICE_TYPES: Readonly<Record<NoticeKind, string>> = {
+  chargeback: "payment.chargeback",
+  permissionClosed: "payment.recurring_permission.closed",
+  permissionExpiring: "payment.recurring_permission.expiring",
+};
+
+function typeOf(notification: ShopNotification): string | undefined {
+  const { kind, event } = notification;
+  if (Object.hasOwn(NOTICE_TYPES, kind)) return NOTICE_TYPES[kind as NoticeKind];
+  const prefix = OUTCOME_TYPES[kind];
+  return prefix === undefined ? undefined : `${prefix}.${event.result === "OK" ? "succeeded" : "failed"}`;
+}
 
 /** The event's `id`: the same for every endpoint, one per payment, XID and event (as the outbox's key). */
 export function webhookEventId(notification: ShopNotification): string {
@@ -243,9 +255,9 @@ export function webhookBody(
   createdAt: number,
 ): { type: string; body: string } | undefined {
   const { payment, action, event } = notification;
-  const name = EVENT_NAMES[notification.kind];
-  if (name === undefined) return undefined;
-  const type = `${name}.${event.result === "OK" ? "succeeded" : "failed"}`;
+  const type = typeOf(notification);
+  if (type === undefined) return undefined;
+  const notice = Object.hasOwn(NOTICE_TYPES, notification.kind);
   const body = JSON.stringify({
     id: webhookEventId(notification),
     type,
@@ -258,6 +270,13 @@ export function webhookBody(
       amount: action.amount,
       currency: payment.currency,
       reasonCode: event.reasonCode ?? action.reasonCode ?? null,
+      // A notice names Amazon's object (the chargeback, the permission) and, expiring, when.
+      ...(notice
+        ? {
+            amazonId: action.amazonId ?? null,
+            ...(notification.kind === "permissionExpiring" ? { expiresAt: action.expiresAt ?? null } : {}),
+          }
+        : {}),
     },
   });
   return { type, body };
