@@ -9,11 +9,10 @@
  * shown on the page and counted in /metrics, and no console error.
  */
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { request } from "undici";
 import { validateExtf } from "../src/accounting/index.js";
 import { kasseTransactionsBetween } from "../src/accounting/payment-reader.js";
@@ -33,13 +32,8 @@ import {
   waitForNotifies,
 } from "./async-support.js";
 import type { World } from "./paygate-support.js";
+import { BROWSER_SKIP, collectConsoleErrors, launchChromium } from "./support/browser.js";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const REQUIRED = process.env.KASSE_BROWSER_TESTS === "1";
-const SKIP =
-  !existsSync(CHROMIUM) && !REQUIRED
-    ? `Chromium not found at ${CHROMIUM} (set KASSE_BROWSER_TESTS=1 to require it)`
-    : false;
 const PASSWORD = "a long enough password";
 /** KASSE_WEB_SCREENSHOTS=<dir> saves the accounting page after the import (docs/screenshots holds one). */
 const SCREENSHOTS = process.env.KASSE_WEB_SCREENSHOTS;
@@ -77,7 +71,7 @@ interface SettlementLine {
   net: number;
 }
 
-describe("accounting pages in a browser", { skip: SKIP }, () => {
+describe("accounting pages in a browser", { skip: BROWSER_SKIP }, () => {
   let world: World;
   let shop: ShopCredentials & { amazonMerchantId: string };
   let browser: Browser;
@@ -121,16 +115,7 @@ describe("accounting pages in a browser", { skip: SKIP }, () => {
         "test",
       );
     }
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-      ],
-    });
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();
@@ -144,10 +129,7 @@ describe("accounting pages in a browser", { skip: SKIP }, () => {
       acceptDownloads: true,
     });
     const page = await context.newPage();
-    page.on("console", (entry) => {
-      if (entry.type() === "error") consoleErrors.push(`${entry.text()} (${entry.location().url})`);
-    });
-    page.on("pageerror", (error) => consoleErrors.push(String(error)));
+    collectConsoleErrors(page, consoleErrors);
     await page.goto(`${world.gateway.url}/back-office/`);
     await page.fill("#user", user);
     await page.fill("#password", PASSWORD);

@@ -9,22 +9,16 @@
  * KASSE_BUYER_SCREENSHOTS=<dir> saves a screenshot of every page.
  */
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { type EmulatorUnderTest, startEmulatorUnderTest } from "../src/emulator/buyer/test-support.js";
 import { escapeHtml } from "../src/http/html.js";
+import { BROWSER_SKIP, collectConsoleErrors, launchChromium } from "./support/browser.js";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const SKIP =
-  process.env.KASSE_BROWSER_TESTS === "0" ? "KASSE_BROWSER_TESTS=0: browser tests skipped on purpose" : false;
-if (!SKIP && !existsSync(CHROMIUM))
-  throw new Error(
-    `Chromium not found at ${CHROMIUM}: install it, set CHROMIUM_PATH, or skip with KASSE_BROWSER_TESTS=0`,
-  );
 const SCREENSHOTS = process.env.KASSE_BUYER_SCREENSHOTS;
 
 /** The shop: button page, review page (updates the session), result page (completes it). */
@@ -107,7 +101,7 @@ ${script}<script>amazon.Pay.bindChangeAction("#change-payment", {amazonCheckoutS
   });
 }
 
-describe("emulator buyer pages in a browser", { skip: SKIP }, () => {
+describe("emulator buyer pages in a browser", { skip: BROWSER_SKIP }, () => {
   let emulator: EmulatorUnderTest;
   let shop: { server: Server; url: string };
   let browser: Browser;
@@ -116,19 +110,7 @@ describe("emulator buyer pages in a browser", { skip: SKIP }, () => {
   before(async () => {
     emulator = await startEmulatorUnderTest();
     shop = await startShop(emulator);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
+    browser = await launchChromium();
     if (SCREENSHOTS) mkdirSync(SCREENSHOTS, { recursive: true });
   });
   after(async () => {
@@ -146,9 +128,7 @@ describe("emulator buyer pages in a browser", { skip: SKIP }, () => {
     const context = await browser.newContext({ ignoreHTTPSErrors: true });
     const page = await context.newPage();
     const consoleErrors: string[] = [];
-    page.on("console", (message) => {
-      if (message.type() === "error") consoleErrors.push(`${message.text()} (${message.location().url})`);
-    });
+    collectConsoleErrors(page, consoleErrors);
 
     await page.goto(`${shop.url}/shop`);
     await page.locator("[data-amazon-pay-button]").waitFor();
@@ -195,9 +175,7 @@ describe("emulator buyer pages in a browser", { skip: SKIP }, () => {
     const context = await browser.newContext({ ignoreHTTPSErrors: true });
     const page = await context.newPage();
     const consoleErrors: string[] = [];
-    page.on("console", (message) => {
-      if (message.type() === "error") consoleErrors.push(message.text());
-    });
+    collectConsoleErrors(page, consoleErrors);
     await page.goto(`${shop.url}/shop`);
     const payloadJSON = JSON.stringify({
       webCheckoutDetails: { checkoutReviewReturnUrl: `${shop.url}/review` },

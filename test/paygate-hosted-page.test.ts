@@ -10,11 +10,10 @@
  * `Len=…&Data=…` answer, byte for byte, whatever a browser did in between.
  */
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { request } from "undici";
 import { buildRequest, readAnswer, type ShopCredentials } from "../src/paygate/client.js";
 import {
@@ -26,13 +25,7 @@ import {
   reviewRedirect,
 } from "../src/paygate/tables.js";
 import { createShop, send, startWorld, type World } from "./paygate-support.js";
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const REQUIRED = process.env.KASSE_BROWSER_TESTS === "1";
-const SKIP =
-  !existsSync(CHROMIUM) && !REQUIRED
-    ? `Chromium not found at ${CHROMIUM} (set KASSE_BROWSER_TESTS=1 to require it)`
-    : false;
+import { BROWSER_SKIP, collectConsoleErrors, launchChromium } from "./support/browser.js";
 
 /** The shop's browser pages: every path answers a small page naming itself. */
 async function startShopPages(): Promise<{ server: Server; url: string }> {
@@ -46,7 +39,7 @@ async function startShopPages(): Promise<{ server: Server; url: string }> {
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
 
-describe("hosted payment page in a browser", { skip: SKIP }, () => {
+describe("hosted payment page in a browser", { skip: BROWSER_SKIP }, () => {
   let world: World;
   let shop: ShopCredentials;
   let pages: { server: Server; url: string };
@@ -57,19 +50,7 @@ describe("hosted payment page in a browser", { skip: SKIP }, () => {
     world = await startWorld();
     shop = await createShop(world, "shop-hosted");
     pages = await startShopPages();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();
@@ -84,10 +65,7 @@ describe("hosted payment page in a browser", { skip: SKIP }, () => {
       viewport: { width: 390, height: 844 },
     });
     const page = await context.newPage();
-    page.on("console", (entry) => {
-      if (entry.type() === "error") consoleErrors.push(`${entry.text()} (${entry.location().url})`);
-    });
-    page.on("pageerror", (error) => consoleErrors.push(String(error)));
+    collectConsoleErrors(page, consoleErrors);
     return { context, page };
   }
 

@@ -8,12 +8,12 @@
  */
 import assert from "node:assert/strict";
 import { generateKeyPairSync } from "node:crypto";
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { request } from "undici";
 import { systemClock } from "../src/core/clock.js";
 import type { CertificatePem } from "../src/http/tls.js";
@@ -21,17 +21,12 @@ import { silentLogger } from "../src/log.js";
 import { setAccount } from "../src/web/accounts.js";
 import { DEMO_MERCHANT, type RunningDemo, startDemo } from "../src/web/demo.js";
 import { ADMIN_TOKEN, createShop, startWorld, type World } from "./paygate-support.js";
+import { BROWSER_SKIP, collectConsoleErrors, launchChromium } from "./support/browser.js";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const REQUIRED = process.env.KASSE_BROWSER_TESTS === "1";
-const SKIP =
-  !existsSync(CHROMIUM) && !REQUIRED
-    ? `Chromium not found at ${CHROMIUM} (set KASSE_BROWSER_TESTS=1 to require it)`
-    : false;
 const SCREENSHOTS = process.env.KASSE_WEB_SCREENSHOTS;
 const PASSWORD = "a long enough password";
 
-describe("back office and demo shop in a browser", { skip: SKIP }, () => {
+describe("back office and demo shop in a browser", { skip: BROWSER_SKIP }, () => {
   let world: World;
   let demo: RunningDemo;
   let browser: Browser;
@@ -49,19 +44,7 @@ describe("back office and demo shop in a browser", { skip: SKIP }, () => {
       host: "127.0.0.1",
       shopPort: 0,
     });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
+    browser = await launchChromium();
     tmp = await mkdtemp(join(tmpdir(), "kasse-web-"));
     if (SCREENSHOTS) mkdirSync(SCREENSHOTS, { recursive: true });
     // The demo merchant's webhook endpoint, registered before the purchase so its events arrive.
@@ -91,10 +74,7 @@ describe("back office and demo shop in a browser", { skip: SKIP }, () => {
       viewport: { width: 390, height: 844 },
     });
     const page = await context.newPage();
-    page.on("console", (entry) => {
-      if (entry.type() === "error") consoleErrors.push(`${entry.text()} (${entry.location().url})`);
-    });
-    page.on("pageerror", (error) => consoleErrors.push(String(error)));
+    collectConsoleErrors(page, consoleErrors);
     return { context, page };
   }
 
