@@ -2,7 +2,7 @@
  * An independent EXTF check of a real DATEV file (issue 11, "done when"): payments captured and
  * refunded through the gateway against the built-in emulator, the settlement period passed and
  * imported, the Buchungsstapel downloaded — then read here by a small reader of its own, written
- * from reference/accounting.md §2 alone (not `src/accounting/extf-validator.ts`, not
+ * from the DATEV-Format description alone (docs/accounting.md, "File layout") (not `src/accounting/extf-validator.ts`, not
  * `extf-columns.ts`): Windows-1252 bytes with the published 0x80–0x9F table, CRLF, the 31 header
  * fields of §2.2 with their quoting, the 125 headings of §2.3 verbatim, and every row against the
  * field rules of §2.4 and the checklist of §2.6. Finally the bookings are reconciled with the raw
@@ -27,7 +27,7 @@ import {
 } from "./async-support.js";
 import { ADMIN_TOKEN, type World } from "./paygate-support.js";
 
-// ─── the reader, from reference/accounting.md §2 ───────────────────────────────────────────────
+// ─── the reader, from the DATEV-Format description ───────────────────────────────────────────────
 
 /** Windows-1252 0x80–0x9F as published (0x81, 0x8D, 0x8F, 0x90, 0x9D are undefined). */
 const CP1252_80_9F = [
@@ -416,7 +416,7 @@ function readExtf(bytes: Uint8Array): { header: Header; rows: Row[] } {
   return { header, rows };
 }
 
-// ─── the raw settlement file, from reference/accounting.md §1.6 ───────────────────────────────
+// ─── the raw settlement file, from Amazon's settlement report layout ───────────────────────────────
 
 interface SettlementFileLine {
   readonly settlementId: string;
