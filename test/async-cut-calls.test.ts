@@ -330,6 +330,24 @@ describe("cut calls and pending authorisations", { timeout: 60_000 }, () => {
       (await admin(world, "POST", `/merchants/${shop.merchantId}/operations/nope/resume`)).status,
       404,
     );
+    // Bad forms change nothing: an unknown merchant, a NUL or over-long key, bad list queries.
+    for (const path of [
+      `/merchants/no-such-shop/operations/${key}/resume`,
+      `/merchants/${shop.merchantId}/operations/${encodeURIComponent(`${key}\u0000`)}/resume`,
+      `/merchants/${shop.merchantId}/operations/${"k".repeat(201)}/resume`,
+    ]) {
+      const { status } = await admin(world, "POST", path);
+      assert.ok([400, 404, 414].includes(status), `${path} → ${status}`);
+    }
+    for (const query of [
+      "limit=0",
+      "limit=1001",
+      "limit=ten",
+      `merchantId=${encodeURIComponent("a\u0000b")}`,
+    ]) {
+      assert.equal((await admin(world, "GET", `/operations/given-up?${query}`)).status, 400, query);
+    }
+    assert.notEqual((await callOf(payId, "credit")).given_up_at, null, "still given up");
     const resumed = await admin(world, "POST", `/merchants/${shop.merchantId}/operations/${key}/resume`);
     assert.equal(resumed.status, 202, JSON.stringify(resumed.body));
     assert.equal(resumed.body.givenUpAt, null);
