@@ -4,7 +4,7 @@
  * clock — and the shop still gets its final notify, exactly once.
  */
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { after, before, beforeEach, describe, it } from "node:test";
 import { ManualClock } from "../src/core/clock.js";
 import type { ShopCredentials } from "../src/paygate/client.js";
 import { completionResult, creditNotify } from "../src/paygate/tables.js";
@@ -31,6 +31,9 @@ before(async () => {
   shop = await createAsyncShop(world, "shop-reconcile", { canHandlePendingAuthorization: true });
 });
 after(() => world.close());
+// The job's clock starts each scenario at real time: one left ahead by an earlier scenario let
+// the job check a payment the moment it became pending and push its next check out of reach.
+beforeEach(() => clock.set(Date.now()));
 
 /** The payment's reconciliation bookkeeping. */
 async function schedule(payId: string) {
